@@ -1,0 +1,40 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '@roster/api';
+import parse from 'co-body';
+import type { Middleware } from 'koa';
+
+export const MAX_BODY_BYTES = 100 * 1024;
+
+type RequestWithBody = IncomingMessage & { body?: unknown };
+
+function isTooLarge(error: unknown): boolean {
+  return error instanceof Error && (error as { type?: string }).type === 'entity.too.large';
+}
+
+/**
+ * Reads JSON (any charset) and, where a route accepts it, form bodies, at most 100 KB. The parsed body is left
+ * on `req.body` as JSON for the REST bridge; a form becomes JSON here so that the OAuth2 password flow works.
+ */
+export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
+  return async function parseBody(ctx, next) {
+    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE' || ctx.path.startsWith('/trpc')) {
+      return next();
+    }
+    const length = Number(ctx.get('content-length') || 0);
+    if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
+    const isJson = ctx.is('application/json', '+json') !== false && ctx.is('application/json', '+json') !== null;
+    const isForm = formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && ctx.is('urlencoded') !== false;
+    if (!ctx.request.type || (!isJson && !isForm)) return next();
+    const req = ctx.req as RequestWithBody;
+    try {
+      req.body = isJson
+        ? await parse.json(ctx.req, { limit: MAX_BODY_BYTES, strict: true })
+        : await parse.form(ctx.req, { limit: MAX_BODY_BYTES, queryString: { depth: 0, parameterLimit: 50 } });
+    } catch (error) {
+      if (isTooLarge(error)) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
+      throw new AppError('MALFORMED_REQUEST', isJson ? 'Malformed JSON body' : 'Malformed form body');
+    }
+    ctx.req.headers['content-type'] = 'application/json';
+    return next();
+  };
+}

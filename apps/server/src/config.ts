@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDatabaseUrl } from '@roster/db';
+import { z } from 'zod';
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Every environment variable Roster reads, with its default. `.env.example` documents the same list. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: intFrom(0, 65535).default(8000),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/roster.db')
+    .superRefine((url, ctx) => {
+      try {
+        parseDatabaseUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^DATABASE_URL:? ?/, '') });
+      }
+    }),
+  SECRET_KEY: z.string().optional(),
+  ACCESS_TOKEN_EXPIRE_MINUTES: intFrom(1, 24 * 60).default(30),
+  ALLOWED_ORIGINS: csv.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z.url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default('roster'),
+  ARGON2_MEMORY_KIB: intFrom(19456, 4 * 1024 * 1024).default(19456),
+  ARGON2_TIME_COST: intFrom(2, 100).default(2),
+  ARGON2_PARALLELISM: intFrom(1, 64).default(1),
+  DATA_DIR: z.string().default('./data'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  databaseUrl: string;
+  secretKey: string;
+  /** Where the secret came from, for the start-up log (never the secret itself). */
+  secretSource: 'env' | 'generated' | 'file';
+  accessTokenExpireMinutes: number;
+  allowedOrigins: string[];
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Where clients reach Roster; null when unset (documents then use relative URLs). */
+  publicUrl: string | null;
+  jwtIssuer: string;
+  jwtAudience: string;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** Outside production a missing SECRET_KEY is generated once and kept under the data folder (mode 0600). */
+function resolveSecret(given: string | undefined, production: boolean, dataDir: string) {
+  if (given !== undefined && given !== '') {
+    if (Buffer.byteLength(given) < MIN_SECRET_BYTES) {
+      throw new ConfigError(`SECRET_KEY: must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    return { secretKey: given, secretSource: 'env' as const };
+  }
+  if (production) throw new ConfigError('SECRET_KEY: required when NODE_ENV=production');
+  const file = resolve(dataDir, 'secret.key');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(stored) >= MIN_SECRET_BYTES) return { secretKey: stored, secretSource: 'file' as const };
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const secretKey = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secretKey}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { secretKey, secretSource: 'generated' as const };
+}
+
+/** Validates the environment; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const { secretKey, secretSource } = resolveSecret(e.SECRET_KEY, production, e.DATA_DIR);
+  const publicUrl = e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    secretKey,
+    secretSource,
+    accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    publicUrl,
+    jwtIssuer: e.JWT_ISSUER ?? publicUrl ?? 'roster',
+    jwtAudience: e.JWT_AUDIENCE,
+    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
+    dataDir: e.DATA_DIR,
+  };
+}
+
+/** Reads `.env` from the working directory into the environment when present (real variables win). */
+export async function loadDotEnv(path = '.env', env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!existsSync(path)) return;
+  const { parse } = await import('dotenv');
+  for (const [key, value] of Object.entries(parse(readFileSync(path)))) {
+    if (env[key] === undefined) env[key] = value;
+  }
+}
+

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Middleware } from 'koa';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+  'oauth2-redirect.html': 'text/html; charset=utf-8',
+  'oauth2-redirect.js': 'application/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+  'favicon-16x16.png': 'image/png',
+};
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Roster API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: true,
+  oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect.html',
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+  layout: 'StandaloneLayout',
+});
+`;
+
+/** Swagger UI from the swagger-ui-dist package: no CDN, no inline script. */
+export function docs(): Middleware {
+  const root = getAbsoluteFSPath();
+  const cache = new Map<string, Buffer>();
+  return async function serveDocs(ctx, next) {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path === '/docs' || ctx.path === '/docs/') {
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = PAGE;
+      return;
+    }
+    if (ctx.path === '/docs/init.js') {
+      ctx.type = 'application/javascript; charset=utf-8';
+      ctx.body = INIT;
+      return;
+    }
+    const name = ctx.path.startsWith('/docs/') ? ctx.path.slice('/docs/'.length) : '';
+    const type = ASSETS[name];
+    if (!type) return next();
+    let file = cache.get(name);
+    if (!file) {
+      file = await readFile(join(root, name));
+      cache.set(name, file);
+    }
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.type = type;
+    ctx.body = file;
+  };
+}

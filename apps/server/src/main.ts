@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+await loadDotEnv();
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+const logger = createLogger(config);
+if (config.secretSource === 'generated') {
+  logger.warn(`SECRET_KEY is not set: generated one and kept it in ${config.dataDir}/secret.key (development only)`);
+}
+const running = await startServer(config, { logger });
+logger.info({ url: running.url, docs: `${running.url}/docs`, database: running.db.kind }, 'Roster is listening');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

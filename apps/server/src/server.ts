@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  db: Database;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Apply pending migrations before listening (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the database, applies migrations, and serves until `close()`. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(config);
+  const db = await openDatabase(config.databaseUrl, { logger: (message) => logger.debug(message) });
+  try {
+    if (opts.migrate !== false) {
+      const applied = await migrateDatabase(db);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+  } catch (error) {
+    await closeDatabase(db);
+    throw error;
+  }
+  const app = createApp({ config, db, logger });
+  const server = createServer(app.callback());
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    db,
+    logger,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await closeDatabase(db);
+      })();
+      return closing;
+    },
+  };
+}

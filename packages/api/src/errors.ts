@@ -1,0 +1,115 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { ZodError } from 'zod';
+
+/** Every machine-readable error code Roster answers with, its HTTP status and the tRPC code it travels as. */
+export const ERROR_CODES = {
+  VALIDATION_ERROR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
+  NOT_AUTHENTICATED: { status: 401, trpc: 'UNAUTHORIZED' },
+  INVALID_TOKEN: { status: 401, trpc: 'UNAUTHORIZED' },
+  INVALID_CREDENTIALS: { status: 401, trpc: 'UNAUTHORIZED' },
+  ACCOUNT_DEACTIVATED: { status: 403, trpc: 'FORBIDDEN' },
+  FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
+  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  USER_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
+  USER_ALREADY_EXISTS: { status: 409, trpc: 'CONFLICT' },
+  USERNAME_TAKEN: { status: 409, trpc: 'CONFLICT' },
+  PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
+  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  INTERNAL_SERVER_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+  SERVICE_UNAVAILABLE: { status: 503, trpc: 'INTERNAL_SERVER_ERROR' },
+} as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure the caller can act on: it reaches the client with its code and message, on both surfaces. */
+export class AppError extends TRPCError {
+  readonly appCode: ErrorCode;
+  readonly status: number;
+
+  constructor(appCode: ErrorCode, detail: string) {
+    // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
+    super({ code: ERROR_CODES[appCode].trpc, message: detail });
+    this.appCode = appCode;
+    this.status = ERROR_CODES[appCode].status;
+  }
+}
+
+export interface ValidationIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+/** The body of every error response, REST and tRPC alike (tRPC carries it in `error.data`). */
+export interface ErrorBody {
+  detail: string;
+  code: ErrorCode;
+  issues?: ValidationIssue[];
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+const GENERIC: Record<string, { code: ErrorCode; detail: string }> = {
+  PARSE_ERROR: { code: 'MALFORMED_REQUEST', detail: 'Malformed request body' },
+  BAD_REQUEST: { code: 'MALFORMED_REQUEST', detail: 'Bad request' },
+  NOT_FOUND: { code: 'NOT_FOUND', detail: 'Not found' },
+  METHOD_NOT_SUPPORTED: { code: 'METHOD_NOT_ALLOWED', detail: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Unsupported content type' },
+  UNAUTHORIZED: { code: 'NOT_AUTHENTICATED', detail: 'Not authenticated' },
+  FORBIDDEN: { code: 'FORBIDDEN', detail: 'Forbidden' },
+  TOO_MANY_REQUESTS: { code: 'RATE_LIMITED', detail: 'Too many requests' },
+};
+
+function zodIssues(error: ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+/**
+ * The one mapping from anything thrown to what the client sees. Unexpected errors become a generic 500:
+ * no message, stack, SQL or constraint name ever leaves the process.
+ */
+export function toErrorResponse(thrown: unknown): ErrorResponse {
+  const error = thrown instanceof TRPCError && thrown.cause instanceof AppError ? thrown.cause : thrown;
+  if (error instanceof AppError) {
+    const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+    return { status: error.status, body: { detail: error.message, code: error.appCode }, headers };
+  }
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof ZodError && (error.code === 'BAD_REQUEST' || error.code === 'UNPROCESSABLE_CONTENT')) {
+      return {
+        status: 422,
+        body: { detail: 'Validation failed', code: 'VALIDATION_ERROR', issues: zodIssues(error.cause) },
+        headers: {},
+      };
+    }
+    const known = GENERIC[error.code];
+    if (known) {
+      const status = ERROR_CODES[known.code].status;
+      const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+      return { status, body: { detail: known.detail, code: known.code }, headers };
+    }
+  }
+  return {
+    status: 500,
+    body: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
+    headers: {},
+  };
+}
+
+/** True when the error is not the caller's fault and deserves a log line with its cause. */
+export function isUnexpected(error: unknown): boolean {
+  return toErrorResponse(error).status >= 500;
+}

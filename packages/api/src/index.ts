@@ -1,0 +1,16 @@
+export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.js';
+export { createApiDeps, createContextInner, type ApiDeps, type Context, type ContextInnerOptions } from './context.js';
+export {
+  AppError,
+  ERROR_CODES,
+  isUnexpected,
+  toErrorResponse,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorResponse,
+  type ValidationIssue,
+} from './errors.js';
+export { createOpenApiDocument, formRoutes, successStatusOf, type OpenApiDocumentOptions } from './openapi.js';
+export type { ApiSettings } from './settings.js';
+export type { ErrorData, Meta } from './trpc.js';
+export type { PublicUserOut, UserOut } from './schemas/user.js';

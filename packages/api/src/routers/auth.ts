@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { loginInput, registerInput, tokenSchema, userSchema } from '../schemas/user.js';
+import { toUserOut } from '../services/serialize.js';
+import { authedProcedure, publicProcedure, router } from '../trpc.js';
+
+export const authRouter = router({
+  register: publicProcedure
+    .meta({
+      successStatus: 201,
+      openapi: {
+        method: 'POST',
+        path: '/auth/register',
+        tags: ['auth'],
+        protect: false,
+        summary: 'Register a new account',
+        description: 'Creates an account. Email is normalized; username is unique case-insensitively.',
+        successDescription: 'The account was created',
+        errorResponses: { 409: 'Email or username already taken', 422: 'Invalid input' },
+      },
+    })
+    .input(registerInput)
+    .output(userSchema)
+    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.register(input))),
+
+  login: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/login',
+        tags: ['auth'],
+        protect: false,
+        contentTypes: ['application/x-www-form-urlencoded', 'application/json'],
+        summary: 'Log in',
+        description:
+          'OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. ' +
+          'Returns a bearer access token.',
+        errorResponses: {
+          401: 'Incorrect email or password',
+          403: 'Account is deactivated',
+          422: 'Invalid input',
+        },
+      },
+    })
+    .input(loginInput)
+    .output(tokenSchema)
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.auth.login(input.username ?? input.email ?? '', input.password);
+      return {
+        access_token: result.accessToken,
+        token_type: 'bearer' as const,
+        expires_in: result.expiresIn,
+        user: toUserOut(result.user),
+      };
+    }),
+
+  me: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/auth/me',
+        tags: ['auth'],
+        summary: 'The current account',
+        errorResponses: { 401: 'Missing, invalid or expired token' },
+      },
+    })
+    .input(z.void())
+    .output(userSchema)
+    .query(({ ctx }) => toUserOut(ctx.user)),
+});

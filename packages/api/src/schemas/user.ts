@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .normalize('NFC')
+  .toLowerCase()
+  .max(320)
+  .pipe(z.email({ pattern: z.regexes.unicodeEmail, message: 'Invalid email address' }))
+  .meta({ description: 'Email address; stored trimmed, NFC-normalized and lower-cased', example: 'ada@example.com' });
+
+export const usernameSchema = z
+  .string()
+  .min(3)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'Only letters, digits, "_", "." and "-"')
+  .meta({ description: '3–100 letters, digits, "_", "." or "-"; unique case-insensitively', example: 'ada' });
+
+export const passwordSchema = z
+  .string()
+  .min(8)
+  .max(128)
+  .meta({ description: '8–128 characters, compared exactly', example: 'correct horse battery' });
+
+export const fullNameSchema = z.string().max(200).nullable().meta({ example: 'Ada Lovelace' });
+export const bioSchema = z.string().max(1000).nullable().meta({ example: 'Analyst of engines.' });
+
+export const roleSchema = z.enum(['user', 'admin']);
+
+const timestamp = z.iso.datetime().meta({ example: '2026-01-31T12:00:00.000Z' });
+
+/** The account as its owner and admins see it. Never a password hash. */
+export const userSchema = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    username: z.string(),
+    full_name: z.string().nullable(),
+    bio: z.string().nullable(),
+    role: roleSchema,
+    is_superuser: z.boolean().meta({ description: 'True when role is admin (kept for the original API clients)' }),
+    is_active: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'User' });
+
+/** What anyone signed in may see of someone else. */
+export const publicUserSchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    full_name: z.string().nullable(),
+    bio: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'PublicUser' });
+
+export const userViewSchema = z.union([userSchema, publicUserSchema]);
+
+export const registerInput = z
+  .strictObject({
+    email: emailSchema,
+    username: usernameSchema,
+    password: passwordSchema,
+    full_name: fullNameSchema.optional(),
+    bio: bioSchema.optional(),
+  })
+  .meta({ id: 'RegisterInput' });
+
+export const loginInput = z
+  .strictObject({
+    username: z.string().min(1).max(320).optional().meta({ description: 'Email or username' }),
+    email: z.string().min(1).max(320).optional().meta({ description: 'Alternative to username for JSON clients' }),
+    password: z.string().min(1).max(1024),
+    grant_type: z.literal('password').optional().meta({ description: 'OAuth2 password flow' }),
+    scope: z.string().max(1000).optional(),
+    client_id: z.string().max(200).optional(),
+    client_secret: z.string().max(200).optional(),
+  })
+  .refine((v) => (v.username ?? v.email) !== undefined, {
+    message: 'username (or email) is required',
+    path: ['username'],
+  })
+  .meta({ id: 'LoginInput' });
+
+export const tokenSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().meta({ description: 'Seconds until the access token expires' }),
+    user: userSchema,
+  })
+  .meta({ id: 'LoginResponse' });
+
+export const updateMeInput = z
+  .strictObject({
+    email: emailSchema.optional(),
+    username: usernameSchema.optional(),
+    full_name: fullNameSchema.optional(),
+    bio: bioSchema.optional(),
+  })
+  .meta({ id: 'UpdateMeInput' });
+
+export const listUsersInput = z.strictObject({
+  skip: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(100).default(20),
+  active_only: z
+    .stringbool()
+    .optional()
+    .meta({ description: 'Admins only: false includes deactivated accounts. Ignored for others.' }),
+});
+
+export const userIdInput = z.strictObject({ id: z.number().int().positive().max(2_147_483_647) });
+
+export type RegisterInput = z.infer<typeof registerInput>;
+export type LoginInput = z.infer<typeof loginInput>;
+export type UpdateMeInput = z.infer<typeof updateMeInput>;
+export type ListUsersInput = z.infer<typeof listUsersInput>;
+export type UserOut = z.infer<typeof userSchema>;
+export type PublicUserOut = z.infer<typeof publicUserSchema>;

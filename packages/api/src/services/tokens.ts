@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../errors.js';
+import type { ApiSettings } from '../settings.js';
+
+const ALGORITHM = 'HS256';
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  userId: number;
+  jti: string;
+  expiresAt: number;
+}
+
+/** Issues and verifies access tokens (JWT, HS256 only; iss, aud, exp, typ and sub all checked). */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly settings: ApiSettings['jwt']) {
+    this.key = new TextEncoder().encode(settings.secret);
+  }
+
+  get ttlSeconds(): number {
+    return this.settings.accessTokenTtlSeconds;
+  }
+
+  async issueAccessToken(userId: number): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE })
+      .setSubject(String(userId))
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.settings.accessTokenTtlSeconds)
+      .setJti(randomUUID())
+      .sign(this.key);
+  }
+
+  /** Resolves the claims of a valid access token; anything else is a 401 INVALID_TOKEN. */
+  async verifyAccessToken(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
+      });
+      const userId = Number(payload.sub);
+      if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.jti !== 'string') {
+        throw new errors.JWTInvalid('bad subject');
+      }
+      return { userId, jti: payload.jti, expiresAt: payload.exp as number };
+    } catch {
+      // Malformed, forged, expired, wrong issuer, audience, type or algorithm: one answer for all.
+      throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+    }
+  }
+}

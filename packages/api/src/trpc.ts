@@ -1,0 +1,48 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { Context } from './context.js';
+import { AppError, toErrorResponse, type ErrorBody } from './errors.js';
+
+/** Procedure metadata: the REST mapping plus the success status REST answers with (200 when unset). */
+export type Meta = OpenApiMeta<{ successStatus?: 200 | 201 | 202 | 204 }>;
+
+export interface ErrorData extends ErrorBody {
+  httpStatus: number;
+  path?: string;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error, path }): { message: string; code: number; data: ErrorData } {
+      const { status, body } = toErrorResponse(error);
+      return {
+        message: body.detail,
+        code: shape.code,
+        data: { ...body, httpStatus: status, ...(path ? { path } : {}) },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+
+/** Resolves the bearer token to the account as the database says it is now, and puts it on ctx. */
+export const isAuthed = t.middleware(async function isAuthed({ ctx, next }) {
+  const match = ctx.authorization ? BEARER.exec(ctx.authorization) : null;
+  if (!match?.[1]) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+  const user = await ctx.auth.authenticate(match[1]);
+  return next({ ctx: { user } });
+});
+
+export const authedProcedure = publicProcedure.use(isAuthed);
+
+export const adminProcedure = authedProcedure.use(function isAdmin({ ctx, next }) {
+  if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Admin privileges required');
+  return next({ ctx: { user: ctx.user } });
+});

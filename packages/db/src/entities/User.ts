@@ -1,0 +1,38 @@
+import { EntitySchema, type Opt } from '@mikro-orm/core';
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A person with an account. Email is stored normalized; username is unique case-insensitively (see migrations). */
+export class User {
+  id!: number;
+  email!: string;
+  username!: string;
+  fullName: string | null = null;
+  bio: string | null = null;
+  passwordHash!: string;
+  role: Opt<Role> = 'user';
+  isActive: Opt<boolean> = true;
+  createdAt: Opt<Date> = new Date();
+  updatedAt: Opt<Date> = new Date();
+  lastLoginAt: Date | null = null;
+}
+
+export const UserSchema = new EntitySchema<User>({
+  class: User,
+  tableName: 'users',
+  indexes: [{ name: 'users_created_at_id_index', properties: ['createdAt', 'id'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    email: { type: 'string', length: 320, unique: 'users_email_unique' },
+    username: { type: 'string', length: 100 },
+    fullName: { type: 'string', length: 200, nullable: true },
+    bio: { type: 'string', length: 1000, nullable: true },
+    passwordHash: { type: 'string', length: 255, lazy: true },
+    role: { type: 'string', length: 16, default: 'user' },
+    isActive: { type: 'boolean', default: true },
+    createdAt: { type: 'datetime', onCreate: () => new Date() },
+    updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
+    lastLoginAt: { type: 'datetime', nullable: true },
+  },
+});
