@@ -1,0 +1,40 @@
+import { TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@roster/api';
+
+export interface RosterErrorIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+interface ErrorDataLike {
+  code?: unknown;
+  detail?: unknown;
+  httpStatus?: unknown;
+  issues?: unknown;
+}
+
+/**
+ * Every failure a Roster call rejects with: `code` is Roster's machine-readable code (USER_ALREADY_EXISTS,
+ * INVALID_CREDENTIALS, VALIDATION_ERROR, …, or NETWORK_ERROR), `status` the HTTP status (0 when no answer came).
+ */
+export class RosterError extends TRPCClientError<AppRouter> {
+  readonly code: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly issues: RosterErrorIssue[];
+
+  constructor(from: TRPCClientError<AppRouter>) {
+    super(from.message, { cause: from, result: from.shape ? { error: from.shape } : undefined, meta: from.meta });
+    const data = (from.data ?? {}) as ErrorDataLike;
+    const answered = typeof data.httpStatus === 'number';
+    this.code = typeof data.code === 'string' ? data.code : answered ? 'UNKNOWN_ERROR' : 'NETWORK_ERROR';
+    this.status = answered ? (data.httpStatus as number) : 0;
+    this.detail = typeof data.detail === 'string' ? data.detail : from.message;
+    this.issues = Array.isArray(data.issues) ? (data.issues as RosterErrorIssue[]) : [];
+  }
+}
+
+export function isRosterError(error: unknown): error is RosterError {
+  return error instanceof RosterError;
+}
