@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# Build: the whole workspace, then a production-only copy of the server and its workspace packages.
+FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+RUN npm install -g pnpm@12.4.2
+COPY . .
+RUN pnpm install --frozen-lockfile \
+ && pnpm exec turbo run build --filter=@roster/server... \
+ && pnpm --filter @roster/server deploy --prod --legacy /out
+
+# Run: non-root, production dependencies only.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/app/data
+WORKDIR /app
+COPY --from=build --chown=node:node /out ./
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/main.js"]
