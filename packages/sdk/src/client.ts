@@ -54,8 +54,10 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
         maxItems: 10,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
         headers: async () => {
+          const headers = new Headers(opts.headers);
           const bearer = await currentToken();
-          return { ...opts.headers, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
+          if (bearer) headers.set('authorization', `Bearer ${bearer}`);
+          return Object.fromEntries(headers);
         },
       }),
     ],

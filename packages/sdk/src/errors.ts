@@ -32,6 +32,9 @@ export class RosterError extends TRPCClientError<AppRouter> {
     this.status = answered ? (data.httpStatus as number) : 0;
     this.detail = typeof data.detail === 'string' ? data.detail : from.message;
     this.issues = Array.isArray(data.issues) ? (data.issues as RosterErrorIssue[]) : [];
+    // TRPCClientError's constructor resets the prototype to its own; restore ours so instanceof works.
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'RosterError';
   }
 }
 

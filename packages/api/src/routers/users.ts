@@ -74,8 +74,9 @@ export const usersRouter = router({
       },
     })
     .input(z.void())
-    .output(z.void())
+    .output(z.undefined())
     .mutation(async ({ ctx }) => {
       await ctx.users.deactivate(ctx.user);
+      return undefined;
     }),
 });
