@@ -8,6 +8,7 @@ import {
   createContextInner,
   createOpenApiDocument,
   formRoutes,
+  restRoutes,
   isUnexpected,
   toErrorResponse,
   type ApiDeps,
@@ -18,6 +19,7 @@ import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { bodyParser } from './body.js';
 import type { Config } from './config.js';
 import { docs } from './docs.js';
+import { loggableError } from './errors.js';
 import type { Logger } from './logger.js';
 import { restBridge } from './rest.js';
 import { trpcMount } from './trpc.js';
@@ -129,8 +131,18 @@ function corsFor(origins: string[]): Middleware {
   });
 }
 
+/** 405 with `Allow` for a known REST path asked with another method; 404 otherwise. */
 function notFound(): Middleware {
-  return function routeNotFound() {
+  const routes = restRoutes().map(({ method, path }) => ({
+    method,
+    pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+  }));
+  return function routeNotFound(ctx) {
+    const allowed = routes.filter((r) => r.pattern.test(ctx.path)).map((r) => r.method);
+    if (allowed.length > 0) {
+      ctx.set('Allow', [...new Set(allowed)].join(', '));
+      throw new AppError('METHOD_NOT_ALLOWED', 'Method not allowed');
+    }
     throw new AppError('NOT_FOUND', 'Not found');
   };
 }
@@ -148,8 +160,7 @@ export function createApp({ config, db, logger }: AppOptions, deps: ApiDeps = cr
     });
 
   app.on('error', (error: unknown, ctx?: ParameterizedContext<RosterState>) => {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    logger.error({ err: cause, reqId: ctx?.state.requestId, path: ctx?.path }, 'unexpected error');
+    logger.error({ err: loggableError(error), reqId: ctx?.state.requestId, path: ctx?.path }, 'unexpected error');
   });
 
   app.use(requestLog(logger));
@@ -162,8 +173,8 @@ export function createApp({ config, db, logger }: AppOptions, deps: ApiDeps = cr
   app.use(
     trpcMount({
       createContext,
-      onError: (error) => {
-        if (isUnexpected(error)) app.emit('error', error);
+      onError: (error, ctx) => {
+        if (isUnexpected(error)) app.emit('error', error, ctx);
       },
     }),
   );

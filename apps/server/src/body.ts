@@ -34,6 +34,9 @@ export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
       if (isTooLarge(error)) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
       throw new AppError('MALFORMED_REQUEST', isJson ? 'Malformed JSON body' : 'Malformed form body');
     }
+    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+      throw new AppError('VALIDATION_ERROR', 'The request body must be a JSON object');
+    }
     ctx.req.headers['content-type'] = 'application/json';
     return next();
   };

@@ -8,7 +8,7 @@ export const MAX_BATCH_SIZE = 10;
 
 export interface TrpcMountOptions {
   createContext: (ctx: ParameterizedContext) => Context;
-  onError: (error: unknown, path: string | undefined) => void;
+  onError: (error: unknown, ctx: ParameterizedContext) => void;
 }
 
 /** tRPC over HTTP at /trpc (batches of at most ten calls). tRPC writes the response itself. */
@@ -26,7 +26,7 @@ export function trpcMount(opts: TrpcMountOptions): Middleware {
       allowBatching: true,
       maxBatchSize: MAX_BATCH_SIZE,
       createContext: () => opts.createContext(ctx),
-      onError: ({ error, path }) => opts.onError(error, path),
+      onError: ({ error }) => opts.onError(error, ctx),
       responseMeta: ({ errors, paths }) => {
         if (errors.length === 0 || (paths?.length ?? 0) > 1) return {};
         const { status, headers } = toErrorResponse(errors[0]);

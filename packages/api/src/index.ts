@@ -10,7 +10,7 @@ export {
   type ErrorResponse,
   type ValidationIssue,
 } from './errors.js';
-export { createOpenApiDocument, formRoutes, successStatusOf, type OpenApiDocumentOptions } from './openapi.js';
+export { createOpenApiDocument, formRoutes, restRoutes, successStatusOf, type OpenApiDocumentOptions } from './openapi.js';
 export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';

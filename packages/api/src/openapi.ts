@@ -9,6 +9,14 @@ interface ProcedureLike {
 
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
 
+/** Every REST route: method and path template (`/users/{id}`). */
+export function restRoutes(): { method: string; path: string }[] {
+  return Object.values(procedures).flatMap((procedure) => {
+    const openapi = procedure._def.meta?.openapi;
+    return openapi ? [{ method: openapi.method, path: openapi.path }] : [];
+  });
+}
+
 /** `METHOD /path` of every REST route that accepts a form body (the OAuth2 password flow). */
 export function formRoutes(): Set<string> {
   const routes = new Set<string>();

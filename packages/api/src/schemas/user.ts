@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
-export const emailSchema = z
-  .string()
+/** Text a database can store: no NUL characters (PostgreSQL refuses them, SQLite truncates at them). */
+const text = () => z.string().refine((s) => !s.includes('\u0000'), 'Must not contain NUL characters');
+
+export const emailSchema = text()
   .trim()
   .normalize('NFC')
   .toLowerCase()
@@ -22,8 +24,8 @@ export const passwordSchema = z
   .max(128)
   .meta({ description: '8–128 characters, compared exactly', example: 'correct horse battery' });
 
-export const fullNameSchema = z.string().max(200).nullable().meta({ example: 'Ada Lovelace' });
-export const bioSchema = z.string().max(1000).nullable().meta({ example: 'Analyst of engines.' });
+export const fullNameSchema = text().max(200).nullable().meta({ example: 'Ada Lovelace' });
+export const bioSchema = text().max(1000).nullable().meta({ example: 'Analyst of engines.' });
 
 export const roleSchema = z.enum(['user', 'admin']);
 
@@ -70,8 +72,8 @@ export const registerInput = z
 
 export const loginInput = z
   .strictObject({
-    username: z.string().min(1).max(320).optional().meta({ description: 'Email or username' }),
-    email: z.string().min(1).max(320).optional().meta({ description: 'Alternative to username for JSON clients' }),
+    username: text().min(1).max(320).optional().meta({ description: 'Email or username' }),
+    email: text().min(1).max(320).optional().meta({ description: 'Alternative to username for JSON clients' }),
     password: z.string().min(1).max(1024),
     grant_type: z.literal('password').optional().meta({ description: 'OAuth2 password flow' }),
     scope: z.string().max(1000).optional(),

@@ -12,11 +12,6 @@ function conflictError(kind: Conflict, verb: 'registered' | 'in use'): AppError 
     : new AppError('USERNAME_TAKEN', verb === 'registered' ? 'Username already taken' : 'Username already in use');
 }
 
-/** Which unique index a violation hit; the name never leaves the process. */
-function conflictOf(error: UniqueConstraintViolationException): Conflict {
-  return /username/i.test(error.message) ? 'username' : 'email';
-}
-
 /** Accounts: creation, lookup, listing and profile changes. The database enforces uniqueness. */
 export class UserService {
   constructor(
@@ -67,16 +62,27 @@ export class UserService {
       bio: input.bio ?? null,
       passwordHash,
     });
+    await this.flushOrConflict(input.email, input.username, undefined, 'registered');
+    return user;
+  }
+
+  /**
+   * Flushes; a unique violation (a concurrent writer won the race after our pre-check) becomes the 409 the
+   * winner's row now causes, found by asking again rather than by parsing the driver's message.
+   */
+  private async flushOrConflict(
+    email: string | undefined,
+    username: string | undefined,
+    except: number | undefined,
+    verb: 'registered' | 'in use',
+  ): Promise<void> {
     try {
       await this.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        this.em.clear();
-        throw conflictError(conflictOf(error), 'registered');
-      }
-      throw error;
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      this.em.clear();
+      throw conflictError((await this.findConflict(email, username, except)) ?? 'email', verb);
     }
-    return user;
   }
 
   async updateProfile(user: User, input: UpdateMeInput): Promise<User> {
@@ -89,15 +95,7 @@ export class UserService {
     if (username !== undefined) user.username = username;
     if (input.full_name !== undefined) user.fullName = input.full_name;
     if (input.bio !== undefined) user.bio = input.bio;
-    try {
-      await this.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        this.em.clear();
-        throw conflictError(conflictOf(error), 'in use');
-      }
-      throw error;
-    }
+    await this.flushOrConflict(email, username, user.id, 'in use');
     return user;
   }
 
