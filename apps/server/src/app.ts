@@ -108,7 +108,9 @@ function openApiJson(config: Config): Middleware {
   let document: string | undefined;
   return async function serveOpenApi(ctx, next) {
     if (ctx.path !== '/openapi.json' || ctx.method !== 'GET') return next();
-    document ??= JSON.stringify(createOpenApiDocument({ baseUrl: config.publicUrl ?? '/', version: VERSION }));
+    document ??= JSON.stringify(
+      createOpenApiDocument({ baseUrl: config.publicUrl ?? '/', version: VERSION }),
+    );
     ctx.type = 'application/json';
     ctx.body = document;
   };
@@ -148,19 +150,26 @@ function notFound(): Middleware {
 }
 
 /** The whole HTTP surface: health, docs, tRPC at /trpc and REST at the original spec's paths. */
-export function createApp({ config, db, logger }: AppOptions, deps: ApiDeps = createApiDeps(db.orm, apiSettings(config))) {
+export function createApp(
+  { config, db, logger }: AppOptions,
+  deps: ApiDeps = createApiDeps(db.orm, apiSettings(config)),
+) {
   const app = new Koa<RosterState>({ proxy: false });
   const createContext = (ctx: ParameterizedContext) =>
     createContextInner({
       deps,
       em: RequestContext.getEntityManager() ?? db.orm.em.fork(),
       authorization: ctx.get('authorization') || null,
+      ifMatch: ctx.get('if-match') || null,
       ip: ctx.ip || null,
       userAgent: ctx.get('user-agent') || null,
     });
 
   app.on('error', (error: unknown, ctx?: ParameterizedContext<RosterState>) => {
-    logger.error({ err: loggableError(error), reqId: ctx?.state.requestId, path: ctx?.path }, 'unexpected error');
+    logger.error(
+      { err: loggableError(error), reqId: ctx?.state.requestId, path: ctx?.path },
+      'unexpected error',
+    );
   });
 
   app.use(requestLog(logger));

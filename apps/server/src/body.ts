@@ -17,13 +17,20 @@ function isTooLarge(error: unknown): boolean {
  */
 export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
   return async function parseBody(ctx, next) {
-    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE' || ctx.path.startsWith('/trpc')) {
+    if (
+      ctx.method === 'GET' ||
+      ctx.method === 'HEAD' ||
+      ctx.method === 'DELETE' ||
+      ctx.path.startsWith('/trpc')
+    ) {
       return next();
     }
     const length = Number(ctx.get('content-length') || 0);
     if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
-    const isJson = ctx.is('application/json', '+json') !== false && ctx.is('application/json', '+json') !== null;
-    const isForm = formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && ctx.is('urlencoded') !== false;
+    const isJson =
+      ctx.is('application/json', '+json') !== false && ctx.is('application/json', '+json') !== null;
+    const isForm =
+      formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && ctx.is('urlencoded') !== false;
     if (!ctx.request.type || (!isJson && !isForm)) return next();
     const req = ctx.req as RequestWithBody;
     try {

@@ -1,24 +1,107 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations } from '@roster/db';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { parseArgs } from 'node:util';
+import { AppError, createApiDeps, createContextInner } from '@roster/api';
+import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
+import { z } from 'zod';
+import { apiSettings } from './app.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { readSecret } from './prompt.js';
 
 const USAGE = `Usage: roster <command>
 
 Commands:
-  migrate          apply pending database migrations
-  migrate:status   list pending migrations (exit 1 when any are pending)
+  migrate                                  apply pending database migrations
+  migrate:status                           list pending migrations (exit 1 when any are pending)
+  create-admin --email E --username U      create an admin (or promote the account with that email);
+               [--full-name N]             the password is read from stdin or a prompt, never an argument
+  set-role <email> <user|admin>            change an account's role
 `;
 
-export async function runCli(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
-  const [command] = argv;
-  if (command !== 'migrate' && command !== 'migrate:status') {
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+const COMMANDS = new Set(['migrate', 'migrate:status', 'create-admin', 'set-role']);
+
+async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config.databaseUrl);
+  try {
+    return await work(db);
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+function contextFor(db: Database, config: Config) {
+  return createContextInner({ deps: createApiDeps(db.orm, apiSettings(config)), userAgent: 'roster-cli' });
+}
+
+async function createAdmin(args: string[], config: Config, io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, username: { type: 'string' }, 'full-name': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.email || !values.username) {
+    io.err.write('create-admin needs --email and --username\n');
+    return 2;
+  }
+  const password = await readSecret(io, 'Password for the new admin: ');
+  const input = z
+    .object({
+      email: z.email(),
+      username: z
+        .string()
+        .min(3)
+        .max(100)
+        .regex(/^[A-Za-z0-9_.-]+$/),
+      password: z.string().min(8).max(128),
+    })
+    .safeParse({ email: values.email.trim().toLowerCase(), username: values.username, password });
+  if (!input.success) {
+    io.err.write(`${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')}\n`);
+    return 2;
+  }
+  return withDatabase(config, async (db) => {
+    await migrateDatabase(db);
+    const outcome = await contextFor(db, config).admin.ensureAdmin(input.data);
+    io.out.write(
+      `${input.data.email}: ${outcome === 'created' ? 'admin created' : outcome === 'promoted' ? 'promoted to admin' : 'already an admin'}\n`,
+    );
+    return 0;
+  });
+}
+
+async function setRole(args: string[], config: Config, io: CliIo): Promise<number> {
+  const [email, role] = args;
+  if (!email || (role !== 'user' && role !== 'admin')) {
+    io.err.write('usage: roster set-role <email> <user|admin>\n');
+    return 2;
+  }
+  return withDatabase(config, async (db) => {
+    const user = await contextFor(db, config).admin.setRole(email.trim().toLowerCase(), role);
+    io.out.write(`${user.email} is now ${user.role}\n`);
+    return 0;
+  });
+}
+
+export async function runCli(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+  stdin: CliIo['stdin'] = process.stdin,
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || !COMMANDS.has(command)) {
     (command ? err : out).write(USAGE);
     return command ? 2 : 0;
   }
   await loadDotEnv();
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -28,19 +111,29 @@ export async function runCli(argv: string[], out = process.stdout, err = process
     }
     throw error;
   }
-  const db = await openDatabase(config.databaseUrl);
+  const io = { out, err, stdin };
   try {
+    if (command === 'create-admin') return await createAdmin(rest, config, io);
+    if (command === 'set-role') return await setRole(rest, config, io);
+  } catch (error) {
+    if (error instanceof AppError) {
+      err.write(`${error.message} (${error.appCode})\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return withDatabase(config, async (db) => {
     if (command === 'migrate') {
       const applied = await migrateDatabase(db);
-      out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply: the schema is up to date.\n');
+      out.write(
+        applied.length ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply: the schema is up to date.\n',
+      );
       return 0;
     }
     const pending = await pendingMigrations(db);
     out.write(pending.length ? `Pending: ${pending.join(', ')}\n` : 'Up to date.\n');
     return pending.length ? 1 : 0;
-  } finally {
-    await closeDatabase(db);
-  }
+  });
 }
 
 const entry = process.argv[1];

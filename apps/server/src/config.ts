@@ -4,10 +4,18 @@ import { dirname, resolve } from 'node:path';
 import { parseDatabaseUrl } from '@roster/db';
 import { z } from 'zod';
 
-const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'Expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** Every environment variable Roster reads, with its default. `.env.example` documents the same list. */
 const envSchema = z.object({
@@ -28,13 +36,19 @@ const envSchema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: intFrom(1, 24 * 60).default(30),
   ALLOWED_ORIGINS: csv.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PUBLIC_URL: z.url().optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: 'Expected an http(s) URL' })
+    .refine((u) => !u.includes('?') && !u.includes('#'), 'Must not have a query or fragment')
+    .optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default('roster'),
   ARGON2_MEMORY_KIB: intFrom(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: intFrom(2, 100).default(2),
   ARGON2_PARALLELISM: intFrom(1, 64).default(1),
   DATA_DIR: z.string().default('./data'),
+  ADMIN_EMAIL: z.string().optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
+  ADMIN_USERNAME: z.string().optional(),
 });
 
 export interface Config {
@@ -54,6 +68,8 @@ export interface Config {
   jwtAudience: string;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   dataDir: string;
+  /** Applied at start-up only while no admin exists. */
+  bootstrapAdmin: { email: string; username: string; password: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -77,7 +93,8 @@ function resolveSecret(given: string | undefined, production: boolean, dataDir: 
   const file = resolve(dataDir, 'secret.key');
   if (existsSync(file)) {
     const stored = readFileSync(file, 'utf8').trim();
-    if (Buffer.byteLength(stored) >= MIN_SECRET_BYTES) return { secretKey: stored, secretSource: 'file' as const };
+    if (Buffer.byteLength(stored) >= MIN_SECRET_BYTES)
+      return { secretKey: stored, secretSource: 'file' as const };
   }
   mkdirSync(dirname(file), { recursive: true });
   const secretKey = randomBytes(48).toString('base64url');
@@ -86,9 +103,28 @@ function resolveSecret(given: string | undefined, production: boolean, dataDir: 
   return { secretKey, secretSource: 'generated' as const };
 }
 
+function bootstrapAdminFrom(e: z.infer<typeof envSchema>): Config['bootstrapAdmin'] {
+  if (!e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) return null;
+  if (!e.ADMIN_EMAIL || !e.ADMIN_PASSWORD) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD: set both, or neither');
+  }
+  const email = e.ADMIN_EMAIL.trim().normalize('NFC').toLowerCase();
+  const username =
+    e.ADMIN_USERNAME ??
+    email
+      .split('@')[0]!
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .padEnd(3, '_');
+  return { email, username, password: e.ADMIN_PASSWORD };
+}
+
 /** Validates the environment; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (`PUBLIC_URL=` as in .env.example) means unset.
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -110,8 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     jwtIssuer: e.JWT_ISSUER ?? publicUrl ?? 'roster',
     jwtAudience: e.JWT_AUDIENCE,
-    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
+    argon2: {
+      memoryCost: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+    },
     dataDir: e.DATA_DIR,
+    bootstrapAdmin: bootstrapAdminFrom(e),
   };
 }
 
@@ -123,4 +164,3 @@ export async function loadDotEnv(path = '.env', env: NodeJS.ProcessEnv = process
     if (env[key] === undefined) env[key] = value;
   }
 }
-

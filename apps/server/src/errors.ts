@@ -15,7 +15,9 @@ export interface LoggableError {
 export function loggableError(error: unknown): LoggableError {
   const cause = error instanceof TRPCError && error.cause instanceof Error ? error.cause : error;
   if (cause instanceof DriverException) {
-    const reason = cause.message.includes(' - ') ? cause.message.slice(cause.message.lastIndexOf(' - ') + 3) : '';
+    const reason = cause.message.includes(' - ')
+      ? cause.message.slice(cause.message.lastIndexOf(' - ') + 3)
+      : '';
     return { type: cause.name, message: reason.slice(0, 300), ...(cause.code ? { code: cause.code } : {}) };
   }
   if (cause instanceof Error) {

@@ -5,15 +5,27 @@ export type { Logger };
 
 /** JSON lines on stdout; secrets never reach it (see REDACT). Pretty output in development when attached to a TTY. */
 export const REDACT = [
-  'req.headers.authorization',
-  'req.headers.cookie',
+  'password',
+  'authorization',
+  'cookie',
+  'token',
+  'access_token',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
   'res.headers["set-cookie"]',
   '*.password',
+  '*.*.password',
   '*.access_token',
   '*.token',
+  '*.authorization',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'env'>,
+  destination?: NodeJS.WritableStream,
+): Logger {
   const pretty = config.env === 'development' && !destination && process.stdout.isTTY;
   return pino(
     {

@@ -16,10 +16,15 @@ try {
 }
 const logger = createLogger(config);
 if (config.secretSource === 'generated') {
-  logger.warn(`SECRET_KEY is not set: generated one and kept it in ${config.dataDir}/secret.key (development only)`);
+  logger.warn(
+    `SECRET_KEY is not set: generated one and kept it in ${config.dataDir}/secret.key (development only)`,
+  );
 }
 const running = await startServer(config, { logger });
-logger.info({ url: running.url, docs: `${running.url}/docs`, database: running.db.kind }, 'Roster is listening');
+logger.info(
+  { url: running.url, docs: `${running.url}/docs`, database: running.db.kind },
+  'Roster is listening',
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -5,13 +5,19 @@ import { http, startTestServer, type TestServer } from './test/harness.js';
 // HTTP against a started server. Where an issue changed the contract the expectation follows the issue:
 // a duplicate email is 409 (not 400) and a deactivated account's login is 403 (not 400).
 let server: TestServer;
-const req = <T = Record<string, unknown>>(...args: Parameters<typeof http> extends [unknown, ...infer R] ? R : never) =>
-  http<T>(server.url, ...args);
+const req = <T = Record<string, unknown>>(
+  ...args: Parameters<typeof http> extends [unknown, ...infer R] ? R : never
+) => http<T>(server.url, ...args);
 
 beforeAll(async () => {
   server = await startTestServer();
   const created = await req('POST', '/auth/register', {
-    json: { email: 'test@example.com', username: 'testuser', full_name: 'Test User', password: 'testpassword123' },
+    json: {
+      email: 'test@example.com',
+      username: 'testuser',
+      full_name: 'Test User',
+      password: 'testpassword123',
+    },
   });
   expect(created.status).toBe(201);
 });
@@ -27,10 +33,19 @@ async function authHeaders() {
 describe('original spec: auth', () => {
   it('registers a user', async () => {
     const res = await req('POST', '/auth/register', {
-      json: { email: 'newuser@example.com', username: 'newuser', full_name: 'New User', password: 'newpassword123' },
+      json: {
+        email: 'newuser@example.com',
+        username: 'newuser',
+        full_name: 'New User',
+        password: 'newpassword123',
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ email: 'newuser@example.com', username: 'newuser', full_name: 'New User' });
+    expect(res.body).toMatchObject({
+      email: 'newuser@example.com',
+      username: 'newuser',
+      full_name: 'New User',
+    });
     expect(res.body).toHaveProperty('id');
     expect(res.body).toHaveProperty('created_at');
     expect(res.body).not.toHaveProperty('hashed_password');
@@ -105,7 +120,12 @@ describe('original spec: auth', () => {
 
 describe('original spec: user flow', () => {
   it('register → login → me → update → get by id → list → deactivate → login refused', async () => {
-    const user = { email: 'flowtest@example.com', username: 'flowtest', full_name: 'Flow Test User', password: 'flowpassword123' };
+    const user = {
+      email: 'flowtest@example.com',
+      username: 'flowtest',
+      full_name: 'Flow Test User',
+      password: 'flowpassword123',
+    };
     const registered = await req<{ id: number }>('POST', '/auth/register', { json: user });
     expect(registered.status).toBe(201);
     const userId = registered.body.id;
@@ -138,7 +158,9 @@ describe('original spec: user flow', () => {
     const deactivated = await req('DELETE', '/users/me', { token });
     expect(deactivated.status).toBe(204);
 
-    const again = await req('POST', '/auth/login', { form: { username: user.email, password: user.password } });
+    const again = await req('POST', '/auth/login', {
+      form: { username: user.email, password: user.password },
+    });
     expect(again.status).toBe(403);
     expect(again.body).toMatchObject({ detail: 'Account is deactivated', code: 'ACCOUNT_DEACTIVATED' });
 

@@ -1,4 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { AdminService } from './services/admin.js';
+import { AuditService } from './services/audit.js';
 import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
 import { TokenService } from './services/tokens.js';
@@ -30,21 +32,36 @@ export interface ContextInnerOptions {
   authorization?: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** The raw If-Match header, if any (optimistic locking on admin updates). */
+  ifMatch?: string | null;
+}
+
+/** `If-Match: "3"` / `W/"3"` / `3` → 3; anything else → null. */
+export function parseIfMatch(header: string | null | undefined): number | null {
+  const match = header ? /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header) : null;
+  return match?.[1] ? Number(match[1]) : null;
 }
 
 /** The framework-free context: what every procedure sees. Adapters and tests build it the same way. */
 export function createContextInner(opts: ContextInnerOptions) {
   const em = opts.em ?? opts.deps.orm.em.fork();
-  const users = new UserService(em, opts.deps.passwords);
-  const auth = new AuthService(em, users, opts.deps.passwords, opts.deps.tokens);
+  const ip = opts.ip ?? null;
+  const userAgent = opts.userAgent ?? null;
+  const audit = new AuditService(em, { ip, userAgent });
+  const users = new UserService(em, opts.deps.passwords, audit);
+  const auth = new AuthService(em, users, opts.deps.passwords, opts.deps.tokens, audit);
+  const admin = new AdminService(em, users, opts.deps.passwords, audit);
   return {
     em,
     deps: opts.deps,
     authorization: opts.authorization ?? null,
-    ip: opts.ip ?? null,
-    userAgent: opts.userAgent ?? null,
+    ifMatch: parseIfMatch(opts.ifMatch),
+    ip,
+    userAgent,
+    audit,
     users,
     auth,
+    admin,
   };
 }
 

@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
   USER_ALREADY_EXISTS: { status: 409, trpc: 'CONFLICT' },
   USERNAME_TAKEN: { status: 409, trpc: 'CONFLICT' },
+  LAST_ADMIN: { status: 409, trpc: 'CONFLICT' },
+  VERSION_CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  CANNOT_DELETE_SELF: { status: 409, trpc: 'CONFLICT' },
+  INVALID_CURSOR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
   RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
@@ -88,7 +92,10 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
     return { status: error.status, body: { detail: error.message, code: error.appCode }, headers };
   }
   if (error instanceof TRPCError) {
-    if (error.cause instanceof ZodError && (error.code === 'BAD_REQUEST' || error.code === 'UNPROCESSABLE_CONTENT')) {
+    if (
+      error.cause instanceof ZodError &&
+      (error.code === 'BAD_REQUEST' || error.code === 'UNPROCESSABLE_CONTENT')
+    ) {
       return {
         status: 422,
         body: { detail: 'Validation failed', code: 'VALIDATION_ERROR', issues: zodIssues(error.cause) },

@@ -1,5 +1,12 @@
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.js';
-export { createApiDeps, createContextInner, type ApiDeps, type Context, type ContextInnerOptions } from './context.js';
+export {
+  createApiDeps,
+  createContextInner,
+  parseIfMatch,
+  type ApiDeps,
+  type Context,
+  type ContextInnerOptions,
+} from './context.js';
 export {
   AppError,
   ERROR_CODES,
@@ -10,7 +17,13 @@ export {
   type ErrorResponse,
   type ValidationIssue,
 } from './errors.js';
-export { createOpenApiDocument, formRoutes, restRoutes, successStatusOf, type OpenApiDocumentOptions } from './openapi.js';
+export {
+  createOpenApiDocument,
+  formRoutes,
+  restRoutes,
+  successStatusOf,
+  type OpenApiDocumentOptions,
+} from './openapi.js';
 export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';

@@ -37,7 +37,9 @@ export function successStatusOf(procedurePath: string): number {
 const errorSchema = z
   .object({
     detail: z.string().meta({ description: 'What went wrong, for people', example: 'User not found' }),
-    code: z.string().meta({ description: 'What went wrong, for programs (UPPER_SNAKE)', example: 'USER_NOT_FOUND' }),
+    code: z
+      .string()
+      .meta({ description: 'What went wrong, for programs (UPPER_SNAKE)', example: 'USER_NOT_FOUND' }),
     issues: z
       .array(
         z.object({
@@ -71,11 +73,14 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       'validation errors (422) add `issues: [{path, message, code}]`.',
     version: opts.version,
     baseUrl: opts.baseUrl,
-    tags: ['auth', 'users'],
+    tags: ['auth', 'users', 'admin'],
     defs: { Error: errorSchema },
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-      oauth2: { type: 'oauth2', flows: { password: { tokenUrl: 'auth/login', scopes: {} } } },
+      oauth2: {
+        type: 'oauth2',
+        flows: { password: { tokenUrl: `${opts.baseUrl.replace(/\/+$/, '')}/auth/login`, scopes: {} } },
+      },
     },
   });
   const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };

@@ -28,7 +28,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     let path = sqlite[1] ?? '';
     if (path.startsWith('///')) path = path.slice(2);
     else if (path.startsWith('//')) path = path.slice(2);
-    if (path === '' ) throw new Error('DATABASE_URL: sqlite needs a file path, e.g. sqlite:./data/roster.db');
+    if (path === '') throw new Error('DATABASE_URL: sqlite needs a file path, e.g. sqlite:./data/roster.db');
     return { kind: 'sqlite', location: path };
   }
   throw new Error('DATABASE_URL must start with sqlite: or postgresql://');
@@ -49,7 +49,6 @@ export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions =
     debug: opts.debug ?? false,
     logger: opts.logger ?? (() => undefined),
     allowGlobalContext: false,
-    forceUtcTimezone: true,
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: true },
   } satisfies Options;
@@ -58,14 +57,25 @@ export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions =
       ...common,
       driver: PostgreSqlDriver,
       clientUrl: target.location,
+      forceUtcTimezone: true,
       pool: { min: 0, max: opts.poolMax ?? 10 },
-      migrations: { migrationsList: postgresqlMigrations, transactional: true, allOrNothing: true, snapshot: false },
+      migrations: {
+        migrationsList: postgresqlMigrations,
+        transactional: true,
+        allOrNothing: true,
+        snapshot: false,
+      },
     };
   }
   return {
     ...common,
     driver: SqliteDriver,
     dbName: target.location,
-    migrations: { migrationsList: sqliteMigrations, transactional: true, allOrNothing: true, snapshot: false },
+    migrations: {
+      migrationsList: sqliteMigrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
   };
 }

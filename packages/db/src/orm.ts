@@ -13,7 +13,10 @@ export interface Database {
  * Connects to the database a DATABASE_URL names. Never touches the schema: call `migrateDatabase` for that.
  * For SQLite the parent folder is created, WAL is on and writers wait for each other instead of failing.
  */
-export async function openDatabase(url: string, opts: OrmConfigOptions & { overrides?: Partial<Options> } = {}): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  opts: OrmConfigOptions & { overrides?: Partial<Options> } = {},
+): Promise<Database> {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'sqlite' && target.location !== ':memory:') {
     mkdirSync(dirname(target.location), { recursive: true });

@@ -41,7 +41,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     write(chunk: Buffer, _enc, done) {
       const text = chunk.toString('utf8');
       chunks.push(text);
-      for (const line of text.split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of text.split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -73,7 +74,13 @@ export async function http<T = Record<string, unknown>>(
   base: string,
   method: string,
   path: string,
-  opts: { json?: unknown; form?: Record<string, string>; token?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: {
+    json?: unknown;
+    form?: Record<string, string>;
+    token?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined = opts.body;

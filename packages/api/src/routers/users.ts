@@ -19,7 +19,8 @@ export const usersRouter = router({
         path: '/users',
         tags: ['users'],
         summary: 'List users',
-        description: 'Active accounts, newest first. Others are shown as public profiles; admins see everything.',
+        description:
+          'Active accounts, newest first. Others are shown as public profiles; admins see everything.',
         errorResponses: { 401: 'Not authenticated', 422: 'Invalid query' },
       },
     })
@@ -54,11 +55,13 @@ export const usersRouter = router({
 
   updateMe: updateMe
     .meta({ openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC } })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateProfile(ctx.user, input))),
+    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.update(ctx.user, input))),
 
   patchMe: updateMe
-    .meta({ openapi: { method: 'PATCH', path: '/users/me', ...UPDATE_ME_DOC, summary: 'Update my profile (PATCH)' } })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateProfile(ctx.user, input))),
+    .meta({
+      openapi: { method: 'PATCH', path: '/users/me', ...UPDATE_ME_DOC, summary: 'Update my profile (PATCH)' },
+    })
+    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.update(ctx.user, input))),
 
   deactivateMe: authedProcedure
     .meta({

@@ -9,7 +9,10 @@ export const emailSchema = text()
   .toLowerCase()
   .max(320)
   .pipe(z.email({ pattern: z.regexes.unicodeEmail, message: 'Invalid email address' }))
-  .meta({ description: 'Email address; stored trimmed, NFC-normalized and lower-cased', example: 'ada@example.com' });
+  .meta({
+    description: 'Email address; stored trimmed, NFC-normalized and lower-cased',
+    example: 'ada@example.com',
+  });
 
 export const usernameSchema = z
   .string()
@@ -40,7 +43,9 @@ export const userSchema = z
     full_name: z.string().nullable(),
     bio: z.string().nullable(),
     role: roleSchema,
-    is_superuser: z.boolean().meta({ description: 'True when role is admin (kept for the original API clients)' }),
+    is_superuser: z
+      .boolean()
+      .meta({ description: 'True when role is admin (kept for the original API clients)' }),
     is_active: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
@@ -73,7 +78,11 @@ export const registerInput = z
 export const loginInput = z
   .strictObject({
     username: text().min(1).max(320).optional().meta({ description: 'Email or username' }),
-    email: text().min(1).max(320).optional().meta({ description: 'Alternative to username for JSON clients' }),
+    email: text()
+      .min(1)
+      .max(320)
+      .optional()
+      .meta({ description: 'Alternative to username for JSON clients' }),
     password: z.string().min(1).max(1024),
     grant_type: z.literal('password').optional().meta({ description: 'OAuth2 password flow' }),
     scope: z.string().max(1000).optional(),

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { User } from '@roster/db';
+import { User } from '@roster/db';
 import { AppError } from '../errors.js';
+import type { AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
 import type { UserService } from './users.js';
@@ -20,23 +21,51 @@ export class AuthService {
     private readonly users: UserService,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly audit: AuditService,
   ) {}
+
+  /**
+   * Writes login bookkeeping (audit events, last_login_at, a re-hash) in a unit of work of its own, so that the
+   * account loaded for the check is never flushed: these are records, not edits, and never bump `version`.
+   */
+  private bookkeep(work: (em: EntityManager) => Promise<void> | void): Promise<void> {
+    return this.em.fork().transactional(async (em) => {
+      await work(em);
+    });
+  }
+
+  private async failed(reason: string, targetId: number | null): Promise<never> {
+    await this.bookkeep((em) => {
+      this.audit.record('auth.login_failed', { actorId: targetId, targetId, details: { reason } }, em);
+    });
+    throw new AppError('INVALID_CREDENTIALS', INCORRECT);
+  }
 
   async login(login: string, password: string): Promise<LoginResult> {
     const user = await this.users.findByLogin(login);
     if (!user) {
       await this.passwords.verifyDecoy(password);
-      throw new AppError('INVALID_CREDENTIALS', INCORRECT);
+      return this.failed('unknown_account', null);
     }
-    if (!(await this.passwords.verify(user.passwordHash, password))) {
-      throw new AppError('INVALID_CREDENTIALS', INCORRECT);
+    if (!(await this.passwords.verify(user.passwordHash, password)))
+      return this.failed('bad_password', user.id);
+    if (!user.isActive) {
+      await this.bookkeep((em) => {
+        this.audit.record(
+          'auth.login_failed',
+          { actorId: user.id, targetId: user.id, details: { reason: 'deactivated' } },
+          em,
+        );
+      });
+      throw new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated');
     }
-    if (!user.isActive) throw new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated');
-    if (this.passwords.needsRehash(user.passwordHash)) {
-      user.passwordHash = await this.passwords.hash(password);
-    }
-    user.lastLoginAt = new Date();
-    await this.em.flush();
+    const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };
+    if (this.passwords.needsRehash(user.passwordHash))
+      bookkeeping.passwordHash = await this.passwords.hash(password);
+    await this.bookkeep(async (em) => {
+      await em.nativeUpdate(User, { id: user.id }, bookkeeping);
+      this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id }, em);
+    });
     const accessToken = await this.tokens.issueAccessToken(user.id);
     return { user, accessToken, expiresIn: this.tokens.ttlSeconds };
   }

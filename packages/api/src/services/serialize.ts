@@ -1,4 +1,5 @@
-import type { User } from '@roster/db';
+import type { AuditEvent, User } from '@roster/db';
+import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
 
 export function toUserOut(user: User): UserOut {
@@ -29,4 +30,25 @@ export function toPublicUserOut(user: User): PublicUserOut {
 /** Owners and admins see the whole record; everyone else the public profile. */
 export function viewUser(user: User, viewer: User): UserOut | PublicUserOut {
   return viewer.id === user.id || viewer.role === 'admin' ? toUserOut(user) : toPublicUserOut(user);
+}
+
+export function toAdminUserOut(user: User): AdminUserOut {
+  return {
+    ...toUserOut(user),
+    last_login_at: user.lastLoginAt?.toISOString() ?? null,
+    version: user.version,
+  };
+}
+
+export function toAuditEventOut(event: AuditEvent) {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    actor_id: event.actorId,
+    target_id: event.targetId,
+    action: event.action,
+    ip: event.ip,
+    user_agent: event.userAgent,
+    details: event.details,
+  };
 }

@@ -1,15 +1,45 @@
 import { raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { User } from '@roster/db';
+import { User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
+import { diff, inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 
 type Conflict = 'email' | 'username';
+type Verb = 'registered' | 'in use';
 
-function conflictError(kind: Conflict, verb: 'registered' | 'in use'): AppError {
+function conflictError(kind: Conflict, verb: Verb): AppError {
   return kind === 'email'
-    ? new AppError('USER_ALREADY_EXISTS', verb === 'registered' ? 'Email already registered' : 'Email already in use')
-    : new AppError('USERNAME_TAKEN', verb === 'registered' ? 'Username already taken' : 'Username already in use');
+    ? new AppError(
+        'USER_ALREADY_EXISTS',
+        verb === 'registered' ? 'Email already registered' : 'Email already in use',
+      )
+    : new AppError(
+        'USERNAME_TAKEN',
+        verb === 'registered' ? 'Username already taken' : 'Username already in use',
+      );
+}
+
+export interface NewAccount extends RegisterInput {
+  role?: Role;
+  is_active?: boolean;
+}
+
+export interface ProfileChanges extends UpdateMeInput {
+  role?: Role;
+  is_active?: boolean;
+}
+
+/** The profile fields as the API names them, for audit diffs. */
+function profileOf(user: User): Record<string, unknown> {
+  return {
+    email: user.email,
+    username: user.username,
+    full_name: user.fullName,
+    bio: user.bio,
+    role: user.role,
+    is_active: user.isActive,
+  };
 }
 
 /** Accounts: creation, lookup, listing and profile changes. The database enforces uniqueness. */
@@ -17,6 +47,7 @@ export class UserService {
   constructor(
     private readonly em: EntityManager,
     private readonly passwords: PasswordHasher,
+    private readonly audit: AuditService,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -45,13 +76,39 @@ export class UserService {
       if (other && other.id !== except) return 'email' as const;
     }
     if (username !== undefined) {
-      const other = await this.em.findOne(User, { [raw('lower(username)')]: username.toLowerCase() }, { fields: ['id'] });
+      const other = await this.em.findOne(
+        User,
+        { [raw('lower(username)')]: username.toLowerCase() },
+        { fields: ['id'] },
+      );
       if (other && other.id !== except) return 'username' as const;
     }
     return null;
   }
 
-  async register(input: RegisterInput): Promise<User> {
+  /**
+   * Commits `work`; a unique violation (a concurrent writer won the race after our pre-check) becomes the 409 the
+   * winner's row now causes, found by asking again rather than by parsing the driver's message.
+   */
+  private async commitOrConflict(
+    work: () => Promise<void>,
+    check: { email?: string; username?: string; except?: number },
+    verb: Verb,
+  ): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      this.em.clear();
+      throw conflictError(
+        (await this.findConflict(check.email, check.username, check.except)) ?? 'email',
+        verb,
+      );
+    }
+  }
+
+  /** Creates an account: self-registration, or by an admin (`actorId`) choosing role and is_active. */
+  async register(input: NewAccount, actorId?: number): Promise<User> {
     const conflict = await this.findConflict(input.email, input.username);
     if (conflict) throw conflictError(conflict, 'registered');
     const passwordHash = await this.passwords.hash(input.password);
@@ -61,47 +118,62 @@ export class UserService {
       fullName: input.full_name ?? null,
       bio: input.bio ?? null,
       passwordHash,
+      role: input.role ?? 'user',
+      isActive: input.is_active ?? true,
     });
-    await this.flushOrConflict(input.email, input.username, undefined, 'registered');
+    await this.commitOrConflict(
+      () =>
+        inTransaction(this.em, async () => {
+          await this.em.flush();
+          this.audit.record(actorId === undefined ? 'user.registered' : 'admin.user_created', {
+            actorId: actorId ?? user.id,
+            targetId: user.id,
+            details: { role: user.role, is_active: user.isActive },
+          });
+        }),
+      input,
+      'registered',
+    );
     return user;
   }
 
-  /**
-   * Flushes; a unique violation (a concurrent writer won the race after our pre-check) becomes the 409 the
-   * winner's row now causes, found by asking again rather than by parsing the driver's message.
-   */
-  private async flushOrConflict(
-    email: string | undefined,
-    username: string | undefined,
-    except: number | undefined,
-    verb: 'registered' | 'in use',
-  ): Promise<void> {
-    try {
-      await this.em.flush();
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      this.em.clear();
-      throw conflictError((await this.findConflict(email, username, except)) ?? 'email', verb);
-    }
-  }
-
-  async updateProfile(user: User, input: UpdateMeInput): Promise<User> {
+  /** Applies profile (and, for admins, role and status) changes; audited with a diff in the same transaction. */
+  async update(user: User, input: ProfileChanges, actorId: number = user.id): Promise<User> {
     const email = input.email !== undefined && input.email !== user.email ? input.email : undefined;
     const username =
       input.username !== undefined && input.username !== user.username ? input.username : undefined;
     const conflict = await this.findConflict(email, username, user.id);
     if (conflict) throw conflictError(conflict, 'in use');
+    const before = profileOf(user);
     if (email !== undefined) user.email = email;
     if (username !== undefined) user.username = username;
     if (input.full_name !== undefined) user.fullName = input.full_name;
     if (input.bio !== undefined) user.bio = input.bio;
-    await this.flushOrConflict(email, username, user.id, 'in use');
+    if (input.role !== undefined) user.role = input.role;
+    if (input.is_active !== undefined) user.isActive = input.is_active;
+    const changes = diff(before, profileOf(user));
+    if (Object.keys(changes).length === 0) return user;
+    user.version += 1;
+    const self = actorId === user.id;
+    this.audit.record(self ? 'user.updated' : 'admin.user_updated', {
+      actorId,
+      targetId: user.id,
+      details: changes,
+    });
+    if ('role' in changes)
+      this.audit.record('user.role_changed', { actorId, targetId: user.id, details: { role: changes.role } });
+    if ('is_active' in changes) {
+      this.audit.record(user.isActive ? 'user.reactivated' : 'user.deactivated', {
+        actorId,
+        targetId: user.id,
+      });
+    }
+    await this.commitOrConflict(() => this.em.flush(), { email, username, except: user.id }, 'in use');
     return user;
   }
 
   async deactivate(user: User): Promise<void> {
-    user.isActive = false;
-    await this.em.flush();
+    await this.update(user, { is_active: false });
   }
 
   /** Newest first. Only admins may include deactivated accounts. */

@@ -13,15 +13,21 @@ export class User {
   passwordHash!: string;
   role: Opt<Role> = 'user';
   isActive: Opt<boolean> = true;
-  createdAt: Opt<Date> = new Date();
-  updatedAt: Opt<Date> = new Date();
+  createdAt!: Opt<Date>;
+  updatedAt!: Opt<Date>;
   lastLoginAt: Date | null = null;
+  /** Bumped on every change; admins send it back (If-Match / expected_version) so edits never cross. */
+  version: Opt<number> = 1;
 }
 
 export const UserSchema = new EntitySchema<User>({
   class: User,
   tableName: 'users',
-  indexes: [{ name: 'users_created_at_id_index', properties: ['createdAt', 'id'] }],
+  indexes: [
+    { name: 'users_created_at_id_index', properties: ['createdAt', 'id'] },
+    { name: 'users_last_login_at_id_index', properties: ['lastLoginAt', 'id'] },
+    { name: 'users_role_is_active_index', properties: ['role', 'isActive'] },
+  ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     email: { type: 'string', length: 320, unique: 'users_email_unique' },
@@ -34,5 +40,6 @@ export const UserSchema = new EntitySchema<User>({
     createdAt: { type: 'datetime', onCreate: () => new Date() },
     updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
     lastLoginAt: { type: 'datetime', nullable: true },
+    version: { type: 'integer', default: 1 },
   },
 });

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import {
+  adminIdInput,
+  adminListInput,
+  adminListOutput,
+  adminUserSchema,
+  auditInput,
+  auditOutput,
+  createUserInput,
+  setPasswordInput,
+  statsOutput,
+  updateUserInput,
+} from '../schemas/admin.js';
+import { toAdminUserOut, toAuditEventOut } from '../services/serialize.js';
+import { adminProcedure, router } from '../trpc.js';
+
+const ADMIN_ERRORS = { 401: 'Not authenticated', 403: 'Admin privileges required' };
+
+export const adminRouter = router({
+  listUsers: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/admin/users',
+        tags: ['admin'],
+        summary: 'Search and list accounts',
+        description:
+          'Filters by q (partial, case-insensitive over email, username, full_name), role, is_active and creation ' +
+          'time; sorts by created_at, email, username or last_login_at. Keyset pagination: pass next_cursor back.',
+        errorResponses: { ...ADMIN_ERRORS, 422: 'Invalid query or cursor' },
+      },
+    })
+    .input(adminListInput)
+    .output(adminListOutput)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.admin.listUsers(input);
+      return { items: page.items.map(toAdminUserOut), next_cursor: page.nextCursor, total: page.total };
+    }),
+
+  createUser: adminProcedure
+    .meta({
+      successStatus: 201,
+      openapi: {
+        method: 'POST',
+        path: '/admin/users',
+        tags: ['admin'],
+        summary: 'Create an account',
+        description: 'The admin chooses role and is_active.',
+        errorResponses: { ...ADMIN_ERRORS, 409: 'Email or username already taken', 422: 'Invalid input' },
+      },
+    })
+    .input(createUserInput)
+    .output(adminUserSchema)
+    .mutation(async ({ ctx, input }) => toAdminUserOut(await ctx.admin.createUser(input, ctx.user))),
+
+  getUser: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/admin/users/{id}',
+        tags: ['admin'],
+        summary: 'Get an account',
+        description: 'The full record, last_login_at and version included.',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found' },
+      },
+    })
+    .input(adminIdInput)
+    .output(adminUserSchema)
+    .query(async ({ ctx, input }) => toAdminUserOut(await ctx.users.getById(input.id))),
+
+  updateUser: adminProcedure
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/admin/users/{id}',
+        tags: ['admin'],
+        summary: 'Update an account',
+        description:
+          'Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` ' +
+          '(or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last ' +
+          'active admin is 409 LAST_ADMIN.',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 409: 'Conflict', 422: 'Invalid input' },
+      },
+    })
+    .input(updateUserInput)
+    .output(adminUserSchema)
+    .mutation(async ({ ctx, input }) =>
+      toAdminUserOut(await ctx.admin.updateUser(input, ctx.user, ctx.ifMatch)),
+    ),
+
+  setPassword: adminProcedure
+    .meta({
+      successStatus: 204,
+      openapi: {
+        method: 'POST',
+        path: '/admin/users/{id}/password',
+        tags: ['admin'],
+        summary: "Set an account's password",
+        successDescription: 'Password set',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid input' },
+      },
+    })
+    .input(setPasswordInput)
+    .output(z.undefined())
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.setPassword(input.id, input.password, ctx.user);
+      return undefined;
+    }),
+
+  deleteUser: adminProcedure
+    .meta({
+      successStatus: 204,
+      openapi: {
+        method: 'DELETE',
+        path: '/admin/users/{id}',
+        tags: ['admin'],
+        summary: 'Delete an account',
+        description: "A hard delete: the person's data is gone; audit entries keep only the id.",
+        successDescription: 'Deleted',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 409: 'Own account or last admin' },
+      },
+    })
+    .input(adminIdInput)
+    .output(z.undefined())
+    .mutation(async ({ ctx, input }) => {
+      await ctx.admin.deleteUser(input.id, ctx.user);
+      return undefined;
+    }),
+
+  stats: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/admin/stats',
+        tags: ['admin'],
+        summary: 'Account statistics',
+        description: 'Totals and sign-ups per day (UTC) for the last 30 days.',
+        errorResponses: ADMIN_ERRORS,
+      },
+    })
+    .input(z.void())
+    .output(statsOutput)
+    .query(({ ctx }) => ctx.admin.stats()),
+
+  audit: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/admin/audit',
+        tags: ['admin'],
+        summary: 'The audit log',
+        description:
+          'Admin actions and security events, newest first, filtered by actor, target, action and time.',
+        errorResponses: { ...ADMIN_ERRORS, 422: 'Invalid query or cursor' },
+      },
+    })
+    .input(auditInput)
+    .output(auditOutput)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.admin.auditLog(input);
+      return { items: page.items.map(toAuditEventOut), next_cursor: page.nextCursor };
+    }),
+});

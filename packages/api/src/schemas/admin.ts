@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import {
+  bioSchema,
+  emailSchema,
+  fullNameSchema,
+  passwordSchema,
+  roleSchema,
+  userSchema,
+  usernameSchema,
+} from './user.js';
+
+const timestamp = z.iso.datetime().meta({ example: '2026-01-31T12:00:00.000Z' });
+
+/** The full record as admins see it. */
+export const adminUserSchema = userSchema
+  .extend({
+    last_login_at: timestamp.nullable(),
+    version: z
+      .number()
+      .int()
+      .meta({ description: 'Send back as If-Match or expected_version to update safely' }),
+  })
+  .meta({ id: 'AdminUser' });
+
+export const SORT_FIELDS = ['created_at', 'email', 'username', 'last_login_at'] as const;
+
+export const adminListInput = z.strictObject({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: 'Partial, case-insensitive match on email, username, full_name' }),
+  role: roleSchema.optional(),
+  is_active: z.stringbool().optional(),
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional(),
+  sort: z.enum(SORT_FIELDS).default('created_at'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional().meta({ description: 'next_cursor from the previous page' }),
+});
+
+export const adminListOutput = z
+  .object({ items: z.array(adminUserSchema), next_cursor: z.string().nullable(), total: z.number().int() })
+  .meta({ id: 'AdminUserPage' });
+
+export const createUserInput = z
+  .strictObject({
+    email: emailSchema,
+    username: usernameSchema,
+    password: passwordSchema,
+    full_name: fullNameSchema.optional(),
+    bio: bioSchema.optional(),
+    role: roleSchema.default('user'),
+    is_active: z.boolean().default(true),
+  })
+  .meta({ id: 'AdminCreateUserInput' });
+
+export const adminIdInput = z.strictObject({ id: z.number().int().positive().max(2_147_483_647) });
+
+export const updateUserInput = z
+  .strictObject({
+    id: z.number().int().positive().max(2_147_483_647),
+    email: emailSchema.optional(),
+    username: usernameSchema.optional(),
+    full_name: fullNameSchema.optional(),
+    bio: bioSchema.optional(),
+    role: roleSchema.optional(),
+    is_active: z.boolean().optional(),
+    expected_version: z.number().int().positive().optional().meta({ description: 'Alternative to If-Match' }),
+  })
+  .meta({ id: 'AdminUpdateUserInput' });
+
+export const setPasswordInput = z.strictObject({
+  id: z.number().int().positive().max(2_147_483_647),
+  password: passwordSchema,
+});
+
+export const statsOutput = z
+  .object({
+    total: z.number().int(),
+    active: z.number().int(),
+    inactive: z.number().int(),
+    admins: z.number().int(),
+    signups_per_day: z.array(z.object({ date: z.iso.date(), count: z.number().int() })),
+  })
+  .meta({ id: 'AdminStats' });
+
+export const auditInput = z.strictObject({
+  actor_id: z.number().int().positive().optional(),
+  target_id: z.number().int().positive().optional(),
+  action: z.string().min(1).max(64).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  limit: z.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const auditEventSchema = z
+  .object({
+    id: z.number().int(),
+    at: timestamp,
+    actor_id: z.number().int().nullable(),
+    target_id: z.number().int().nullable(),
+    action: z.string(),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const auditOutput = z
+  .object({ items: z.array(auditEventSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' });
+
+export type AdminListInput = z.infer<typeof adminListInput>;
+export type CreateUserInput = z.infer<typeof createUserInput>;
+export type UpdateUserInput = z.infer<typeof updateUserInput>;
+export type AuditInput = z.infer<typeof auditInput>;
+export type AdminUserOut = z.infer<typeof adminUserSchema>;

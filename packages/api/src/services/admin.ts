@@ -1,0 +1,231 @@
+import { QueryOrder, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { QBFilterQuery } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { AuditEvent, dialectOf, User } from '@roster/db';
+import { AppError } from '../errors.js';
+import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
+import { inTransaction, type AuditService } from './audit.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { PasswordHasher } from './passwords.js';
+import type { UserService } from './users.js';
+
+const COLUMN = {
+  created_at: 'createdAt',
+  email: 'email',
+  username: 'username',
+  last_login_at: 'lastLoginAt',
+} as const;
+const DAY_MS = 86_400_000;
+
+function likePattern(q: string): string {
+  return `%${q.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
+}
+
+function cursorValue(user: User, sort: AdminListInput['sort']): string | null {
+  const value = user[COLUMN[sort]];
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** Keyset condition: rows strictly after (value, id) in the listing's order; nulls sort last. */
+function after(
+  field: string,
+  value: string | null,
+  id: number,
+  desc: boolean,
+  isDate: boolean,
+): QBFilterQuery<User> {
+  const v = value === null ? null : isDate ? new Date(value) : value;
+  const beyond = desc ? '$lt' : '$gt';
+  if (v === null) return { [field]: null, id: { [beyond]: id } } as QBFilterQuery<User>;
+  return {
+    $or: [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }, { [field]: null }],
+  } as QBFilterQuery<User>;
+}
+
+/** What admins do to accounts. Every change is audited in the transaction that makes it. */
+export class AdminService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UserService,
+    private readonly passwords: PasswordHasher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async listUsers(
+    input: AdminListInput,
+  ): Promise<{ items: User[]; nextCursor: string | null; total: number }> {
+    const qb = (this.em as SqlEntityManager).createQueryBuilder(User, 'u');
+    if (input.q) {
+      const p = likePattern(input.q);
+      qb.andWhere(
+        "(u.email like ? escape '!' or lower(u.username) like ? escape '!' or lower(u.full_name) like ? escape '!')",
+        [p, p, p],
+      );
+    }
+    if (input.role) qb.andWhere({ role: input.role });
+    if (input.is_active !== undefined) qb.andWhere({ isActive: input.is_active });
+    if (input.created_after) qb.andWhere({ createdAt: { $gte: new Date(input.created_after) } });
+    if (input.created_before) qb.andWhere({ createdAt: { $lt: new Date(input.created_before) } });
+    const total = await qb.clone().getCount();
+
+    const field = COLUMN[input.sort];
+    const desc = input.order === 'desc';
+    if (input.cursor) {
+      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`);
+      qb.andWhere(
+        after(field, c.value, c.id, desc, input.sort === 'created_at' || input.sort === 'last_login_at'),
+      );
+    }
+    qb.orderBy({
+      [field]: desc ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST,
+      id: desc ? QueryOrder.DESC : QueryOrder.ASC,
+    });
+    const rows = await qb.limit(input.limit + 1).getResult();
+    const items = rows.slice(0, input.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > input.limit && last
+        ? encodeCursor({
+            sort: `${input.sort}:${input.order}`,
+            value: cursorValue(last, input.sort),
+            id: last.id,
+          })
+        : null;
+    return { items, nextCursor, total };
+  }
+
+  createUser(input: CreateUserInput, actor: User): Promise<User> {
+    return this.users.register(input, actor.id);
+  }
+
+  /** At least one active admin must remain after `target` stops being one. */
+  private async assertNotLastAdmin(target: User): Promise<void> {
+    if (target.role !== 'admin' || !target.isActive) return;
+    const others = await this.em.count(User, { role: 'admin', isActive: true, id: { $ne: target.id } });
+    if (others === 0) throw new AppError('LAST_ADMIN', 'At least one active admin must remain');
+  }
+
+  /**
+   * With an expected version (If-Match or expected_version) the update is a compare-and-swap: the row is claimed
+   * at that version inside the transaction, so of two admins editing from the same version exactly one wins.
+   */
+  async updateUser(input: UpdateUserInput, actor: User, ifMatch: number | null): Promise<User> {
+    const expected = input.expected_version ?? ifMatch;
+    return inTransaction(this.em, async () => {
+      if (expected !== null) {
+        const claimed = await this.em.nativeUpdate(
+          User,
+          { id: input.id, version: expected },
+          { version: expected },
+        );
+        if (claimed === 0) {
+          await this.users.getById(input.id);
+          throw new AppError('VERSION_CONFLICT', 'The record was changed meanwhile; reload it and try again');
+        }
+      }
+      const target = await this.users.getById(input.id);
+      if ((input.role !== undefined && input.role !== 'admin') || input.is_active === false) {
+        await this.assertNotLastAdmin(target);
+      }
+      return this.users.update(target, input, actor.id);
+    });
+  }
+
+  async setPassword(id: number, password: string, actor: User): Promise<void> {
+    const target = await this.users.getById(id);
+    target.passwordHash = await this.passwords.hash(password);
+    target.version += 1;
+    this.audit.record('admin.password_set', { actorId: actor.id, targetId: target.id });
+    await this.em.flush();
+  }
+
+  /** A hard delete: the row goes, and the audit trail keeps only the id (its details, ip and agent are erased). */
+  async deleteUser(id: number, actor: User): Promise<void> {
+    if (id === actor.id)
+      throw new AppError('CANNOT_DELETE_SELF', 'Admins cannot delete their own account here');
+    const target = await this.users.getById(id);
+    await this.assertNotLastAdmin(target);
+    await inTransaction(this.em, async () => {
+      await this.em.nativeUpdate(AuditEvent, { targetId: id }, { details: null });
+      await this.em.nativeUpdate(AuditEvent, { actorId: id }, { ip: null, userAgent: null });
+      this.em.remove(target);
+      this.audit.record('admin.user_deleted', { actorId: actor.id, targetId: id });
+      await this.em.flush();
+    });
+  }
+
+  async stats(now = new Date()) {
+    const [total, active, admins] = await Promise.all([
+      this.em.count(User, {}),
+      this.em.count(User, { isActive: true }),
+      this.em.count(User, { role: 'admin' }),
+    ]);
+    const start = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - 29 * DAY_MS);
+    const sql =
+      dialectOf(this.em) === 'postgresql'
+        ? `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from users where created_at >= ? group by 1`
+        : `select date(created_at / 1000, 'unixepoch') as day, count(*) as n from users where created_at >= ? group by 1`;
+    const rows: { day: string; n: number | string }[] = await this.em
+      .getConnection()
+      .execute(sql, [dialectOf(this.em) === 'postgresql' ? start : start.getTime()]);
+    const counts = new Map<string, number>(rows.map((r) => [r.day, Number(r.n)]));
+    const signups = Array.from({ length: 30 }, (_, i) => {
+      const date = new Date(start.getTime() + i * DAY_MS).toISOString().slice(0, 10);
+      return { date, count: counts.get(date) ?? 0 };
+    });
+    return { total, active, inactive: total - active, admins, signups_per_day: signups };
+  }
+
+  async auditLog(input: AuditInput): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+    const where: FilterQuery<AuditEvent>[] = [];
+    if (input.actor_id) where.push({ actorId: input.actor_id });
+    if (input.target_id) where.push({ targetId: input.target_id });
+    if (input.action) where.push({ action: input.action });
+    if (input.since) where.push({ at: { $gte: new Date(input.since) } });
+    if (input.until) where.push({ at: { $lt: new Date(input.until) } });
+    if (input.cursor) {
+      const c = decodeCursor(input.cursor, 'at:desc');
+      const at = new Date(c.value ?? 0);
+      where.push({ $or: [{ at: { $lt: at } }, { at, id: { $lt: c.id } }] });
+    }
+    const rows = await this.em.find(AuditEvent, where.length ? { $and: where } : {}, {
+      orderBy: { at: 'desc', id: 'desc' },
+      limit: input.limit + 1,
+    });
+    const items = rows.slice(0, input.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > input.limit && last
+        ? encodeCursor({ sort: 'at:desc', value: last.at.toISOString(), id: last.id })
+        : null;
+    return { items, nextCursor };
+  }
+
+  /**
+   * Makes sure an admin exists (start-up's ADMIN_EMAIL and the CLI): promotes the account with this email, or
+   * creates it. Returns what it did.
+   */
+  async ensureAdmin(account: {
+    email: string;
+    username: string;
+    password?: string;
+  }): Promise<'created' | 'promoted' | 'unchanged'> {
+    const existing = await this.em.findOne(User, { email: account.email });
+    if (existing) {
+      if (existing.role === 'admin' && existing.isActive) return 'unchanged';
+      await this.users.update(existing, { role: 'admin', is_active: true }, existing.id);
+      return 'promoted';
+    }
+    if (!account.password) throw new AppError('USER_NOT_FOUND', 'User not found');
+    await this.users.register({ ...account, password: account.password, role: 'admin' });
+    return 'created';
+  }
+
+  /** The CLI's `set-role`. */
+  async setRole(email: string, role: User['role']): Promise<User> {
+    const user = await this.em.findOne(User, { email });
+    if (!user) return this.users.notFound();
+    if (role !== 'admin') await this.assertNotLastAdmin(user);
+    return this.users.update(user, { role }, user.id);
+  }
+}

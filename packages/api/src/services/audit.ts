@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { AuditEvent } from '@roster/db';
+
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEntry {
+  actorId?: number | null;
+  targetId?: number | null;
+  /** {field: [before, after]} for changes, or the why of an event. Never a password or a hash. */
+  details?: Record<string, unknown> | null;
+}
+
+/** Values that must never reach the audit log, whatever a caller passes. */
+const SECRET_KEYS = /password|hash|token|secret/i;
+
+function scrub(details: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (!details) return null;
+  return Object.fromEntries(Object.entries(details).filter(([key]) => !SECRET_KEYS.test(key)));
+}
+
+/**
+ * The audit log. `record` only persists: the event is written by the same flush (one transaction) as the change
+ * it describes, so if one is rolled back so is the other.
+ */
+export class AuditService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly request: RequestMeta,
+  ) {}
+
+  /** Persists an event in `em` (the request's unit of work unless another is given); the next flush writes it. */
+  record(action: string, entry: AuditEntry = {}, em: EntityManager = this.em): AuditEvent {
+    const event = em.create(AuditEvent, {
+      action,
+      actorId: entry.actorId ?? null,
+      targetId: entry.targetId ?? null,
+      ip: this.request.ip?.slice(0, 64) ?? null,
+      userAgent: this.request.userAgent?.slice(0, 512) ?? null,
+      details: scrub(entry.details),
+    });
+    em.persist(event);
+    return event;
+  }
+}
+
+/** {field: [before, after]} for the fields whose value differs. */
+export function diff<T extends Record<string, unknown>>(
+  before: T,
+  after: Partial<T>,
+): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(after)) {
+    if (value !== undefined && before[key] !== value) changes[key] = [before[key], value];
+  }
+  return changes;
+}
+
+/** Runs `work` in one database transaction on this EntityManager; everything it persisted commits together. */
+export async function inTransaction<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+  await em.begin();
+  try {
+    const result = await work();
+    await em.commit();
+    return result;
+  } catch (error) {
+    await em.rollback();
+    throw error;
+  }
+}

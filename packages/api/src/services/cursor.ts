@@ -1,0 +1,30 @@
+import { AppError } from '../errors.js';
+
+/** Opaque keyset cursors: the last row's sort value and id, tied to the sort they were made for. */
+export interface Cursor {
+  sort: string;
+  value: string | null;
+  id: number;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.value, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(text: string, sort: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 3 &&
+      parsed[0] === sort &&
+      (typeof parsed[1] === 'string' || parsed[1] === null) &&
+      Number.isSafeInteger(parsed[2])
+    ) {
+      return { sort, value: parsed[1] as string | null, id: parsed[2] as number };
+    }
+  } catch {
+    // fall through: not base64url JSON
+  }
+  throw new AppError('INVALID_CURSOR', 'Invalid or expired cursor');
+}
