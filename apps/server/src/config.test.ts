@@ -1,0 +1,258 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+
+const SECRET = 'a-secret-key-that-is-at-least-32-bytes-long';
+let dataDir: string;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'roster-config-'));
+});
+afterEach(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A minimal valid environment; `over` replaces or adds variables. */
+const env = (over: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+  SECRET_KEY: SECRET,
+  DATA_DIR: dataDir,
+  ...over,
+});
+
+function configError(over: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env(over));
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe('ConfigError');
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(over)}`);
+}
+
+describe('loadConfig: defaults', () => {
+  it('fills in every default', () => {
+    const config = loadConfig({ SECRET_KEY: SECRET });
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 8000,
+      databaseUrl: 'sqlite:./data/roster.db',
+      secretKey: SECRET,
+      secretSource: 'env',
+      accessTokenExpireMinutes: 30,
+      allowedOrigins: [],
+      logLevel: 'info',
+      publicUrl: null,
+      jwtIssuer: 'roster',
+      jwtAudience: 'roster',
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+      dataDir: './data',
+    });
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig(
+      env({
+        NODE_ENV: 'test',
+        HOST: '0.0.0.0',
+        PORT: '0',
+        ACCESS_TOKEN_EXPIRE_MINUTES: '1440',
+        LOG_LEVEL: 'silent',
+        JWT_ISSUER: 'issuer',
+        JWT_AUDIENCE: 'aud',
+        ARGON2_MEMORY_KIB: '65536',
+        ARGON2_TIME_COST: '3',
+        ARGON2_PARALLELISM: '4',
+      }),
+    );
+    expect(config).toMatchObject({
+      env: 'test',
+      host: '0.0.0.0',
+      port: 0,
+      accessTokenExpireMinutes: 1440,
+      logLevel: 'silent',
+      jwtIssuer: 'issuer',
+      jwtAudience: 'aud',
+      argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 },
+    });
+  });
+});
+
+describe('loadConfig: bad values name the variable', () => {
+  // NAME=value pairs, one per case.
+  const BAD = `PORT=abc|PORT=70000|PORT=-1|PORT=80.5|DATABASE_URL=mysql://x|DATABASE_URL=sqlite:|LOG_LEVEL=loud|
+    NODE_ENV=staging|ARGON2_MEMORY_KIB=19455|ARGON2_TIME_COST=1|ARGON2_PARALLELISM=0|ACCESS_TOKEN_EXPIRE_MINUTES=0|
+    ACCESS_TOKEN_EXPIRE_MINUTES=1441|PUBLIC_URL=not a url|PUBLIC_URL=ftp://x|PORT=0x1F90|PORT=1e3`;
+  it.each(BAD.split('|').map((pair) => pair.trim().split(/=(.*)/s).slice(0, 2)))('%s=%j', (name, value) => {
+    const error = configError({ [name!]: value });
+    expect(error.message).toMatch(new RegExp(`^Invalid configuration:\\n {2}${name}: `));
+  });
+
+  it('treats empty variables as unset, so a copied .env.example starts', () => {
+    const config = loadConfig({
+      HOST: '',
+      PORT: ' ',
+      PUBLIC_URL: '',
+      JWT_ISSUER: '',
+      SECRET_KEY: 'k'.repeat(40),
+    });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, publicUrl: null, jwtIssuer: 'roster' });
+  });
+
+  it('wants ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(configError({ ADMIN_EMAIL: 'root@example.com' }).message).toContain(
+      'ADMIN_EMAIL and ADMIN_PASSWORD',
+    );
+    const config = loadConfig({
+      SECRET_KEY: 'k'.repeat(40),
+      ADMIN_EMAIL: ' Root@Example.com',
+      ADMIN_PASSWORD: 'rootpassword',
+    });
+    expect(config.bootstrapAdmin).toEqual({
+      email: 'root@example.com',
+      username: 'root',
+      password: 'rootpassword',
+    });
+  });
+
+  it('lists every bad variable at once', () => {
+    const { message } = configError({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(message).toContain('PORT: ');
+    expect(message).toContain('LOG_LEVEL: ');
+  });
+
+  it('says what a DATABASE_URL must look like, naming the variable once', () => {
+    const { message } = configError({ DATABASE_URL: 'mysql://x' });
+    expect(message).toContain('DATABASE_URL: must start with sqlite: or postgresql://');
+    expect(message.match(/DATABASE_URL/g)).toHaveLength(1);
+  });
+});
+
+describe('loadConfig: DATABASE_URL', () => {
+  it.each([
+    'postgresql+asyncpg://user:pw@localhost:5432/roster',
+    'postgresql://localhost/roster',
+    'postgres://localhost/roster',
+    'sqlite:///tmp/roster.db',
+    'sqlite+aiosqlite:///./roster.db',
+    'sqlite::memory:',
+  ])('accepts %s unchanged', (url) => {
+    expect(loadConfig(env({ DATABASE_URL: url })).databaseUrl).toBe(url);
+  });
+});
+
+describe('loadConfig: SECRET_KEY', () => {
+  it('refuses a secret shorter than 32 bytes', () => {
+    expect(() => loadConfig(env({ SECRET_KEY: 'x'.repeat(31) }))).toThrow(ConfigError);
+    expect(() => loadConfig(env({ SECRET_KEY: 'x'.repeat(31) }))).toThrow(
+      /^SECRET_KEY: must be at least 32 bytes/,
+    );
+    expect(loadConfig(env({ SECRET_KEY: 'x'.repeat(32) })).secretKey).toBe('x'.repeat(32));
+  });
+
+  it('counts bytes, not characters', () => {
+    // 16 two-byte characters are 32 bytes.
+    expect(loadConfig(env({ SECRET_KEY: 'é'.repeat(16) })).secretSource).toBe('env');
+    expect(() => loadConfig(env({ SECRET_KEY: 'é'.repeat(15) }))).toThrow(/SECRET_KEY/);
+  });
+
+  it('is required in production, even when a generated file exists', () => {
+    loadConfig(env({ SECRET_KEY: undefined }));
+    expect(existsSync(join(dataDir, 'secret.key'))).toBe(true);
+    for (const secret of [undefined, '']) {
+      expect(() => loadConfig(env({ NODE_ENV: 'production', SECRET_KEY: secret }))).toThrow(
+        /^SECRET_KEY: required when NODE_ENV=production/,
+      );
+    }
+    expect(loadConfig(env({ NODE_ENV: 'production' })).secretSource).toBe('env');
+  });
+
+  it('outside production generates one into DATA_DIR/secret.key (0600) and reuses it', () => {
+    const nested = join(dataDir, 'nested', 'data');
+    const first = loadConfig(env({ SECRET_KEY: undefined, DATA_DIR: nested }));
+    const file = join(nested, 'secret.key');
+    expect(first.secretSource).toBe('generated');
+    expect(Buffer.byteLength(first.secretKey)).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8')).toBe(`${first.secretKey}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = loadConfig(env({ SECRET_KEY: '', DATA_DIR: nested, NODE_ENV: 'test' }));
+    expect(second.secretSource).toBe('file');
+    expect(second.secretKey).toBe(first.secretKey);
+  });
+
+  it('replaces a stored secret that is too short, and tightens its mode', () => {
+    const file = join(dataDir, 'secret.key');
+    writeFileSync(file, 'short\n');
+    chmodSync(file, 0o644);
+    const config = loadConfig(env({ SECRET_KEY: undefined }));
+    expect(config.secretSource).toBe('generated');
+    expect(config.secretKey).not.toBe('short');
+    expect(readFileSync(file, 'utf8').trim()).toBe(config.secretKey);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('trims a stored secret', () => {
+    writeFileSync(join(dataDir, 'secret.key'), `  ${SECRET}  \n\n`, { mode: 0o600 });
+    expect(loadConfig(env({ SECRET_KEY: undefined })).secretKey).toBe(SECRET);
+  });
+});
+
+describe('loadConfig: lists and URLs', () => {
+  it('parses ALLOWED_ORIGINS as comma-separated values', () => {
+    expect(loadConfig(env({ ALLOWED_ORIGINS: 'http://a.test, https://b.test,,  ' })).allowedOrigins).toEqual([
+      'http://a.test',
+      'https://b.test',
+    ]);
+    expect(loadConfig(env({ ALLOWED_ORIGINS: '*' })).allowedOrigins).toEqual(['*']);
+    expect(loadConfig(env({ ALLOWED_ORIGINS: '' })).allowedOrigins).toEqual([]);
+  });
+
+  it('strips trailing slashes from PUBLIC_URL and uses it as the JWT issuer', () => {
+    const config = loadConfig(env({ PUBLIC_URL: 'https://roster.example.com/api//' }));
+    expect(config.publicUrl).toBe('https://roster.example.com/api');
+    expect(config.jwtIssuer).toBe('https://roster.example.com/api');
+  });
+
+  it('lets JWT_ISSUER win over PUBLIC_URL', () => {
+    const config = loadConfig(env({ PUBLIC_URL: 'https://roster.example.com/', JWT_ISSUER: 'roster-prod' }));
+    expect(config.publicUrl).toBe('https://roster.example.com');
+    expect(config.jwtIssuer).toBe('roster-prod');
+  });
+});
+
+describe('loadDotEnv', () => {
+  it('reads a .env file without overriding variables already set', async () => {
+    const path = join(dataDir, '.env');
+    writeFileSync(
+      path,
+      [
+        '# comment',
+        'PORT=9000',
+        'HOST=0.0.0.0',
+        'EMPTY_ALREADY=from-file',
+        'QUOTED="two words"',
+        'export LOG_LEVEL=debug',
+      ].join('\n'),
+    );
+    const target: NodeJS.ProcessEnv = { PORT: '8123', EMPTY_ALREADY: '' };
+    await loadDotEnv(path, target);
+    expect(target).toEqual({
+      PORT: '8123',
+      HOST: '0.0.0.0',
+      EMPTY_ALREADY: '',
+      QUOTED: 'two words',
+      LOG_LEVEL: 'debug',
+    });
+    expect(loadConfig({ ...target, SECRET_KEY: SECRET }).port).toBe(8123);
+  });
+
+  it('does nothing when the file is missing', async () => {
+    const target: NodeJS.ProcessEnv = { PORT: '1' };
+    await loadDotEnv(join(dataDir, 'missing.env'), target);
+    expect(target).toEqual({ PORT: '1' });
+  });
+});
