@@ -1,0 +1,50 @@
+import argon2 from 'argon2';
+import { describe, expect, it } from 'vitest';
+import { TEST_SETTINGS } from '../test/harness.js';
+import { PasswordHasher } from './passwords.js';
+
+const hasher = new PasswordHasher(TEST_SETTINGS.argon2);
+
+describe('PasswordHasher', () => {
+  it('hashes with argon2id and the configured parameters, salted', async () => {
+    const a = await hasher.hash('s3cret-password');
+    const b = await hasher.hash('s3cret-password');
+    expect(a).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(a).not.toBe(b);
+  });
+
+  it('verifies the right password and refuses a wrong one', async () => {
+    const hash = await hasher.hash('s3cret-password');
+    expect(await hasher.verify(hash, 's3cret-password')).toBe(true);
+    expect(await hasher.verify(hash, 's3cret-passwore')).toBe(false);
+  });
+
+  it('answers false instead of throwing for a stored value that is not an argon2 hash', async () => {
+    expect(await hasher.verify('not-a-hash', 'anything')).toBe(false);
+    expect(await hasher.verify('', 'anything')).toBe(false);
+  });
+
+  it('spends a verification on a decoy hash and always refuses', async () => {
+    expect(await hasher.verifyDecoy('correct horse battery')).toBe(false);
+    expect(await hasher.verifyDecoy('')).toBe(false);
+  });
+
+  it('asks for a rehash only when the parameters differ', async () => {
+    const current = await hasher.hash('pw-123456');
+    expect(hasher.needsRehash(current)).toBe(false);
+    const stronger = new PasswordHasher({ ...TEST_SETTINGS.argon2, timeCost: 3 });
+    expect(stronger.needsRehash(current)).toBe(true);
+    const older = await argon2.hash('pw-123456', {
+      type: argon2.argon2id,
+      memoryCost: 8192,
+      timeCost: 2,
+      parallelism: 1,
+    });
+    expect(hasher.needsRehash(older)).toBe(true);
+  });
+
+  it('asks for a rehash of anything it cannot parse', () => {
+    expect(hasher.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
+    expect(hasher.needsRehash('garbage')).toBe(true);
+  });
+});

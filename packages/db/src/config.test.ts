@@ -1,0 +1,121 @@
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { describe, expect, it } from 'vitest';
+import { createOrmConfig, parseDatabaseUrl } from './config.js';
+import { entities } from './entities/index.js';
+import { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';
+
+describe('parseDatabaseUrl', () => {
+  it('reads a relative sqlite path', () => {
+    expect(parseDatabaseUrl('sqlite:./data/roster.db')).toEqual({
+      kind: 'sqlite',
+      location: './data/roster.db',
+    });
+  });
+
+  it('reads an in-memory sqlite database', () => {
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', location: ':memory:' });
+  });
+
+  it('reads sqlite:///abs as an absolute path', () => {
+    expect(parseDatabaseUrl('sqlite:///var/lib/roster.db')).toEqual({
+      kind: 'sqlite',
+      location: '/var/lib/roster.db',
+    });
+  });
+
+  it('reads sqlite://rel as a relative path', () => {
+    expect(parseDatabaseUrl('sqlite://data/roster.db')).toEqual({
+      kind: 'sqlite',
+      location: 'data/roster.db',
+    });
+  });
+
+  it('accepts a driver suffix and any case in the sqlite scheme, and trims whitespace', () => {
+    expect(parseDatabaseUrl('  SQLITE+aiosqlite:///tmp/x.db \n')).toEqual({
+      kind: 'sqlite',
+      location: '/tmp/x.db',
+    });
+  });
+
+  it('keeps postgresql:// URLs as they are', () => {
+    expect(parseDatabaseUrl('postgresql://u:p@db:5432/roster')).toEqual({
+      kind: 'postgresql',
+      location: 'postgresql://u:p@db:5432/roster',
+    });
+  });
+
+  it('rewrites postgres:// to postgresql://', () => {
+    expect(parseDatabaseUrl('postgres://u@localhost/roster')).toEqual({
+      kind: 'postgresql',
+      location: 'postgresql://u@localhost/roster',
+    });
+  });
+
+  it('rewrites the spec-era postgresql+asyncpg:// to postgresql://', () => {
+    expect(parseDatabaseUrl('postgresql+asyncpg://u:p@db/roster?sslmode=disable')).toEqual({
+      kind: 'postgresql',
+      location: 'postgresql://u:p@db/roster?sslmode=disable',
+    });
+  });
+
+  it.each(['mysql://u@db/roster', 'roster.db', '', 'http://example.com', 'postgresql:/missing-slash'])(
+    'rejects %j',
+    (url) => {
+      expect(() => parseDatabaseUrl(url)).toThrow('DATABASE_URL must start with sqlite: or postgresql://');
+    },
+  );
+
+  it.each(['sqlite:', 'sqlite://', 'sqlite:  '])('rejects an empty sqlite path in %j', (url) => {
+    expect(() => parseDatabaseUrl(url)).toThrow('sqlite needs a file path');
+  });
+});
+
+describe('createOrmConfig', () => {
+  it('builds a sqlite config with the sqlite migrations and silent defaults', () => {
+    const config = createOrmConfig({ kind: 'sqlite', location: '/tmp/x.db' });
+    expect(config.driver).toBe(SqliteDriver);
+    expect(config.dbName).toBe('/tmp/x.db');
+    expect(config.clientUrl).toBeUndefined();
+    expect(config.entities).toBe(entities);
+    expect(config.debug).toBe(false);
+    expect(config.allowGlobalContext).toBe(false);
+    expect(config.migrations?.migrationsList).toBe(sqliteMigrations);
+    expect(config.migrations?.transactional).toBe(true);
+    expect(config.migrations?.allOrNothing).toBe(true);
+    expect(typeof config.logger).toBe('function');
+    expect(config.logger?.('ignored')).toBeUndefined();
+  });
+
+  it('builds a postgresql config with the postgresql migrations and a default pool of 10', () => {
+    const config = createOrmConfig({ kind: 'postgresql', location: 'postgresql://u@db/roster' });
+    expect(config.driver).toBe(PostgreSqlDriver);
+    expect(config.clientUrl).toBe('postgresql://u@db/roster');
+    expect(config.forceUtcTimezone).toBe(true);
+    expect(config.dbName).toBeUndefined();
+    expect(config.pool).toEqual({ min: 0, max: 10 });
+    expect(config.migrations?.migrationsList).toBe(postgresqlMigrations);
+  });
+
+  it('passes debug, logger and poolMax through', () => {
+    const messages: string[] = [];
+    const logger = (m: string) => void messages.push(m);
+    const config = createOrmConfig(
+      { kind: 'postgresql', location: 'postgresql://db/x' },
+      { debug: true, logger, poolMax: 3 },
+    );
+    expect(config.debug).toBe(true);
+    expect(config.logger).toBe(logger);
+    expect(config.pool).toEqual({ min: 0, max: 3 });
+  });
+});
+
+describe('migration lists', () => {
+  it('hold the same migrations, in timestamp order, for both dialects, starting with the users table', () => {
+    const names = sqliteMigrations.map((m) => m.name);
+    expect(postgresqlMigrations.map((m) => m.name)).toEqual(names);
+    expect(names[0]).toBe('Migration20261125000000Users');
+    expect([...names].sort()).toEqual(names);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});

@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { User } from './entities/index.js';
+import { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';
+import {
+  closeDatabase,
+  migrateDatabase,
+  Migrator,
+  openDatabase,
+  pendingMigrations,
+  type Database,
+} from './orm.js';
+
+describe('openDatabase / migrateDatabase on the test database', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  /** Every migration of this leg's dialect, oldest first. */
+  let all: string[];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = await openDatabase(testDb.url);
+    all = (db.kind === 'postgresql' ? postgresqlMigrations : sqliteMigrations).map((m) => m.name);
+  });
+  afterAll(async () => {
+    await closeDatabase(db);
+    await testDb.drop();
+  });
+
+  it('opens the kind of database the URL names', async () => {
+    expect(db.kind).toBe(testDb.kind);
+    await expect(db.orm.isConnected()).resolves.toBe(true);
+  });
+
+  it('lists every migration, users first, as pending on an empty database', async () => {
+    expect(await pendingMigrations(db)).toEqual(all);
+    expect(all[0]).toBe('Migration20261125000000Users');
+  });
+
+  it('applies every migration, then nothing is pending and the users table is usable', async () => {
+    expect(await migrateDatabase(db)).toEqual(all);
+    expect(await pendingMigrations(db)).toEqual([]);
+    expect(await migrateDatabase(db)).toEqual([]);
+    const em = db.orm.em.fork();
+    expect(await em.count(User)).toBe(0);
+  });
+
+  it('reverts every migration, newest first, down to an empty schema, and reapplies them', async () => {
+    const reverted = await db.orm.getMigrator().down({ to: 0 });
+    expect(reverted.map((m) => m.name)).toEqual([...all].reverse());
+    expect(await pendingMigrations(db)).toEqual(all);
+    await expect(db.orm.em.fork().count(User)).rejects.toThrow(/users/);
+    expect(await migrateDatabase(db)).toEqual(all);
+    expect(await db.orm.em.fork().count(User)).toBe(0);
+  });
+
+  it('uses the migrations extension', () => {
+    expect(db.orm.getMigrator()).toBeInstanceOf(Migrator);
+  });
+});
+
+describe('openDatabase on SQLite specifics', () => {
+  it('creates the parent folder of a sqlite file and turns WAL on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-orm-'));
+    const file = join(dir, 'nested', 'deeper', 'roster.db');
+    try {
+      const db = await openDatabase(`sqlite:${file}`);
+      try {
+        expect(db.kind).toBe('sqlite');
+        expect(existsSync(join(dir, 'nested', 'deeper'))).toBe(true);
+        const conn = db.orm.em.getConnection();
+        const [mode] = await conn.execute<{ journal_mode: string }[]>('pragma journal_mode');
+        expect(mode?.journal_mode).toBe('wal');
+        const [timeout] = await conn.execute<Record<string, number>[]>('pragma busy_timeout');
+        expect(Object.values(timeout ?? {})).toEqual([5000]);
+        const [fk] = await conn.execute<{ foreign_keys: number }[]>('pragma foreign_keys');
+        expect(fk?.foreign_keys).toBe(1);
+      } finally {
+        await closeDatabase(db);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens an in-memory sqlite database without touching the file system, and migrates it', async () => {
+    const db = await openDatabase('sqlite::memory:');
+    try {
+      expect(existsSync(':memory:')).toBe(false);
+      expect(await migrateDatabase(db)).toEqual(sqliteMigrations.map((m) => m.name));
+      expect(await pendingMigrations(db)).toEqual([]);
+    } finally {
+      await closeDatabase(db);
+    }
+  });
+
+  it('applies overrides on top of the generated config', async () => {
+    const messages: string[] = [];
+    const db = await openDatabase('sqlite::memory:', {
+      debug: true,
+      logger: (m) => void messages.push(m),
+      overrides: { debug: ['query'] },
+    });
+    try {
+      expect(db.orm.config.get('debug')).toEqual(['query']);
+      await db.orm.em.getConnection().execute('select 1 as one');
+      expect(messages.some((m) => m.includes('select 1 as one'))).toBe(true);
+    } finally {
+      await closeDatabase(db);
+    }
+    expect(await db.orm.isConnected()).toBe(false);
+  });
+
+  it('refuses a URL it does not understand before connecting', async () => {
+    await expect(openDatabase('mysql://db/roster')).rejects.toThrow('DATABASE_URL must start with');
+  });
+});
