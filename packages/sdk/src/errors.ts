@@ -1,5 +1,11 @@
 import { TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '@roster/api';
+import type { AppRouter, ErrorCode } from '@roster/api';
+
+/**
+ * Roster's codes (from the API package, so they cannot drift) and the SDK's own: ABORTED (the call's
+ * AbortSignal fired), NETWORK_ERROR (no answer came), UNKNOWN_ERROR (an answer without a Roster code).
+ */
+export type RosterErrorCode = ErrorCode | 'ABORTED' | 'NETWORK_ERROR' | 'UNKNOWN_ERROR';
 
 export interface RosterErrorIssue {
   path: (string | number)[];
@@ -14,21 +20,41 @@ interface ErrorDataLike {
   issues?: unknown;
 }
 
+/** True when `error` or one of its causes is an AbortError. */
+function aborted(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth += 1) {
+    if (e.name === 'AbortError') return true;
+  }
+  return false;
+}
+
 /**
  * Every failure a Roster call rejects with: `code` is Roster's machine-readable code (USER_ALREADY_EXISTS,
- * INVALID_CREDENTIALS, VALIDATION_ERROR, …, or NETWORK_ERROR), `status` the HTTP status (0 when no answer came).
+ * INVALID_CREDENTIALS, VALIDATION_ERROR, …, or ABORTED / NETWORK_ERROR), `status` the HTTP status (0 when no
+ * answer came).
  */
 export class RosterError extends TRPCClientError<AppRouter> {
-  readonly code: string;
+  readonly code: RosterErrorCode;
   readonly status: number;
   readonly detail: string;
   readonly issues: RosterErrorIssue[];
 
   constructor(from: TRPCClientError<AppRouter>) {
-    super(from.message, { cause: from, result: from.shape ? { error: from.shape } : undefined, meta: from.meta });
+    super(from.message, {
+      cause: from,
+      result: from.shape ? { error: from.shape } : undefined,
+      meta: from.meta,
+    });
     const data = (from.data ?? {}) as ErrorDataLike;
     const answered = typeof data.httpStatus === 'number';
-    this.code = typeof data.code === 'string' ? data.code : answered ? 'UNKNOWN_ERROR' : 'NETWORK_ERROR';
+    this.code =
+      typeof data.code === 'string'
+        ? (data.code as ErrorCode)
+        : answered
+          ? 'UNKNOWN_ERROR'
+          : aborted(from)
+            ? 'ABORTED'
+            : 'NETWORK_ERROR';
     this.status = answered ? (data.httpStatus as number) : 0;
     this.detail = typeof data.detail === 'string' ? data.detail : from.message;
     this.issues = Array.isArray(data.issues) ? (data.issues as RosterErrorIssue[]) : [];

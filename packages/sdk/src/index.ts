@@ -1,3 +1,9 @@
-export { createRosterClient, type RosterClient, type RosterClientOptions } from './client.js';
-export { RosterError, isRosterError, type RosterErrorIssue } from './errors.js';
+export {
+  createRosterClient,
+  type RosterClient,
+  type RosterClientOptions,
+  type RosterHelpers,
+} from './client.js';
+export { RosterError, isRosterError, type RosterErrorCode, type RosterErrorIssue } from './errors.js';
+export { memoryStorage, webStorage, type StorageLike, type TokenStorage } from './storage.js';
 export type { AppRouter, RouterInputs, RouterOutputs } from '@roster/api';

@@ -24,7 +24,9 @@ export interface SpawnedServer {
 }
 
 /** Starts the built Roster on an ephemeral port and a database of its own (TEST_DB picks SQLite or PostgreSQL). */
-export async function spawnServer(opts: { startTimeoutMs?: number } = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  opts: { startTimeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<SpawnedServer> {
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(
       `${SERVER_MAIN} is missing: build first with \`node_modules/.bin/turbo run build\` at the repo root`,
@@ -47,6 +49,7 @@ export async function spawnServer(opts: { startTimeoutMs?: number } = {}): Promi
       SECRET_KEY: TEST_SECRET,
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
