@@ -1,0 +1,99 @@
+// pnpm bench: Roster's production build on loopback, on SQLite and on PostgreSQL, beside this machine's ceiling.
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, closeDatabase } from '@roster/db';
+import pg from 'pg';
+import { load } from './load.js';
+import { startProcess, startRoster, withPeakRss } from './process.js';
+import { rawArgon2Rate, runScenarios, type Row } from './scenarios.js';
+import { seed } from './seed.js';
+import { report } from './report.js';
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = fileURLToPath(new URL('../.work', import.meta.url));
+const serverMain = `${root}apps/server/dist/main.js`;
+const pgAdmin = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+function cursor(sort: string, value: string, id: number): string {
+  return Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
+}
+
+/** Keyset cursors for a deep page, read straight from the database. */
+async function deepCursors(databaseUrl: string) {
+  const db = await openDatabase(databaseUrl);
+  const conn = db.orm.em.getConnection();
+  const at = async (where: string, offset: number) => {
+    const [row] = await conn.execute<{ id: number; created_at: number | Date }[]>(
+      `select id, created_at from users ${where} order by created_at desc, id desc limit 1 offset ${offset}`,
+    );
+    return cursor('created_at:desc', new Date(row!.created_at).toISOString(), row!.id);
+  };
+  // Halfway down the whole list, and halfway down the ~11% of users whose email contains "user1".
+  const result = {
+    deepList: await at('', Math.floor(USERS / 2)),
+    deepSearch: await at("where email like '%user1%'", Math.floor(USERS / 20)),
+  };
+  await closeDatabase(db);
+  return result;
+}
+
+async function pgDatabase(): Promise<string> {
+  const client = new pg.Client({ connectionString: pgAdmin });
+  await client.connect();
+  await client.query('drop database if exists roster_bench with (force)');
+  await client.query('create database roster_bench');
+  await client.end();
+  const u = new URL(pgAdmin);
+  u.pathname = '/roster_bench';
+  return u.toString();
+}
+
+async function main() {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  process.stdout.write(`Roster bench on ${machine}; ${USERS.toLocaleString('en')} users\n`);
+
+  const ceiling = await startProcess(fileURLToPath(new URL('./ceiling.ts', import.meta.url)), process.env);
+  const { result: bare, peakRssMb: bareRss } = await withPeakRss(ceiling, () => load({ url: ceiling.url }));
+  await ceiling.stop();
+  process.stdout.write(`  ceiling: ${bare.rps} req/s, p99 ${bare.p99} ms\n`);
+  const argon2Rate = await rawArgon2Rate();
+  process.stdout.write(`  raw argon2 verify: ${argon2Rate}/s\n`);
+
+  const results: Record<string, Row[]> = {};
+  for (const kind of ['sqlite', 'postgresql'] as const) {
+    const databaseUrl = kind === 'sqlite' ? `sqlite:${work}/bench.db` : await pgDatabase();
+    process.stdout.write(`\n${kind}: seeding ${USERS} users…\n`);
+    await seed(databaseUrl, USERS, kind);
+    const cursors = await deepCursors(databaseUrl);
+    const roster = await startRoster(serverMain, {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
+      DATA_DIR: work,
+    });
+    try {
+      results[kind] = await runScenarios(roster, cursors);
+    } finally {
+      await roster.stop();
+    }
+  }
+  const out = report({
+    machine,
+    users: USERS,
+    ceiling: { ...bare, peakRssMb: bareRss },
+    argon2Rate,
+    results,
+  });
+  writeFileSync(`${root}bench/results.json`, JSON.stringify(out.json, null, 2) + '\n');
+  writeFileSync(`${root}bench/REPORT.md`, out.markdown);
+  process.stdout.write(`\n${out.markdown}\n`);
+}
+
+await main();

@@ -1,0 +1,55 @@
+import argon2 from 'argon2';
+import { closeDatabase, migrateDatabase, openDatabase } from '@roster/db';
+
+export const BENCH_PASSWORD = 'bench-password-123';
+export const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/**
+ * Bulk-inserts `count` users straight into the database (not through the API), plus `admin@bench.test` (admin)
+ * and `reader@bench.test`, all with BENCH_PASSWORD. created_at spreads over the last year.
+ */
+export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 'postgresql'): Promise<void> {
+  const db = await openDatabase(databaseUrl);
+  await migrateDatabase(db);
+  const hash = await argon2.hash(BENCH_PASSWORD, { type: argon2.argon2id, ...ARGON2 });
+  const conn = db.orm.em.getConnection();
+  const now = Date.now();
+  const date = (ms: number) => (kind === 'sqlite' ? ms : new Date(ms));
+  const chunk = 500;
+  await conn.execute('begin');
+  for (let start = 0; start < count; start += chunk) {
+    const rows: unknown[] = [];
+    const values: string[] = [];
+    for (let i = start; i < Math.min(count, start + chunk); i++) {
+      const created = date(now - Math.floor(((count - i) / count) * 365 * 86_400_000));
+      values.push('(?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      rows.push(
+        `user${i}@bench.test`,
+        `user${i}`,
+        `Bench User ${i}`,
+        hash,
+        'user',
+        true,
+        created,
+        created,
+        1,
+      );
+    }
+    await conn.execute(
+      `insert into users (email, username, full_name, password_hash, role, is_active, created_at, updated_at, version) values ${values.join(', ')}`,
+      rows,
+    );
+  }
+  for (const [email, username, role] of [
+    ['admin@bench.test', 'benchadmin', 'admin'],
+    ['reader@bench.test', 'benchreader', 'user'],
+  ] as const) {
+    await conn.execute(
+      'insert into users (email, username, full_name, password_hash, role, is_active, created_at, updated_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [email, username, username, hash, role, true, date(now), date(now), 1],
+    );
+  }
+  await conn.execute('commit');
+  if (kind === 'postgresql') await conn.execute('analyze users');
+  await closeDatabase(db);
+}
