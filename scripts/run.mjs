@@ -71,7 +71,8 @@ if (command === 'start') {
   must('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@roster/server...', '--output-logs=errors-only']);
   process.exit(run('pnpm', ['exec', 'turbo', 'watch', 'build', 'dev', '--filter=@roster/server...']));
 } else if (command === 'test') {
-  must('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+  // Type-level tests (the SDK's) and lint run before any database does.
+  must('pnpm', ['exec', 'turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
   const legs = ['sqlite'];
   const requirePg = process.env.CI === 'true' || process.env.REQUIRE_POSTGRES === 'true';
   if (await postgresReachable()) legs.push('postgresql');
