@@ -12,11 +12,22 @@ export interface AccessClaims {
   expiresAt: number;
 }
 
-/** Issues and verifies access tokens (JWT, HS256 only; iss, aud, exp, typ and sub all checked). */
+/** How many verified tokens are remembered (a bounded, insertion-ordered map; the oldest goes first). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Issues and verifies access tokens (JWT, HS256 only; iss, aud, exp, typ and sub all checked). A token that
+ * verified once is remembered until it expires, so repeat requests skip the signature check; whether its account
+ * may still act is decided on every request by the database, never by this cache.
+ */
 export class TokenService {
   private readonly key: Uint8Array;
+  private readonly verified = new Map<string, AccessClaims>();
 
-  constructor(private readonly settings: ApiSettings['jwt']) {
+  constructor(
+    private readonly settings: ApiSettings['jwt'],
+    private readonly cacheSize = VERIFIED_CACHE_SIZE,
+  ) {
     this.key = new TextEncoder().encode(settings.secret);
   }
 
@@ -39,6 +50,20 @@ export class TokenService {
 
   /** Resolves the claims of a valid access token; anything else is a 401 INVALID_TOKEN. */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifySignature(token);
+    if (this.verified.size >= this.cacheSize) {
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
