@@ -35,6 +35,7 @@ const INIT = `window.ui = SwaggerUIBundle({
   dom_id: '#swagger-ui',
   deepLinking: true,
   persistAuthorization: true,
+  validatorUrl: null,
   oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect.html',
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   plugins: [SwaggerUIBundle.plugins.DownloadUrl],
@@ -42,7 +43,10 @@ const INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/** Swagger UI from the swagger-ui-dist package: no CDN, no inline script. */
+/**
+ * Swagger UI from the swagger-ui-dist package: no CDN, no inline script, and no online validator badge (it would
+ * send the document's URL to validator.swagger.io whenever the page is not on localhost).
+ */
 export function docs(): Middleware {
   const root = getAbsoluteFSPath();
   const cache = new Map<string, Buffer>();

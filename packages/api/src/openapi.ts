@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
+import type { ErrorBody } from './errors.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
-  _def: { meta?: Meta };
+  _def: { meta?: Meta; inputs?: unknown[] };
 }
 
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
@@ -53,10 +54,86 @@ const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+type Response = { description?: string; content?: Record<string, unknown> };
 type Operation = {
   operationId?: string;
-  responses?: Record<string, { description?: string; content?: Record<string, unknown> }>;
+  requestBody?: { content?: Record<string, { example?: unknown }> };
+  security?: Record<string, string[]>[];
+  responses?: Record<string, Response>;
 };
+
+const TAGS = [
+  { name: 'auth', description: 'Registration, login (OAuth2 password flow) and the current account.' },
+  { name: 'users', description: 'Profiles: list and look up accounts; update or deactivate your own.' },
+  { name: 'admin', description: 'Account administration, statistics and the audit log. Admins only.' },
+];
+
+const invalid = (field: string, message: string, code: string): ErrorBody => ({
+  detail: 'Validation failed',
+  code: 'VALIDATION_ERROR',
+  issues: [{ path: [field], message, code }],
+});
+const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
+const INVALID_ID = invalid('id', 'Invalid input: expected number, received NaN', 'invalid_type');
+const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
+
+/** What each error status typically answers, as the server words it; ROUTE_ERROR_EXAMPLES has the exceptions. */
+const ERROR_EXAMPLES: Record<string, ErrorBody> = {
+  401: { detail: 'Not authenticated', code: 'NOT_AUTHENTICATED' },
+  403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
+  404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
+  409: { detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' },
+  500: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
+};
+const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
+  'post /auth/register 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
+  'post /admin/users 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
+  'post /auth/login 401': { detail: 'Incorrect email or password', code: 'INVALID_CREDENTIALS' },
+  'post /auth/login 403': { detail: 'Account is deactivated', code: 'ACCOUNT_DEACTIVATED' },
+  'post /auth/login 422': invalid('username', 'username (or email) is required', 'custom'),
+  'post /admin/users/{id}/password 422': invalid(
+    'password',
+    'Too small: expected string to have >=8 characters',
+    'too_small',
+  ),
+  'patch /admin/users/{id} 409': {
+    detail: 'The record was changed meanwhile; reload it and try again',
+    code: 'VERSION_CONFLICT',
+  },
+  'delete /admin/users/{id} 409': {
+    detail: 'Admins cannot delete their own account here',
+    code: 'CANNOT_DELETE_SELF',
+  },
+};
+
+/** Each operation's own error responses, from its meta (`errorResponses`): the Error schema and an example. */
+function errorResponsesOf(method: string, path: string, meta: Meta | undefined): Record<string, Response> {
+  const route = `${method} ${path}`;
+  const invalidInput =
+    method === 'get' || method === 'delete'
+      ? path.endsWith('{id}')
+        ? INVALID_ID
+        : INVALID_QUERY
+      : INVALID_BODY;
+  const declared = meta?.openapi?.errorResponses ?? {};
+  const entries: [string, string][] = Array.isArray(declared)
+    ? declared.map((code) => [String(code), 'Error'])
+    : Object.entries(declared);
+  entries.push(['500', 'Internal server error']);
+  const responses: Record<string, Response> = {};
+  for (const [code, description] of entries) {
+    const example =
+      ROUTE_ERROR_EXAMPLES[`${route} ${code}`] ?? (code === '422' ? invalidInput : ERROR_EXAMPLES[code]);
+    const media = { schema: { $ref: '#/components/schemas/Error' }, ...(example ? { example } : {}) };
+    responses[code] = { description, content: { 'application/json': media } };
+  }
+  return responses;
+}
+
+/** The `example` of a procedure's input schema (`.meta({ example })`), if it has one. */
+function requestExampleOf(input: unknown): unknown {
+  return input instanceof z.ZodType ? input.meta()?.example : undefined;
+}
 
 export interface OpenApiDocumentOptions {
   /** Where clients reach the API (PUBLIC_URL). */
@@ -73,7 +150,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       'validation errors (422) add `issues: [{path, message, code}]`.',
     version: opts.version,
     baseUrl: opts.baseUrl,
-    tags: ['auth', 'users', 'admin'],
+    tags: TAGS.map((tag) => tag.name),
     defs: { Error: errorSchema },
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
@@ -83,22 +160,39 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       },
     },
   });
-  const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
-  for (const item of Object.values(doc.paths ?? {})) {
-    for (const op of Object.values(item as Record<string, Operation>)) {
+  const byRoute = new Map<string, ProcedureLike['_def']>();
+  for (const procedure of Object.values(procedures)) {
+    const openapi = procedure._def.meta?.openapi;
+    if (openapi) byRoute.set(`${openapi.method.toLowerCase()} ${openapi.path}`, procedure._def);
+  }
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
       if (!op.responses) continue;
-      const procedurePath = op.operationId?.replace(/-/g, '.') ?? '';
-      const status = successStatusOf(procedurePath);
-      const ok = op.responses['200'];
-      if (status !== 200 && ok) {
-        delete op.responses['200'];
-        op.responses[String(status)] = status === 204 ? { description: ok.description ?? 'No content' } : ok;
-      }
+      const def = byRoute.get(`${method} ${path}`);
+      const meta = def?.meta;
+      const status = meta?.successStatus ?? 200;
+      // trpc-to-openapi shares one error response object per status across all operations (the first
+      // procedure's description wins everywhere): keep only the success responses and rebuild the errors.
+      const responses: Record<string, Response> = {};
       for (const [code, response] of Object.entries(op.responses)) {
-        if (Number(code) >= 400) response.content = errorContent;
+        if (Number(code) >= 400) continue;
+        if (code === '200' && status !== 200) {
+          responses[String(status)] =
+            status === 204 ? { description: response.description ?? 'No content' } : response;
+        } else responses[code] = response;
       }
-      op.responses['500'] = { description: 'Internal server error', content: errorContent };
+      op.responses = { ...responses, ...errorResponsesOf(method, path, meta) };
+      // Public operations say so explicitly: no security requirement at all.
+      if (meta?.openapi?.protect === false) op.security = [];
+      // The generator rebuilds the body schema without the input's own meta: carry its example over.
+      const example = requestExampleOf(def?.inputs?.[0]);
+      if (example !== undefined)
+        for (const media of Object.values(op.requestBody?.content ?? {})) media.example = example;
     }
   }
+  doc.tags = TAGS.map((tag) => ({ ...tag }));
+  // The generator's own per-code error schemas are replaced by Error above and would only dangle.
+  const schemas = doc.components?.schemas ?? {};
+  for (const name of Object.keys(schemas)) if (name.startsWith('error.')) delete schemas[name];
   return doc;
 }

@@ -61,7 +61,7 @@ export const adminRouter = router({
         tags: ['admin'],
         summary: 'Get an account',
         description: 'The full record, last_login_at and version included.',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found' },
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
       },
     })
     .input(adminIdInput)
@@ -79,7 +79,12 @@ export const adminRouter = router({
           'Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` ' +
           '(or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last ' +
           'active admin is 409 LAST_ADMIN.',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 409: 'Conflict', 422: 'Invalid input' },
+        errorResponses: {
+          ...ADMIN_ERRORS,
+          404: 'User not found',
+          409: 'Stale version, last active admin, or email or username already in use',
+          422: 'Invalid input',
+        },
       },
     })
     .input(updateUserInput)
@@ -96,6 +101,8 @@ export const adminRouter = router({
         path: '/admin/users/{id}/password',
         tags: ['admin'],
         summary: "Set an account's password",
+        description:
+          "Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version.",
         successDescription: 'Password set',
         errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid input' },
       },
@@ -117,7 +124,12 @@ export const adminRouter = router({
         summary: 'Delete an account',
         description: "A hard delete: the person's data is gone; audit entries keep only the id.",
         successDescription: 'Deleted',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 409: 'Own account or last admin' },
+        errorResponses: {
+          ...ADMIN_ERRORS,
+          404: 'User not found',
+          409: 'Your own account, or the last active admin',
+          422: 'Invalid id',
+        },
       },
     })
     .input(adminIdInput)

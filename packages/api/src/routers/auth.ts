@@ -60,6 +60,9 @@ export const authRouter = router({
         path: '/auth/me',
         tags: ['auth'],
         summary: 'The current account',
+        description:
+          'The account the bearer token belongs to, as the database says it is now: a deactivated account ' +
+          'is refused.',
         errorResponses: { 401: 'Missing, invalid or expired token' },
       },
     })

@@ -73,17 +73,29 @@ export const registerInput = z
     full_name: fullNameSchema.optional(),
     bio: bioSchema.optional(),
   })
-  .meta({ id: 'RegisterInput' });
+  .meta({
+    id: 'RegisterInput',
+    example: {
+      email: 'ada@example.com',
+      username: 'ada',
+      password: 'correct horse battery',
+      full_name: 'Ada Lovelace',
+    },
+  });
 
 export const loginInput = z
   .strictObject({
-    username: text().min(1).max(320).optional().meta({ description: 'Email or username' }),
+    username: text()
+      .min(1)
+      .max(320)
+      .optional()
+      .meta({ description: 'Email or username', example: 'ada@example.com' }),
     email: text()
       .min(1)
       .max(320)
       .optional()
       .meta({ description: 'Alternative to username for JSON clients' }),
-    password: z.string().min(1).max(1024),
+    password: z.string().min(1).max(1024).meta({ example: 'correct horse battery' }),
     grant_type: z.literal('password').optional().meta({ description: 'OAuth2 password flow' }),
     scope: z.string().max(1000).optional(),
     client_id: z.string().max(200).optional(),
@@ -93,7 +105,7 @@ export const loginInput = z
     message: 'username (or email) is required',
     path: ['username'],
   })
-  .meta({ id: 'LoginInput' });
+  .meta({ id: 'LoginInput', example: { username: 'ada@example.com', password: 'correct horse battery' } });
 
 export const tokenSchema = z
   .object({
@@ -111,7 +123,7 @@ export const updateMeInput = z
     full_name: fullNameSchema.optional(),
     bio: bioSchema.optional(),
   })
-  .meta({ id: 'UpdateMeInput' });
+  .meta({ id: 'UpdateMeInput', example: { full_name: 'Ada King', bio: 'Countess of Lovelace.' } });
 
 export const listUsersInput = z.strictObject({
   skip: z.number().int().min(0).max(1_000_000).default(0),

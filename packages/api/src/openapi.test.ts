@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { createOpenApiDocument, formRoutes, restRoutes, successStatusOf } from './openapi.js';
+import { appRouter } from './root.js';
+import type { Meta } from './trpc.js';
+
+type Response = { description?: string; content?: Record<string, { schema?: unknown }> };
+type Operation = {
+  operationId?: string;
+  responses: Record<string, Response>;
+  security?: unknown[];
+  requestBody?: { content: Record<string, unknown> };
+};
+
+const doc = createOpenApiDocument({ baseUrl: 'https://roster.example/api', version: '9.9.9' });
+const paths = doc.paths as Record<string, Record<string, Operation>>;
+const op = (method: string, path: string): Operation => {
+  const found = paths[path]?.[method];
+  if (!found) throw new Error(`no ${method} ${path} in the document`);
+  return found;
+};
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+
+describe('createOpenApiDocument', () => {
+  it('describes the API with the version and base URL it is given', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.info).toMatchObject({ title: 'Roster', version: '9.9.9' });
+    expect(doc.servers).toEqual([{ url: 'https://roster.example/api' }]);
+    expect(doc.components?.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      oauth2: {
+        type: 'oauth2',
+        flows: { password: { tokenUrl: expect.stringMatching(/(^|\/)auth\/login$/) } },
+      },
+    });
+  });
+
+  it('lists the auth and users REST routes', () => {
+    const routes = Object.entries(paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /auth/register',
+        'POST /auth/login',
+        'GET /auth/me',
+        'GET /users',
+        'GET /users/{id}',
+        'PUT /users/me',
+        'PATCH /users/me',
+        'DELETE /users/me',
+      ]),
+    );
+  });
+
+  it('answers POST /auth/register with 201 and the User schema instead of 200', () => {
+    const register = op('post', '/auth/register');
+    expect(register.responses['200']).toBeUndefined();
+    expect(register.responses['201']).toMatchObject({
+      description: 'The account was created',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } },
+    });
+    // Public: no security requirement (absent, or an explicit empty list).
+    expect(register.security ?? []).toEqual([]);
+  });
+
+  it('answers DELETE /users/me with 204 and no content', () => {
+    const responses = op('delete', '/users/me').responses;
+    expect(responses['200']).toBeUndefined();
+    expect(responses['204']).toEqual({ description: 'Deactivated' });
+  });
+
+  it('keeps 200 where no other success status is set', () => {
+    expect(op('post', '/auth/login').responses['200']?.content).toEqual({
+      'application/json': { schema: { $ref: '#/components/schemas/LoginResponse' } },
+    });
+    expect(op('get', '/users/{id}').responses['200']).toBeDefined();
+  });
+
+  it('gives every error response, and a 500 on every operation, the shared Error schema', () => {
+    for (const item of Object.values(paths)) {
+      for (const operation of Object.values(item)) {
+        const errors = Object.entries(operation.responses).filter(([code]) => Number(code) >= 400);
+        expect(errors.map(([code]) => code)).toContain('500');
+        for (const [, response] of errors) expect(response.content).toMatchObject(ERROR_CONTENT);
+      }
+    }
+    expect(op('get', '/users/{id}').responses['500']).toMatchObject({
+      description: 'Internal server error',
+      content: ERROR_CONTENT,
+    });
+    expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual(['201', '409', '422', '500']);
+  });
+
+  it('defines the Error schema as {detail, code, issues?}', () => {
+    const error = doc.components?.schemas?.Error as {
+      properties: Record<string, unknown>;
+      required?: string[];
+    };
+    expect(Object.keys(error.properties).sort()).toEqual(['code', 'detail', 'issues']);
+    expect([...(error.required ?? [])].sort()).toEqual(['code', 'detail']);
+  });
+
+  it('marks signed-in routes as protected and accepts a form on login', () => {
+    expect(op('get', '/users').security).toEqual(expect.arrayContaining([{ bearerAuth: [] }]));
+    expect(Object.keys(op('post', '/auth/login').requestBody?.content ?? {})).toEqual([
+      'application/x-www-form-urlencoded',
+      'application/json',
+    ]);
+  });
+
+  it('is the same document when generated twice', () => {
+    expect(createOpenApiDocument({ baseUrl: 'https://roster.example/api', version: '9.9.9' })).toEqual(doc);
+  });
+
+  // Regression: trpc-to-openapi caches one response object per tRPC error code for the whole process, so the
+  // first procedure's description for a status used to be reused everywhere (GET /auth/me's 401 read
+  // "Incorrect email or password"). Each operation must carry the descriptions its own meta declares.
+  it("documents each operation's own error descriptions", () => {
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>;
+    let checked = 0;
+    for (const { _def } of Object.values(procedures)) {
+      const openapi = _def.meta?.openapi;
+      if (!openapi?.errorResponses || Array.isArray(openapi.errorResponses)) continue;
+      const responses = op(openapi.method.toLowerCase(), openapi.path).responses;
+      for (const [code, description] of Object.entries(openapi.errorResponses)) {
+        expect({
+          route: `${openapi.method} ${openapi.path}`,
+          code,
+          description: responses[code]?.description,
+        }).toEqual({
+          route: `${openapi.method} ${openapi.path}`,
+          code,
+          description,
+        });
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+describe('restRoutes', () => {
+  it('lists every REST route once, the same ones the document describes', () => {
+    const routes = restRoutes().map((r) => `${r.method} ${r.path}`);
+    expect(new Set(routes).size).toBe(routes.length);
+    const documented = Object.entries(paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect([...routes].sort()).toEqual([...documented].sort());
+    expect(restRoutes()).toContainEqual({ method: 'GET', path: '/users/{id}' });
+  });
+});
+
+describe('formRoutes', () => {
+  it('holds exactly the login route', () => {
+    expect([...formRoutes()]).toEqual(['POST /auth/login']);
+  });
+});
+
+describe('successStatusOf', () => {
+  it('reads the success status of a procedure, 200 by default or when unknown', () => {
+    expect(successStatusOf('auth.register')).toBe(201);
+    expect(successStatusOf('users.deactivateMe')).toBe(204);
+    expect(successStatusOf('auth.login')).toBe(200);
+    expect(successStatusOf('users.list')).toBe(200);
+    expect(successStatusOf('no.such.procedure')).toBe(200);
+  });
+});
