@@ -41,11 +41,17 @@ function contextFor(db: Database, config: Config) {
 }
 
 async function createAdmin(args: string[], config: Config, io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { email: { type: 'string' }, username: { type: 'string' }, 'full-name': { type: 'string' } },
-    strict: true,
-  });
+  let values: { email?: string; username?: string; 'full-name'?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { email: { type: 'string' }, username: { type: 'string' }, 'full-name': { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.err.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
   if (!values.email || !values.username) {
     io.err.write('create-admin needs --email and --username\n');
     return 2;
@@ -60,8 +66,14 @@ async function createAdmin(args: string[], config: Config, io: CliIo): Promise<n
         .max(100)
         .regex(/^[A-Za-z0-9_.-]+$/),
       password: z.string().min(8).max(128),
+      full_name: z.string().max(200).optional(),
     })
-    .safeParse({ email: values.email.trim().toLowerCase(), username: values.username, password });
+    .safeParse({
+      email: values.email.trim().toLowerCase(),
+      username: values.username,
+      password,
+      ...(values['full-name'] === undefined ? {} : { full_name: values['full-name'] }),
+    });
   if (!input.success) {
     io.err.write(`${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')}\n`);
     return 2;

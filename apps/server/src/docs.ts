@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Middleware } from 'koa';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -48,7 +48,8 @@ const INIT = `window.ui = SwaggerUIBundle({
  * send the document's URL to validator.swagger.io whenever the page is not on localhost).
  */
 export function docs(): Middleware {
-  const root = getAbsoluteFSPath();
+  // Resolve the package's folder without importing it: its main module loads the whole 1.5 MB UI bundle.
+  const root = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const cache = new Map<string, Buffer>();
   return async function serveDocs(ctx, next) {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();

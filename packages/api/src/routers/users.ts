@@ -73,7 +73,10 @@ export const usersRouter = router({
         summary: 'Deactivate my account',
         description: 'The account is deactivated; every token it holds stops working on the next request.',
         successDescription: 'Deactivated',
-        errorResponses: { 401: 'Not authenticated' },
+        errorResponses: {
+          401: 'Not authenticated',
+          409: 'The last active admin cannot deactivate themselves',
+        },
       },
     })
     .input(z.void())

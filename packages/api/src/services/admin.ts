@@ -98,13 +98,6 @@ export class AdminService {
     return this.users.register(input, actor.id);
   }
 
-  /** At least one active admin must remain after `target` stops being one. */
-  private async assertNotLastAdmin(target: User): Promise<void> {
-    if (target.role !== 'admin' || !target.isActive) return;
-    const others = await this.em.count(User, { role: 'admin', isActive: true, id: { $ne: target.id } });
-    if (others === 0) throw new AppError('LAST_ADMIN', 'At least one active admin must remain');
-  }
-
   /**
    * With an expected version (If-Match or expected_version) the update is a compare-and-swap: the row is claimed
    * at that version inside the transaction, so of two admins editing from the same version exactly one wins.
@@ -125,7 +118,7 @@ export class AdminService {
       }
       const target = await this.users.getById(input.id);
       if ((input.role !== undefined && input.role !== 'admin') || input.is_active === false) {
-        await this.assertNotLastAdmin(target);
+        await this.users.assertNotLastAdmin(target);
       }
       return this.users.update(target, input, actor.id);
     });
@@ -144,8 +137,8 @@ export class AdminService {
     if (id === actor.id)
       throw new AppError('CANNOT_DELETE_SELF', 'Admins cannot delete their own account here');
     const target = await this.users.getById(id);
-    await this.assertNotLastAdmin(target);
     await inTransaction(this.em, async () => {
+      await this.users.assertNotLastAdmin(target);
       await this.em.nativeUpdate(AuditEvent, { targetId: id }, { details: null });
       await this.em.nativeUpdate(AuditEvent, { actorId: id }, { ip: null, userAgent: null });
       this.em.remove(target);
@@ -209,23 +202,26 @@ export class AdminService {
     email: string;
     username: string;
     password?: string;
+    full_name?: string;
   }): Promise<'created' | 'promoted' | 'unchanged'> {
     const existing = await this.em.findOne(User, { email: account.email });
     if (existing) {
       if (existing.role === 'admin' && existing.isActive) return 'unchanged';
-      await this.users.update(existing, { role: 'admin', is_active: true }, existing.id);
+      await this.users.update(existing, { role: 'admin', is_active: true }, null);
       return 'promoted';
     }
     if (!account.password) throw new AppError('USER_NOT_FOUND', 'User not found');
-    await this.users.register({ ...account, password: account.password, role: 'admin' });
+    await this.users.register({ ...account, password: account.password, role: 'admin' }, null);
     return 'created';
   }
 
-  /** The CLI's `set-role`. */
+  /** The CLI's `set-role` (audited with no actor: the system did it). */
   async setRole(email: string, role: User['role']): Promise<User> {
     const user = await this.em.findOne(User, { email });
     if (!user) return this.users.notFound();
-    if (role !== 'admin') await this.assertNotLastAdmin(user);
-    return this.users.update(user, { role }, user.id);
+    return inTransaction(this.em, async () => {
+      if (role !== 'admin') await this.users.assertNotLastAdmin(user);
+      return this.users.update(user, { role }, null);
+    });
   }
 }

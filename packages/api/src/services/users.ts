@@ -1,5 +1,5 @@
-import { raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { User, type Role } from '@roster/db';
+import { LockMode, raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { dialectOf, User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
 import { diff, inTransaction, type AuditService } from './audit.js';
@@ -107,8 +107,11 @@ export class UserService {
     }
   }
 
-  /** Creates an account: self-registration, or by an admin (`actorId`) choosing role and is_active. */
-  async register(input: NewAccount, actorId?: number): Promise<User> {
+  /**
+   * Creates an account: self-registration (no `actorId`), or by an admin or the system (`actorId`, null for the
+   * CLI and start-up) choosing role and is_active.
+   */
+  async register(input: NewAccount, actorId?: number | null): Promise<User> {
     const conflict = await this.findConflict(input.email, input.username);
     if (conflict) throw conflictError(conflict, 'registered');
     const passwordHash = await this.passwords.hash(input.password);
@@ -126,7 +129,7 @@ export class UserService {
         inTransaction(this.em, async () => {
           await this.em.flush();
           this.audit.record(actorId === undefined ? 'user.registered' : 'admin.user_created', {
-            actorId: actorId ?? user.id,
+            actorId: actorId === undefined ? user.id : actorId,
             targetId: user.id,
             details: { role: user.role, is_active: user.isActive },
           });
@@ -137,8 +140,11 @@ export class UserService {
     return user;
   }
 
-  /** Applies profile (and, for admins, role and status) changes; audited with a diff in the same transaction. */
-  async update(user: User, input: ProfileChanges, actorId: number = user.id): Promise<User> {
+  /**
+   * Applies profile (and, for admins, role and status) changes; audited with a diff in the same transaction.
+   * `actorId` is who acts: the user themselves by default, an admin, or null for the CLI and start-up.
+   */
+  async update(user: User, input: ProfileChanges, actorId: number | null = user.id): Promise<User> {
     const email = input.email !== undefined && input.email !== user.email ? input.email : undefined;
     const username =
       input.username !== undefined && input.username !== user.username ? input.username : undefined;
@@ -172,8 +178,26 @@ export class UserService {
     return user;
   }
 
+  /**
+   * At least one active admin must remain after `target` stops being one. Call inside a transaction: on
+   * PostgreSQL the active admins' rows are locked, so two admins demoting each other at once cannot both win
+   * (SQLite runs writers one at a time).
+   */
+  async assertNotLastAdmin(target: User): Promise<void> {
+    if (target.role !== 'admin' || !target.isActive) return;
+    const lockMode = dialectOf(this.em) === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : LockMode.NONE;
+    const admins = await this.em.find(User, { role: 'admin', isActive: true }, { fields: ['id'], lockMode });
+    if (!admins.some((admin) => admin.id !== target.id)) {
+      throw new AppError('LAST_ADMIN', 'At least one active admin must remain');
+    }
+  }
+
+  /** Self-deactivation; the last active admin cannot leave the system without one. */
   async deactivate(user: User): Promise<void> {
-    await this.update(user, { is_active: false });
+    await inTransaction(this.em, async () => {
+      await this.assertNotLastAdmin(user);
+      await this.update(user, { is_active: false });
+    });
   }
 
   /** Newest first. Only admins may include deactivated accounts. */
