@@ -71,7 +71,10 @@ export class AdminService {
     const field = COLUMN[input.sort];
     const desc = input.order === 'desc';
     if (input.cursor) {
-      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`);
+      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, {
+        date: input.sort === 'created_at' || input.sort === 'last_login_at',
+        nullable: input.sort === 'last_login_at',
+      });
       qb.andWhere(
         after(field, c.value, c.id, desc, input.sort === 'created_at' || input.sort === 'last_login_at'),
       );
@@ -177,8 +180,8 @@ export class AdminService {
     if (input.since) where.push({ at: { $gte: new Date(input.since) } });
     if (input.until) where.push({ at: { $lt: new Date(input.until) } });
     if (input.cursor) {
-      const c = decodeCursor(input.cursor, 'at:desc');
-      const at = new Date(c.value ?? 0);
+      const c = decodeCursor(input.cursor, 'at:desc', { date: true, nullable: false });
+      const at = new Date(c.value as string);
       where.push({ $or: [{ at: { $lt: at } }, { at, id: { $lt: c.id } }] });
     }
     const rows = await this.em.find(AuditEvent, where.length ? { $and: where } : {}, {
