@@ -17,7 +17,8 @@ export interface TestDatabase {
 /** Which database this test run targets: `TEST_DB=sqlite` (default) or `TEST_DB=postgresql`. */
 export function testDatabaseKind(env: NodeJS.ProcessEnv = process.env): TestDatabaseKind {
   const kind = env.TEST_DB ?? 'sqlite';
-  if (kind !== 'sqlite' && kind !== 'postgresql') throw new Error(`TEST_DB must be sqlite or postgresql, not ${kind}`);
+  if (kind !== 'sqlite' && kind !== 'postgresql')
+    throw new Error(`TEST_DB must be sqlite or postgresql, not ${kind}`);
   return kind;
 }
 
@@ -73,3 +74,5 @@ export async function postgresReachable(): Promise<boolean> {
     return false;
   }
 }
+
+export { closedPort, spawnServer, SPAWN_TEST_SECRET, type SpawnedServer } from './server.js';

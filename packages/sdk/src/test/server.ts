@@ -1,131 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { spawnServer as spawnBuilt, SPAWN_TEST_SECRET, type SpawnedServer } from '@roster/testing';
 
-// Test-only (excluded from coverage). The SDK must not depend on @roster/server, so its tests run the BUILT
-// server as a child process, exactly as a deployment would: `node apps/server/dist/main.js`.
+// The SDK must not depend on @roster/server: its tests run the BUILT server as a child process.
+export { closedPort, type SpawnedServer } from '@roster/testing';
 
 export const SERVER_MAIN = fileURLToPath(new URL('../../../../apps/server/dist/main.js', import.meta.url));
-export const TEST_SECRET = 'sdk-test-secret-key-that-is-long-enough-0123456789';
+export const TEST_SECRET = SPAWN_TEST_SECRET;
 
-export interface SpawnedServer {
-  /** Base URL from the 'Roster is listening' log line, e.g. http://127.0.0.1:41234 */
-  url: string;
-  child: ChildProcess;
-  database: TestDatabase;
-  /** Every JSON log line the server wrote to stdout so far. */
-  logs: Record<string, unknown>[];
-  /** SIGTERM, wait for exit, then drop the database and the data folder. Safe to call twice. */
-  close(): Promise<void>;
-}
-
-/** Starts the built Roster on an ephemeral port and a database of its own (TEST_DB picks SQLite or PostgreSQL). */
-export async function spawnServer(
+export function spawnServer(
   opts: { startTimeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<SpawnedServer> {
-  if (!existsSync(SERVER_MAIN)) {
-    throw new Error(
-      `${SERVER_MAIN} is missing: build first with \`node_modules/.bin/turbo run build\` at the repo root`,
-    );
-  }
-  const database = await createTestDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), 'roster-sdk-data-'));
-  const cleanup = async () => {
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  // A hermetic environment (no inherited NODE_OPTIONS, TEST_DB, …) and a cwd without a .env file.
-  const child = spawn(process.execPath, [SERVER_MAIN], {
-    cwd: dataDir,
-    env: {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SECRET_KEY: TEST_SECRET,
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      ...opts.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-
-  let url: string;
-  try {
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`server did not start within ${opts.startTimeoutMs ?? 30_000} ms\n${stderr}`)),
-        opts.startTimeoutMs ?? 30_000,
-      );
-      let pending = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          if (!line.trim()) continue;
-          let entry: Record<string, unknown>;
-          try {
-            entry = JSON.parse(line) as Record<string, unknown>;
-          } catch {
-            continue; // not a log line
-          }
-          logs.push(entry);
-          if (entry.msg === 'Roster is listening' && typeof entry.url === 'string') {
-            clearTimeout(timer);
-            resolve(entry.url);
-          }
-        }
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited with code ${code} before listening\n${stderr}`));
-      });
-    });
-  } catch (error) {
-    child.kill('SIGKILL');
-    await exited;
-    await cleanup();
-    throw error;
-  }
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    child,
-    database,
-    logs,
-    close() {
-      closing ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        await cleanup();
-      })();
-      return closing;
-    },
-  };
-}
-
-/** A port nothing listens on: bind an ephemeral port, then close it. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
+  return spawnBuilt({ script: SERVER_MAIN, ...opts });
 }
 
 let counter = 0;
