@@ -64,7 +64,8 @@ async function main() {
   process.stdout.write(`  raw argon2 verify: ${argon2Rate}/s\n`);
 
   const results: Record<string, Row[]> = {};
-  for (const kind of ['sqlite', 'postgresql'] as const) {
+  const kinds = (process.env.BENCH_DBS ?? 'sqlite,postgresql').split(',') as ('sqlite' | 'postgresql')[];
+  for (const kind of kinds) {
     const databaseUrl = kind === 'sqlite' ? `sqlite:${work}/bench.db` : await pgDatabase();
     process.stdout.write(`\n${kind}: seeding ${USERS} users…\n`);
     await seed(databaseUrl, USERS, kind);

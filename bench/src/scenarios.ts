@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
+import { call } from './http.js';
 import { load, SECONDS, summarize, type LoadResult } from './load.js';
 import { withPeakRss, type Proc } from './process.js';
 import { ARGON2, BENCH_PASSWORD } from './seed.js';
@@ -13,13 +14,9 @@ export interface Row extends LoadResult {
 const json = { 'content-type': 'application/json' };
 
 async function login(url: string, username: string): Promise<string> {
-  const res = await fetch(`${url}/auth/login`, {
-    method: 'POST',
-    headers: json,
-    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`login ${username}: ${res.status}`);
-  return ((await res.json()) as { access_token: string }).access_token;
+  const res = await call(`${url}/auth/login`, 'POST', JSON.stringify({ username, password: BENCH_PASSWORD }));
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+  return (JSON.parse(res.text) as { access_token: string }).access_token;
 }
 
 /** Verifications per second of argon2 alone, with Roster's parameters and libuv's 4 threads, for `ms`. */

@@ -26,20 +26,21 @@ function cursorValue(user: User, sort: AdminListInput['sort']): string | null {
   return value instanceof Date ? value.toISOString() : value;
 }
 
-/** Keyset condition: rows strictly after (value, id) in the listing's order; nulls sort last. */
+/**
+ * Keyset condition: rows strictly after (value, id) in the listing's order; nulls sort last. Only a nullable
+ * column gets the `is null` alternative: on the others it would stop the (column, id) index from being used.
+ */
 function after(
   field: string,
-  value: string | null,
-  id: number,
-  desc: boolean,
-  isDate: boolean,
+  cursor: { value: string | null; id: number },
+  opts: { desc: boolean; isDate: boolean; nullable: boolean },
 ): QBFilterQuery<User> {
-  const v = value === null ? null : isDate ? new Date(value) : value;
-  const beyond = desc ? '$lt' : '$gt';
+  const { value, id } = cursor;
+  const v = value === null ? null : opts.isDate ? new Date(value) : value;
+  const beyond = opts.desc ? '$lt' : '$gt';
   if (v === null) return { [field]: null, id: { [beyond]: id } } as QBFilterQuery<User>;
-  return {
-    $or: [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }, { [field]: null }],
-  } as QBFilterQuery<User>;
+  const past = [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }];
+  return { $or: opts.nullable ? [...past, { [field]: null }] : past } as QBFilterQuery<User>;
 }
 
 /** What admins do to accounts. Every change is audited in the transaction that makes it. */
@@ -71,13 +72,12 @@ export class AdminService {
     const field = COLUMN[input.sort];
     const desc = input.order === 'desc';
     if (input.cursor) {
-      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, {
+      const kind = {
         date: input.sort === 'created_at' || input.sort === 'last_login_at',
         nullable: input.sort === 'last_login_at',
-      });
-      qb.andWhere(
-        after(field, c.value, c.id, desc, input.sort === 'created_at' || input.sort === 'last_login_at'),
-      );
+      };
+      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, kind);
+      qb.andWhere(after(field, c, { desc, isDate: kind.date, nullable: kind.nullable }));
     }
     qb.orderBy({
       [field]: desc ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST,
