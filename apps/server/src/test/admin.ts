@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { UserOut } from '@roster/api';
 import { createRosterClient, type RosterClient, type RosterError } from '@roster/sdk';
 import type { TestDatabase } from '@roster/testing';
-import { pino } from 'pino';
 import { expect } from 'vitest';
-import { loadConfig } from '../config.js';
-import { startServer, type RunningServer } from '../server.js';
 import { api, login, newAccount, USER_KEYS, type NewAccount } from './accounts.js';
-import { http, startTestServer, TEST_SECRET, type TestServer } from './harness.js';
+import { http, startOnDatabase, startTestServer, type TestServer } from './harness.js';
 
 /** The first admin, applied at start-up through ADMIN_EMAIL + ADMIN_PASSWORD. */
 export const ROOT = { email: 'root@example.com', username: 'root', password: 'rootpassword1' } as const;
@@ -166,44 +159,9 @@ export async function sdkFailure(promise: Promise<unknown>): Promise<Pick<Roster
   return { code: error.code, status: error.status };
 }
 
-export interface ServerOnDatabase {
-  url: string;
-  running: RunningServer;
-  rawLogs(): string;
-  close(): Promise<void>;
-}
+export type ServerOnDatabase = TestServer;
 
 /** A Roster on an existing database (a restart): `close()` stops it and leaves the database in place. */
-export async function startOn(
-  database: TestDatabase,
-  env: Record<string, string> = {},
-): Promise<ServerOnDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'roster-data-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: database.url,
-    SECRET_KEY: TEST_SECRET,
-    LOG_LEVEL: 'info',
-    DATA_DIR: dataDir,
-    ...env,
-  });
-  const chunks: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const running = await startServer(config, { logger: pino({ level: 'info' }, sink) });
-  return {
-    url: running.url,
-    running,
-    rawLogs: () => chunks.join(''),
-    async close() {
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startOn(database: TestDatabase, env: Record<string, string> = {}): Promise<ServerOnDatabase> {
+  return startOnDatabase(database, env);
 }

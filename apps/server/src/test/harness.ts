@@ -23,7 +23,18 @@ export interface TestServer {
 
 /** A real Roster on an ephemeral port, on a database of its own (TEST_DB picks SQLite or PostgreSQL). */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+  return startOnDatabase(await createTestDatabase(), env, { dropOnClose: true });
+}
+
+/**
+ * A real Roster on a given database. With `dropOnClose: false` (a restart on an existing database) `close()`
+ * stops the server and leaves the database in place.
+ */
+export async function startOnDatabase(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  opts: { dropOnClose: boolean } = { dropOnClose: false },
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roster-data-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -57,7 +68,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     rawLogs: () => chunks.join(''),
     async close() {
       await running.close();
-      await database.drop();
+      if (opts.dropOnClose) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
