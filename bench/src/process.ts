@@ -32,13 +32,11 @@ export async function startRoster(script: string, env: NodeJS.ProcessEnv): Promi
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
+    const up = await call(`${url}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) break;
     if (i > 300) throw new Error(`${script} did not start`);
     await new Promise((r) => setTimeout(r, 100));
   }
