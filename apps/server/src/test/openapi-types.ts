@@ -2,2015 +2,2015 @@
 // Do not edit: change the procedures and regenerate.
 
 export interface paths {
-  '/auth/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a new account
+         * @description Creates an account. Email is normalized; username is unique case-insensitively.
+         */
+        post: operations["auth-register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Register a new account
-     * @description Creates an account. Email is normalized; username is unique case-insensitively.
-     */
-    post: operations['auth-register'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in
+         * @description OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. Returns a bearer access token.
+         */
+        post: operations["auth-login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Log in
-     * @description OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. Returns a bearer access token.
-     */
-    post: operations['auth-login'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current account
+         * @description The account the bearer token belongs to, as the database says it is now: a deactivated account is refused.
+         */
+        get: operations["auth-me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The current account
-     * @description The account the bearer token belongs to, as the database says it is now: a deactivated account is refused.
-     */
-    get: operations['auth-me'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description Active accounts, newest first. Others are shown as public profiles; admins see everything.
+         */
+        get: operations["users-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List users
-     * @description Active accounts, newest first. Others are shown as public profiles; admins see everything.
-     */
-    get: operations['users-list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user
+         * @description Your own record in full; of others, the public profile. Admins see everything.
+         */
+        get: operations["users-byId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a user
-     * @description Your own record in full; of others, the public profile. Admins see everything.
-     */
-    get: operations['users-byId'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/users/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/users/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update my profile
+         * @description Changes email, username, full_name or bio. Any other field is rejected with 422.
+         */
+        put: operations["users-updateMe"];
+        post?: never;
+        /**
+         * Deactivate my account
+         * @description The account is deactivated; every token it holds stops working on the next request.
+         */
+        delete: operations["users-deactivateMe"];
+        options?: never;
+        head?: never;
+        /**
+         * Update my profile (PATCH)
+         * @description Changes email, username, full_name or bio. Any other field is rejected with 422.
+         */
+        patch: operations["users-patchMe"];
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Update my profile
-     * @description Changes email, username, full_name or bio. Any other field is rejected with 422.
-     */
-    put: operations['users-updateMe'];
-    post?: never;
-    /**
-     * Deactivate my account
-     * @description The account is deactivated; every token it holds stops working on the next request.
-     */
-    delete: operations['users-deactivateMe'];
-    options?: never;
-    head?: never;
-    /**
-     * Update my profile (PATCH)
-     * @description Changes email, username, full_name or bio. Any other field is rejected with 422.
-     */
-    patch: operations['users-patchMe'];
-    trace?: never;
-  };
-  '/admin/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search and list accounts
+         * @description Filters by q (partial, case-insensitive over email, username, full_name), role, is_active and creation time; sorts by created_at, email, username or last_login_at. Keyset pagination: pass next_cursor back.
+         */
+        get: operations["admin-listUsers"];
+        put?: never;
+        /**
+         * Create an account
+         * @description The admin chooses role and is_active.
+         */
+        post: operations["admin-createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Search and list accounts
-     * @description Filters by q (partial, case-insensitive over email, username, full_name), role, is_active and creation time; sorts by created_at, email, username or last_login_at. Keyset pagination: pass next_cursor back.
-     */
-    get: operations['admin-listUsers'];
-    put?: never;
-    /**
-     * Create an account
-     * @description The admin chooses role and is_active.
-     */
-    post: operations['admin-createUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/admin/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an account
+         * @description The full record, last_login_at and version included.
+         */
+        get: operations["admin-getUser"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an account
+         * @description A hard delete: the person's data is gone; audit entries keep only the id.
+         */
+        delete: operations["admin-deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an account
+         * @description Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` (or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last active admin is 409 LAST_ADMIN.
+         */
+        patch: operations["admin-updateUser"];
+        trace?: never;
     };
-    /**
-     * Get an account
-     * @description The full record, last_login_at and version included.
-     */
-    get: operations['admin-getUser'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete an account
-     * @description A hard delete: the person's data is gone; audit entries keep only the id.
-     */
-    delete: operations['admin-deleteUser'];
-    options?: never;
-    head?: never;
-    /**
-     * Update an account
-     * @description Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` (or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last active admin is 409 LAST_ADMIN.
-     */
-    patch: operations['admin-updateUser'];
-    trace?: never;
-  };
-  '/admin/users/{id}/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/admin/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set an account's password
+         * @description Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version.
+         */
+        post: operations["admin-setPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Set an account's password
-     * @description Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version.
-     */
-    post: operations['admin-setPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/admin/stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Account statistics
+         * @description Totals and sign-ups per day (UTC) for the last 30 days.
+         */
+        get: operations["admin-stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Account statistics
-     * @description Totals and sign-ups per day (UTC) for the last 30 days.
-     */
-    get: operations['admin-stats'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/admin/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log
+         * @description Admin actions and security events, newest first, filtered by actor, target, action and time.
+         */
+        get: operations["admin-audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The audit log
-     * @description Admin actions and security events, newest first, filtered by actor, target, action and time.
-     */
-    get: operations['admin-audit'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    User: {
-      id: number;
-      email: string;
-      username: string;
-      full_name: string | null;
-      bio: string | null;
-      /** @enum {string} */
-      role: 'user' | 'admin';
-      /** @description True when role is admin (kept for the original API clients) */
-      is_superuser: boolean;
-      is_active: boolean;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      updated_at: string;
+    schemas: {
+        User: {
+            id: number;
+            email: string;
+            username: string;
+            full_name: string | null;
+            bio: string | null;
+            /** @enum {string} */
+            role: "user" | "admin";
+            /** @description True when role is admin (kept for the original API clients) */
+            is_superuser: boolean;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updated_at: string;
+        };
+        LoginResponse: {
+            access_token: string;
+            /** @constant */
+            token_type: "bearer";
+            /** @description Seconds until the access token expires */
+            expires_in: number;
+            user: components["schemas"]["User"];
+        };
+        PublicUser: {
+            id: number;
+            username: string;
+            full_name: string | null;
+            bio: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        AdminUserPage: {
+            items: components["schemas"]["AdminUser"][];
+            next_cursor: string | null;
+            total: number;
+        };
+        AdminUser: {
+            id: number;
+            email: string;
+            username: string;
+            full_name: string | null;
+            bio: string | null;
+            /** @enum {string} */
+            role: "user" | "admin";
+            /** @description True when role is admin (kept for the original API clients) */
+            is_superuser: boolean;
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updated_at: string;
+            last_login_at: string | null;
+            /** @description Send back as If-Match or expected_version to update safely */
+            version: number;
+        };
+        AdminStats: {
+            total: number;
+            active: number;
+            inactive: number;
+            admins: number;
+            signups_per_day: {
+                /** Format: date */
+                date: string;
+                count: number;
+            }[];
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEvent"][];
+            next_cursor: string | null;
+        };
+        AuditEvent: {
+            id: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            at: string;
+            actor_id: number | null;
+            target_id: number | null;
+            action: string;
+            ip: string | null;
+            user_agent: string | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+        };
+        Error: {
+            /**
+             * @description What went wrong, for people
+             * @example User not found
+             */
+            detail: string;
+            /**
+             * @description What went wrong, for programs (UPPER_SNAKE)
+             * @example USER_NOT_FOUND
+             */
+            code: string;
+            /** @description Validation failures (422 only) */
+            issues?: {
+                path: (string | number)[];
+                message: string;
+                code: string;
+            }[];
+        };
     };
-    LoginResponse: {
-      access_token: string;
-      /** @constant */
-      token_type: 'bearer';
-      /** @description Seconds until the access token expires */
-      expires_in: number;
-      user: components['schemas']['User'];
-    };
-    PublicUser: {
-      id: number;
-      username: string;
-      full_name: string | null;
-      bio: string | null;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      created_at: string;
-    };
-    AdminUserPage: {
-      items: components['schemas']['AdminUser'][];
-      next_cursor: string | null;
-      total: number;
-    };
-    AdminUser: {
-      id: number;
-      email: string;
-      username: string;
-      full_name: string | null;
-      bio: string | null;
-      /** @enum {string} */
-      role: 'user' | 'admin';
-      /** @description True when role is admin (kept for the original API clients) */
-      is_superuser: boolean;
-      is_active: boolean;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      updated_at: string;
-      last_login_at: string | null;
-      /** @description Send back as If-Match or expected_version to update safely */
-      version: number;
-    };
-    AdminStats: {
-      total: number;
-      active: number;
-      inactive: number;
-      admins: number;
-      signups_per_day: {
-        /** Format: date */
-        date: string;
-        count: number;
-      }[];
-    };
-    AuditPage: {
-      items: components['schemas']['AuditEvent'][];
-      next_cursor: string | null;
-    };
-    AuditEvent: {
-      id: number;
-      /**
-       * Format: date-time
-       * @example 2026-01-31T12:00:00.000Z
-       */
-      at: string;
-      actor_id: number | null;
-      target_id: number | null;
-      action: string;
-      ip: string | null;
-      user_agent: string | null;
-      details: {
-        [key: string]: unknown;
-      } | null;
-    };
-    Error: {
-      /**
-       * @description What went wrong, for people
-       * @example User not found
-       */
-      detail: string;
-      /**
-       * @description What went wrong, for programs (UPPER_SNAKE)
-       * @example USER_NOT_FOUND
-       */
-      code: string;
-      /** @description Validation failures (422 only) */
-      issues?: {
-        path: (string | number)[];
-        message: string;
-        code: string;
-      }[];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  'auth-register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "auth-register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "username": "ada",
+                 *       "password": "correct horse battery",
+                 *       "full_name": "Ada Lovelace"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Email address; stored trimmed, NFC-normalized and lower-cased
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
+                     * @example ada
+                     */
+                    username: string;
+                    /**
+                     * @description 8–128 characters, compared exactly
+                     * @example correct horse battery
+                     */
+                    password: string;
+                    /** @example Ada Lovelace */
+                    full_name?: string | null;
+                    /** @example Analyst of engines. */
+                    bio?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The account was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Email or username already taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Email already registered",
+                     *       "code": "USER_ALREADY_EXISTS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "email": "ada@example.com",
-         *       "username": "ada",
-         *       "password": "correct horse battery",
-         *       "full_name": "Ada Lovelace"
-         *     }
-         */
-        'application/json': {
-          /**
-           * @description Email address; stored trimmed, NFC-normalized and lower-cased
-           * @example ada@example.com
-           */
-          email: string;
-          /**
-           * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
-           * @example ada
-           */
-          username: string;
-          /**
-           * @description 8–128 characters, compared exactly
-           * @example correct horse battery
-           */
-          password: string;
-          /** @example Ada Lovelace */
-          full_name?: string | null;
-          /** @example Analyst of engines. */
-          bio?: string | null;
+    "auth-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "ada@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": {
+                    /**
+                     * @description Email or username
+                     * @example ada@example.com
+                     */
+                    username?: string;
+                    /** @description Alternative to username for JSON clients */
+                    email?: string;
+                    /** @example correct horse battery */
+                    password: string;
+                    /**
+                     * @description OAuth2 password flow
+                     * @constant
+                     */
+                    grant_type?: "password";
+                    scope?: string;
+                    client_id?: string;
+                    client_secret?: string;
+                };
+                /**
+                 * @example {
+                 *       "username": "ada@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Email or username
+                     * @example ada@example.com
+                     */
+                    username?: string;
+                    /** @description Alternative to username for JSON clients */
+                    email?: string;
+                    /** @example correct horse battery */
+                    password: string;
+                    /**
+                     * @description OAuth2 password flow
+                     * @constant
+                     */
+                    grant_type?: "password";
+                    scope?: string;
+                    client_id?: string;
+                    client_secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Incorrect email or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Incorrect email or password",
+                     *       "code": "INVALID_CREDENTIALS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account is deactivated */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Account is deactivated",
+                     *       "code": "ACCOUNT_DEACTIVATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "username"
+                     *           ],
+                     *           "message": "username (or email) is required",
+                     *           "code": "custom"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The account was created */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    "auth-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['User'];
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description Email or username already taken */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Email already registered",
-           *       "code": "USER_ALREADY_EXISTS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "email"
-           *           ],
-           *           "message": "Invalid email address",
-           *           "code": "invalid_format"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'auth-login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "users-list": {
+        parameters: {
+            query?: {
+                skip?: number;
+                limit?: number;
+                active_only?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["User"] | components["schemas"]["PublicUser"])[];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid query */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "limit"
+                     *           ],
+                     *           "message": "Too big: expected number to be <=100",
+                     *           "code": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "username": "ada@example.com",
-         *       "password": "correct horse battery"
-         *     }
-         */
-        'application/x-www-form-urlencoded': {
-          /**
-           * @description Email or username
-           * @example ada@example.com
-           */
-          username?: string;
-          /** @description Alternative to username for JSON clients */
-          email?: string;
-          /** @example correct horse battery */
-          password: string;
-          /**
-           * @description OAuth2 password flow
-           * @constant
-           */
-          grant_type?: 'password';
-          scope?: string;
-          client_id?: string;
-          client_secret?: string;
+    "users-byId": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
         };
-        /**
-         * @example {
-         *       "username": "ada@example.com",
-         *       "password": "correct horse battery"
-         *     }
-         */
-        'application/json': {
-          /**
-           * @description Email or username
-           * @example ada@example.com
-           */
-          username?: string;
-          /** @description Alternative to username for JSON clients */
-          email?: string;
-          /** @example correct horse battery */
-          password: string;
-          /**
-           * @description OAuth2 password flow
-           * @constant
-           */
-          grant_type?: 'password';
-          scope?: string;
-          client_id?: string;
-          client_secret?: string;
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"] | components["schemas"]["PublicUser"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received NaN",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
     };
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    "users-updateMe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['LoginResponse'];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "full_name": "Ada King",
+                 *       "bio": "Countess of Lovelace."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Email address; stored trimmed, NFC-normalized and lower-cased
+                     * @example ada@example.com
+                     */
+                    email?: string;
+                    /**
+                     * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
+                     * @example ada
+                     */
+                    username?: string;
+                    /** @example Ada Lovelace */
+                    full_name?: string | null;
+                    /** @example Analyst of engines. */
+                    bio?: string | null;
+                };
+            };
         };
-      };
-      /** @description Incorrect email or password */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Email or username already in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Email already in use",
+                     *       "code": "USER_ALREADY_EXISTS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Incorrect email or password",
-           *       "code": "INVALID_CREDENTIALS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Account is deactivated */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Account is deactivated",
-           *       "code": "ACCOUNT_DEACTIVATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "username"
-           *           ],
-           *           "message": "username (or email) is required",
-           *           "code": "custom"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'auth-me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "users-deactivateMe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The last active admin cannot deactivate themselves */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Email already in use",
+                     *       "code": "USER_ALREADY_EXISTS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    "users-patchMe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['User'];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "full_name": "Ada King",
+                 *       "bio": "Countess of Lovelace."
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Email address; stored trimmed, NFC-normalized and lower-cased
+                     * @example ada@example.com
+                     */
+                    email?: string;
+                    /**
+                     * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
+                     * @example ada
+                     */
+                    username?: string;
+                    /** @example Ada Lovelace */
+                    full_name?: string | null;
+                    /** @example Analyst of engines. */
+                    bio?: string | null;
+                };
+            };
         };
-      };
-      /** @description Missing, invalid or expired token */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Email or username already in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Email already in use",
+                     *       "code": "USER_ALREADY_EXISTS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'users-list': {
-    parameters: {
-      query?: {
-        skip?: number;
-        limit?: number;
-        active_only?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "admin-listUsers": {
+        parameters: {
+            query?: {
+                q?: string;
+                role?: "user" | "admin";
+                is_active?: string;
+                created_after?: string;
+                created_before?: string;
+                sort?: "created_at" | "email" | "username" | "last_login_at";
+                order?: "asc" | "desc";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "limit"
+                     *           ],
+                     *           "message": "Too big: expected number to be <=100",
+                     *           "code": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    "admin-createUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': (components['schemas']['User'] | components['schemas']['PublicUser'])[];
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Email address; stored trimmed, NFC-normalized and lower-cased
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
+                     * @example ada
+                     */
+                    username: string;
+                    /**
+                     * @description 8–128 characters, compared exactly
+                     * @example correct horse battery
+                     */
+                    password: string;
+                    /** @example Ada Lovelace */
+                    full_name?: string | null;
+                    /** @example Analyst of engines. */
+                    bio?: string | null;
+                    /**
+                     * @default user
+                     * @enum {string}
+                     */
+                    role?: "user" | "admin";
+                    /** @default true */
+                    is_active?: boolean;
+                };
+            };
         };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Successful response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Email or username already taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Email already registered",
+                     *       "code": "USER_ALREADY_EXISTS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid query */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "limit"
-           *           ],
-           *           "message": "Too big: expected number to be <=100",
-           *           "code": "too_big"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'users-byId': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
+    "admin-getUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received NaN",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    "admin-deleteUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['User'] | components['schemas']['PublicUser'];
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your own account, or the last active admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admins cannot delete their own account here",
+                     *       "code": "CANNOT_DELETE_SELF"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received NaN",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description User not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "User not found",
-           *       "code": "USER_NOT_FOUND"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid id */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "id"
-           *           ],
-           *           "message": "Invalid input: expected number, received NaN",
-           *           "code": "invalid_type"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'users-updateMe': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "admin-updateUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Email address; stored trimmed, NFC-normalized and lower-cased
+                     * @example ada@example.com
+                     */
+                    email?: string;
+                    /**
+                     * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
+                     * @example ada
+                     */
+                    username?: string;
+                    /** @example Ada Lovelace */
+                    full_name?: string | null;
+                    /** @example Analyst of engines. */
+                    bio?: string | null;
+                    /** @enum {string} */
+                    role?: "user" | "admin";
+                    is_active?: boolean;
+                    /** @description Alternative to If-Match */
+                    expected_version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version, last active admin, or email or username already in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The record was changed meanwhile; reload it and try again",
+                     *       "code": "VERSION_CONFLICT"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "full_name": "Ada King",
-         *       "bio": "Countess of Lovelace."
-         *     }
-         */
-        'application/json': {
-          /**
-           * @description Email address; stored trimmed, NFC-normalized and lower-cased
-           * @example ada@example.com
-           */
-          email?: string;
-          /**
-           * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
-           * @example ada
-           */
-          username?: string;
-          /** @example Ada Lovelace */
-          full_name?: string | null;
-          /** @example Analyst of engines. */
-          bio?: string | null;
+    "admin-setPassword": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
         };
-      };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description 8–128 characters, compared exactly
+                     * @example correct horse battery
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "password"
+                     *           ],
+                     *           "message": "Too small: expected string to have >=8 characters",
+                     *           "code": "too_small"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    "admin-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['User'];
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminStats"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Email or username already in use */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Email already in use",
-           *       "code": "USER_ALREADY_EXISTS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "email"
-           *           ],
-           *           "message": "Invalid email address",
-           *           "code": "invalid_format"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
     };
-  };
-  'users-deactivateMe': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "admin-audit": {
+        parameters: {
+            query?: {
+                actor_id?: number;
+                target_id?: number;
+                action?: string;
+                since?: string;
+                until?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admin privileges required */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admin privileges required",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid query or cursor */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "limit"
+                     *           ],
+                     *           "message": "Too big: expected number to be <=100",
+                     *           "code": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Deactivated */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The last active admin cannot deactivate themselves */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Email already in use",
-           *       "code": "USER_ALREADY_EXISTS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'users-patchMe': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "full_name": "Ada King",
-         *       "bio": "Countess of Lovelace."
-         *     }
-         */
-        'application/json': {
-          /**
-           * @description Email address; stored trimmed, NFC-normalized and lower-cased
-           * @example ada@example.com
-           */
-          email?: string;
-          /**
-           * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
-           * @example ada
-           */
-          username?: string;
-          /** @example Ada Lovelace */
-          full_name?: string | null;
-          /** @example Analyst of engines. */
-          bio?: string | null;
-        };
-      };
-    };
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['User'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Email or username already in use */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Email already in use",
-           *       "code": "USER_ALREADY_EXISTS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "email"
-           *           ],
-           *           "message": "Invalid email address",
-           *           "code": "invalid_format"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-listUsers': {
-    parameters: {
-      query?: {
-        q?: string;
-        role?: 'user' | 'admin';
-        is_active?: string;
-        created_after?: string;
-        created_before?: string;
-        sort?: 'created_at' | 'email' | 'username' | 'last_login_at';
-        order?: 'asc' | 'desc';
-        limit?: number;
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AdminUserPage'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid query or cursor */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "limit"
-           *           ],
-           *           "message": "Too big: expected number to be <=100",
-           *           "code": "too_big"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-createUser': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /**
-           * @description Email address; stored trimmed, NFC-normalized and lower-cased
-           * @example ada@example.com
-           */
-          email: string;
-          /**
-           * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
-           * @example ada
-           */
-          username: string;
-          /**
-           * @description 8–128 characters, compared exactly
-           * @example correct horse battery
-           */
-          password: string;
-          /** @example Ada Lovelace */
-          full_name?: string | null;
-          /** @example Analyst of engines. */
-          bio?: string | null;
-          /**
-           * @default user
-           * @enum {string}
-           */
-          role?: 'user' | 'admin';
-          /** @default true */
-          is_active?: boolean;
-        };
-      };
-    };
-    responses: {
-      /** @description Successful response */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AdminUser'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Email or username already taken */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Email already registered",
-           *       "code": "USER_ALREADY_EXISTS"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "email"
-           *           ],
-           *           "message": "Invalid email address",
-           *           "code": "invalid_format"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-getUser': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AdminUser'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description User not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "User not found",
-           *       "code": "USER_NOT_FOUND"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid id */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "id"
-           *           ],
-           *           "message": "Invalid input: expected number, received NaN",
-           *           "code": "invalid_type"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-deleteUser': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description User not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "User not found",
-           *       "code": "USER_NOT_FOUND"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Your own account, or the last active admin */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admins cannot delete their own account here",
-           *       "code": "CANNOT_DELETE_SELF"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid id */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "id"
-           *           ],
-           *           "message": "Invalid input: expected number, received NaN",
-           *           "code": "invalid_type"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-updateUser': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /**
-           * @description Email address; stored trimmed, NFC-normalized and lower-cased
-           * @example ada@example.com
-           */
-          email?: string;
-          /**
-           * @description 3–100 letters, digits, "_", "." or "-"; unique case-insensitively
-           * @example ada
-           */
-          username?: string;
-          /** @example Ada Lovelace */
-          full_name?: string | null;
-          /** @example Analyst of engines. */
-          bio?: string | null;
-          /** @enum {string} */
-          role?: 'user' | 'admin';
-          is_active?: boolean;
-          /** @description Alternative to If-Match */
-          expected_version?: number;
-        };
-      };
-    };
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AdminUser'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description User not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "User not found",
-           *       "code": "USER_NOT_FOUND"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Stale version, last active admin, or email or username already in use */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The record was changed meanwhile; reload it and try again",
-           *       "code": "VERSION_CONFLICT"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "email"
-           *           ],
-           *           "message": "Invalid email address",
-           *           "code": "invalid_format"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-setPassword': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /**
-           * @description 8–128 characters, compared exactly
-           * @example correct horse battery
-           */
-          password: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Password set */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description User not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "User not found",
-           *       "code": "USER_NOT_FOUND"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid input */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "password"
-           *           ],
-           *           "message": "Too small: expected string to have >=8 characters",
-           *           "code": "too_small"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AdminStats'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  'admin-audit': {
-    parameters: {
-      query?: {
-        actor_id?: number;
-        target_id?: number;
-        action?: string;
-        since?: string;
-        until?: string;
-        limit?: number;
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Successful response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AuditPage'];
-        };
-      };
-      /** @description Not authenticated */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Not authenticated",
-           *       "code": "NOT_AUTHENTICATED"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Admin privileges required */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Admin privileges required",
-           *       "code": "FORBIDDEN"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Invalid query or cursor */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Validation failed",
-           *       "code": "VALIDATION_ERROR",
-           *       "issues": [
-           *         {
-           *           "path": [
-           *             "limit"
-           *           ],
-           *           "message": "Too big: expected number to be <=100",
-           *           "code": "too_big"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Internal server error",
-           *       "code": "INTERNAL_SERVER_ERROR"
-           *     }
-           */
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
 }
