@@ -27,11 +27,11 @@ export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
     }
     const length = Number(ctx.get('content-length') || 0);
     if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
-    const isJson =
-      ctx.is('application/json', '+json') !== false && ctx.is('application/json', '+json') !== null;
+    // ctx.is answers false or null when the type does not match or there is no body.
+    const isJson = Boolean(ctx.is('application/json', '+json'));
     const isForm =
-      formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && ctx.is('urlencoded') !== false;
-    if (!ctx.request.type || (!isJson && !isForm)) return next();
+      formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && Boolean(ctx.is('urlencoded'));
+    if (!isJson && !isForm) return next();
     const req = ctx.req as RequestWithBody;
     try {
       req.body = isJson

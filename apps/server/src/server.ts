@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
-import { createApp } from './app.js';
+import { createApiDeps } from '@roster/api';
+import { apiSettings, createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -30,8 +31,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    await bootstrapAdmin(db, config, logger);
-    server.on('request', createApp({ config, db, logger }).callback());
+    // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
+    const deps = createApiDeps(db.orm, apiSettings(config));
+    await bootstrapAdmin(deps, config, logger);
+    server.on('request', createApp({ config, db, logger }, deps).callback());
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {

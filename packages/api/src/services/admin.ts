@@ -157,13 +157,13 @@ export class AdminService {
       this.em.count(User, { role: 'admin' }),
     ]);
     const start = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - 29 * DAY_MS);
-    const sql =
-      dialectOf(this.em) === 'postgresql'
-        ? `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from users where created_at >= ? group by 1`
-        : `select date(created_at / 1000, 'unixepoch') as day, count(*) as n from users where created_at >= ? group by 1`;
+    const postgres = dialectOf(this.em) === 'postgresql';
+    const sql = postgres
+      ? `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from users where created_at >= ? group by 1`
+      : `select date(created_at / 1000, 'unixepoch') as day, count(*) as n from users where created_at >= ? group by 1`;
     const rows: { day: string; n: number | string }[] = await this.em
       .getConnection()
-      .execute(sql, [dialectOf(this.em) === 'postgresql' ? start : start.getTime()]);
+      .execute(sql, [postgres ? start : start.getTime()]);
     const counts = new Map<string, number>(rows.map((r) => [r.day, Number(r.n)]));
     const signups = Array.from({ length: 30 }, (_, i) => {
       const date = new Date(start.getTime() + i * DAY_MS).toISOString().slice(0, 10);

@@ -34,11 +34,16 @@ export class AuthService {
     });
   }
 
-  private async failed(reason: string, targetId: number | null): Promise<never> {
+  /** Audits a refused login with its reason, then refuses it (INVALID_CREDENTIALS unless told otherwise). */
+  private async failed(
+    reason: string,
+    targetId: number | null,
+    error = new AppError('INVALID_CREDENTIALS', INCORRECT),
+  ): Promise<never> {
     await this.bookkeep((em) => {
       this.audit.record('auth.login_failed', { actorId: targetId, targetId, details: { reason } }, em);
     });
-    throw new AppError('INVALID_CREDENTIALS', INCORRECT);
+    throw error;
   }
 
   async login(login: string, password: string): Promise<LoginResult> {
@@ -50,14 +55,11 @@ export class AuthService {
     if (!(await this.passwords.verify(user.passwordHash, password)))
       return this.failed('bad_password', user.id);
     if (!user.isActive) {
-      await this.bookkeep((em) => {
-        this.audit.record(
-          'auth.login_failed',
-          { actorId: user.id, targetId: user.id, details: { reason: 'deactivated' } },
-          em,
-        );
-      });
-      throw new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated');
+      return this.failed(
+        'deactivated',
+        user.id,
+        new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated'),
+      );
     }
     const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };
     if (this.passwords.needsRehash(user.passwordHash))
