@@ -49,6 +49,22 @@ const envSchema = z.object({
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
   ADMIN_USERNAME: z.string().optional(),
+  // Sessions, passwords and email.
+  REFRESH_TOKEN_EXPIRE_DAYS: intFrom(1, 365).default(14),
+  SESSION_MAX_DAYS: intFrom(1, 3650).default(30),
+  REFRESH_REUSE_GRACE_SECONDS: intFrom(0, 300).default(10),
+  REQUIRE_VERIFIED_EMAIL: z.stringbool().default(false),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'Expected an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Roster <no-reply@localhost>'),
+  JWT_ALGORITHM: z.enum(['HS256', 'EdDSA', 'ES256']).default('HS256'),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PREVIOUS_KEY: z.string().optional(),
+  // Operations.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  TRUST_PROXY: z.stringbool().default(false),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
 });
 
 export interface Config {
@@ -70,6 +86,24 @@ export interface Config {
   dataDir: string;
   /** Applied at start-up only while no admin exists. */
   bootstrapAdmin: { email: string; username: string; password: string } | null;
+  sessions: { refreshTokenDays: number; maxDays: number; reuseGraceSeconds: number };
+  requireVerifiedEmail: boolean;
+  /** SMTP when `smtpUrl` is set; otherwise a development transport that logs messages (never in production). */
+  mail: { smtpUrl: string | null; from: string };
+  jwtAlgorithm: 'HS256' | 'EdDSA' | 'ES256';
+  /** PEM text or a path to a PEM file; required by EdDSA/ES256 in production. */
+  jwtPrivateKey: string | null;
+  /** The key being rotated out: still verifies, never signs. */
+  jwtPreviousKey: string | null;
+  /** Human-readable logs in development, JSON elsewhere, unless LOG_FORMAT says otherwise. */
+  logFormat: 'json' | 'pretty';
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  /** Shared rate-limit counters (and cross-instance notifications) when set; in memory otherwise. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +187,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dataDir: e.DATA_DIR,
     bootstrapAdmin: bootstrapAdminFrom(e),
+    sessions: {
+      refreshTokenDays: e.REFRESH_TOKEN_EXPIRE_DAYS,
+      maxDays: e.SESSION_MAX_DAYS,
+      reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    },
+    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM },
+    jwtAlgorithm: e.JWT_ALGORITHM,
+    jwtPrivateKey: e.JWT_PRIVATE_KEY ?? null,
+    jwtPreviousKey: e.JWT_PREVIOUS_KEY ?? null,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    redisUrl: e.REDIS_URL ?? null,
   };
 }
 

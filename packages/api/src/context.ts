@@ -5,6 +5,7 @@ import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
 import { TokenService } from './services/tokens.js';
 import { UserService } from './services/users.js';
+import { noEvents, type ApiEvents } from './events.js';
 import type { ApiSettings } from './settings.js';
 
 /** Long-lived collaborators, built once per process. */
@@ -13,14 +14,21 @@ export interface ApiDeps {
   settings: ApiSettings;
   passwords: PasswordHasher;
   tokens: TokenService;
+  /** Counters for metrics: registrations, logins by outcome, refreshes, rate-limited calls. */
+  events: ApiEvents;
 }
 
-export function createApiDeps(orm: MikroORM, settings: ApiSettings): ApiDeps {
+export interface ApiDepsOptions {
+  events?: ApiEvents;
+}
+
+export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
   return {
     orm,
     settings,
     passwords: new PasswordHasher(settings.argon2),
     tokens: new TokenService(settings.jwt),
+    events: opts.events ?? noEvents,
   };
 }
 
@@ -49,7 +57,7 @@ export function createContextInner(opts: ContextInnerOptions) {
   const userAgent = opts.userAgent ?? null;
   const audit = new AuditService(em, { ip, userAgent });
   const users = new UserService(em, opts.deps.passwords, audit);
-  const auth = new AuthService(em, users, opts.deps.passwords, opts.deps.tokens, audit);
+  const auth = new AuthService(em, users, opts.deps.passwords, opts.deps.tokens, audit, opts.deps.events);
   const admin = new AdminService(em, users, opts.deps.passwords, audit);
   return {
     em,

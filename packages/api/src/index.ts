@@ -4,6 +4,7 @@ export {
   createContextInner,
   parseIfMatch,
   type ApiDeps,
+  type ApiDepsOptions,
   type Context,
   type ContextInnerOptions,
 } from './context.js';
@@ -27,3 +28,4 @@ export {
 export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';
+export { noEvents, type ApiEvent, type ApiEvents } from './events.js';

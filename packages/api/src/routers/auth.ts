@@ -20,7 +20,11 @@ export const authRouter = router({
     })
     .input(registerInput)
     .output(userSchema)
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.register(input))),
+    .mutation(async ({ ctx, input }) => {
+      const user = await ctx.users.register(input);
+      ctx.deps.events.emit({ type: 'registration' });
+      return toUserOut(user);
+    }),
 
   login: publicProcedure
     .meta({

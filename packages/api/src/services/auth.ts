@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { User } from '@roster/db';
 import { AppError } from '../errors.js';
+import type { ApiEvents } from '../events.js';
 import type { AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 import type { TokenService } from './tokens.js';
@@ -22,6 +23,7 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
+    private readonly events: ApiEvents,
   ) {}
 
   /**
@@ -42,6 +44,10 @@ export class AuthService {
   ): Promise<never> {
     await this.bookkeep((em) => {
       this.audit.record('auth.login_failed', { actorId: targetId, targetId, details: { reason } }, em);
+    });
+    this.events.emit({
+      type: 'login',
+      outcome: reason === 'deactivated' ? 'deactivated' : 'invalid_credentials',
     });
     throw error;
   }
@@ -69,6 +75,7 @@ export class AuthService {
       this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id }, em);
     });
     const accessToken = await this.tokens.issueAccessToken(user.id);
+    this.events.emit({ type: 'login', outcome: 'success' });
     return { user, accessToken, expiresIn: this.tokens.ttlSeconds };
   }
 
