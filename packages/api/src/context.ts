@@ -6,6 +6,9 @@ import { PasswordHasher } from './services/passwords.js';
 import { TokenService } from './services/tokens.js';
 import { UserService } from './services/users.js';
 import { noEvents, type ApiEvents } from './events.js';
+import { BackgroundTasks, nullMailer, type Mailer } from './mail.js';
+import { AccountService } from './services/account.js';
+import { SessionService } from './services/sessions.js';
 import type { ApiSettings } from './settings.js';
 
 /** Long-lived collaborators, built once per process. */
@@ -16,10 +19,16 @@ export interface ApiDeps {
   tokens: TokenService;
   /** Counters for metrics: registrations, logins by outcome, refreshes, rate-limited calls. */
   events: ApiEvents;
+  mailer: Mailer;
+  /** Work after the response (reset mail); drained at shutdown. */
+  tasks: BackgroundTasks;
 }
 
 export interface ApiDepsOptions {
   events?: ApiEvents;
+  mailer?: Mailer;
+  /** Reports a background task's failure (the server logs it). */
+  onTaskError?: (error: unknown) => void;
 }
 
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
@@ -29,6 +38,8 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     passwords: new PasswordHasher(settings.argon2),
     tokens: new TokenService(settings.jwt),
     events: opts.events ?? noEvents,
+    mailer: opts.mailer ?? nullMailer,
+    tasks: new BackgroundTasks(opts.onTaskError),
   };
 }
 
@@ -55,10 +66,22 @@ export function createContextInner(opts: ContextInnerOptions) {
   const em = opts.em ?? opts.deps.orm.em.fork();
   const ip = opts.ip ?? null;
   const userAgent = opts.userAgent ?? null;
+  const { deps } = opts;
   const audit = new AuditService(em, { ip, userAgent });
-  const users = new UserService(em, opts.deps.passwords, audit);
-  const auth = new AuthService(em, users, opts.deps.passwords, opts.deps.tokens, audit, opts.deps.events);
-  const admin = new AdminService(em, users, opts.deps.passwords, audit);
+  const sessions = new SessionService(em, deps.tokens, deps.settings, audit, deps.events, { ip, userAgent });
+  const users = new UserService(em, deps.passwords, audit, sessions);
+  const auth = new AuthService(
+    em,
+    users,
+    deps.passwords,
+    deps.tokens,
+    sessions,
+    audit,
+    deps.events,
+    deps.settings.requireVerifiedEmail ?? false,
+  );
+  const admin = new AdminService(em, users, deps.passwords, audit, sessions);
+  const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
   return {
     em,
     deps: opts.deps,
@@ -70,6 +93,8 @@ export function createContextInner(opts: ContextInnerOptions) {
     users,
     auth,
     admin,
+    sessions,
+    account,
   };
 }
 

@@ -38,12 +38,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class AppError extends TRPCError {
   readonly appCode: ErrorCode;
   readonly status: number;
+  readonly issues?: ValidationIssue[];
 
-  constructor(appCode: ErrorCode, detail: string) {
+  constructor(appCode: ErrorCode, detail: string, issues?: ValidationIssue[]) {
     // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
     super({ code: ERROR_CODES[appCode].trpc, message: detail });
     this.appCode = appCode;
     this.status = ERROR_CODES[appCode].status;
+    if (issues) this.issues = issues;
   }
 }
 
@@ -94,7 +96,9 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
   const error = thrown instanceof TRPCError && thrown.cause instanceof AppError ? thrown.cause : thrown;
   if (error instanceof AppError) {
     const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    return { status: error.status, body: { detail: error.message, code: error.appCode }, headers };
+    const body: ErrorBody = { detail: error.message, code: error.appCode };
+    if (error.issues) body.issues = error.issues;
+    return { status: error.status, body, headers };
   }
   if (error instanceof TRPCError) {
     if (

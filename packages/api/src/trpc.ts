@@ -36,13 +36,13 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 export const isAuthed = t.middleware(async function isAuthed({ ctx, next }) {
   const match = ctx.authorization ? BEARER.exec(ctx.authorization) : null;
   if (!match?.[1]) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
-  const user = await ctx.auth.authenticate(match[1]);
-  return next({ ctx: { user } });
+  const { user, session } = await ctx.auth.authenticate(match[1]);
+  return next({ ctx: { user, session } });
 });
 
 export const authedProcedure = publicProcedure.use(isAuthed);
 
 export const adminProcedure = authedProcedure.use(function isAdmin({ ctx, next }) {
   if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Admin privileges required');
-  return next({ ctx: { user: ctx.user } });
+  return next({ ctx: { user: ctx.user, session: ctx.session } });
 });

@@ -6,8 +6,16 @@ export {
   type OrmConfigOptions,
 } from './config.js';
 export {
+  ACTION_PURPOSES,
+  ActionToken,
+  ActionTokenSchema,
   AuditEvent,
   AuditEventSchema,
+  RefreshToken,
+  RefreshTokenSchema,
+  Session,
+  SessionSchema,
+  type ActionPurpose,
   ROLES,
   User,
   UserSchema,

@@ -11,7 +11,8 @@ import {
   statsOutput,
   updateUserInput,
 } from '../schemas/admin.js';
-import { toAdminUserOut, toAuditEventOut } from '../services/serialize.js';
+import { revokedSchema, sessionSchema } from '../schemas/session.js';
+import { toAdminUserOut, toAuditEventOut, toSessionOut } from '../services/serialize.js';
 import { adminProcedure, router } from '../trpc.js';
 
 const ADMIN_ERRORS = { 401: 'Not authenticated', 403: 'Admin privileges required' };
@@ -102,7 +103,8 @@ export const adminRouter = router({
         tags: ['admin'],
         summary: "Set an account's password",
         description:
-          "Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version.",
+          "Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version. " +
+          'Every session of the account ends.',
         successDescription: 'Password set',
         errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid input' },
       },
@@ -113,6 +115,40 @@ export const adminRouter = router({
       await ctx.admin.setPassword(input.id, input.password, ctx.user);
       return undefined;
     }),
+
+  userSessions: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/admin/users/{id}/sessions',
+        tags: ['admin'],
+        summary: "An account's sessions",
+        description: 'Its live sessions, most recently used first.',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
+      },
+    })
+    .input(adminIdInput)
+    .output(z.array(sessionSchema))
+    .query(async ({ ctx, input }) =>
+      (await ctx.admin.userSessions(input.id)).map((s) => toSessionOut(s, ctx.session.id)),
+    ),
+
+  revokeUserSessions: adminProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/admin/users/{id}/sessions',
+        tags: ['admin'],
+        summary: "End all of an account's sessions",
+        description: 'Its access and refresh tokens stop working on their next use. Audited.',
+        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
+      },
+    })
+    .input(adminIdInput)
+    .output(revokedSchema)
+    .mutation(async ({ ctx, input }) => ({
+      revoked: await ctx.admin.revokeUserSessions(input.id, ctx.user),
+    })),
 
   deleteUser: adminProcedure
     .meta({

@@ -35,6 +35,7 @@ describe('auth.register', () => {
       role: 'user',
       is_superuser: false,
       is_active: true,
+      is_verified: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { loginInput, registerInput, tokenSchema, userSchema } from '../schemas/user.js';
-import { toUserOut } from '../services/serialize.js';
+import { toTokenOut, toUserOut } from '../services/serialize.js';
 import { authedProcedure, publicProcedure, router } from '../trpc.js';
+import { passwordProcedures } from './auth-password.js';
+import { sessionProcedures } from './auth-sessions.js';
 
 export const authRouter = router({
   register: publicProcedure
@@ -37,10 +39,10 @@ export const authRouter = router({
         summary: 'Log in',
         description:
           'OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. ' +
-          'Returns a bearer access token.',
+          'Returns a bearer access token and a refresh token bound to a new session.',
         errorResponses: {
           401: 'Incorrect email or password',
-          403: 'Account is deactivated',
+          403: 'Account is deactivated, or its email is not verified (when required)',
           422: 'Invalid input',
         },
       },
@@ -49,12 +51,7 @@ export const authRouter = router({
     .output(tokenSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await ctx.auth.login(input.username ?? input.email ?? '', input.password);
-      return {
-        access_token: result.accessToken,
-        token_type: 'bearer' as const,
-        expires_in: result.expiresIn,
-        user: toUserOut(result.user),
-      };
+      return toTokenOut(result, result.user);
     }),
 
   me: authedProcedure
@@ -73,4 +70,7 @@ export const authRouter = router({
     .input(z.void())
     .output(userSchema)
     .query(({ ctx }) => toUserOut(ctx.user)),
+
+  ...sessionProcedures,
+  ...passwordProcedures,
 });

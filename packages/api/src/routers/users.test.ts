@@ -6,6 +6,7 @@ import {
   createHarness,
   errorCodeOf,
   lockstepEm,
+  PASSWORD,
   type Account,
   type Harness,
 } from '../test/harness.js';
@@ -27,6 +28,7 @@ const FULL_KEYS = [
   'id',
   'is_active',
   'is_superuser',
+  'is_verified',
   'role',
   'updated_at',
   'username',
@@ -151,6 +153,7 @@ describe('users.updateMe / users.patchMe', () => {
     await new Promise((r) => setTimeout(r, 10));
     const updated = await h.caller(jo.token).users.updateMe({
       email: ' Joanna@Example.com ',
+      current_password: PASSWORD,
       username: 'Joanna',
       full_name: 'Joanna J',
       bio: 'new',
@@ -197,7 +200,13 @@ describe('users.updateMe / users.patchMe', () => {
 
   it('lets you keep your own email and username, or change only the case of your username', async () => {
     const caller = h.caller(hugo.token);
-    expect(await caller.users.updateMe({ email: 'hugo@example.com', username: 'Hugo' })).toMatchObject({
+    expect(
+      await caller.users.updateMe({
+        email: 'hugo@example.com',
+        username: 'Hugo',
+        current_password: PASSWORD,
+      }),
+    ).toMatchObject({
       username: 'Hugo',
     });
     expect(await caller.users.patchMe({ username: 'HUGO' })).toMatchObject({ username: 'HUGO' });
@@ -205,7 +214,9 @@ describe('users.updateMe / users.patchMe', () => {
 
   it("refuses someone else's email with USER_ALREADY_EXISTS and username in any case with USERNAME_TAKEN", async () => {
     const caller = h.caller(gina.token);
-    await expect(caller.users.updateMe({ email: 'IVAN@example.com' })).rejects.toMatchObject({
+    await expect(
+      caller.users.updateMe({ email: 'IVAN@example.com', current_password: PASSWORD }),
+    ).rejects.toMatchObject({
       appCode: 'USER_ALREADY_EXISTS',
       status: 409,
       message: 'Email already in use',
@@ -216,9 +227,9 @@ describe('users.updateMe / users.patchMe', () => {
       message: 'Username already in use',
     });
     // A deactivated account still holds its names.
-    expect(await errorCodeOf(caller.users.patchMe({ email: 'dormant@example.com' }))).toBe(
-      'USER_ALREADY_EXISTS',
-    );
+    expect(
+      await errorCodeOf(caller.users.patchMe({ email: 'dormant@example.com', current_password: PASSWORD })),
+    ).toBe('USER_ALREADY_EXISTS');
     expect(await h.row(gina.id)).toMatchObject({ email: 'gina@example.com', username: 'Gina' });
   });
 
@@ -227,8 +238,12 @@ describe('users.updateMe / users.patchMe', () => {
     // Both requests pass the pre-check before either writes, so the unique index decides.
     const wait = barrier(2);
     const results = await Promise.allSettled([
-      h.caller(k.token, h.deps, lockstepEm(h, wait)).users.patchMe({ email: 'shared@example.com' }),
-      h.caller(l.token, h.deps, lockstepEm(h, wait)).users.patchMe({ email: 'shared@example.com' }),
+      h
+        .caller(k.token, h.deps, lockstepEm(h, wait))
+        .users.patchMe({ email: 'shared@example.com', current_password: PASSWORD }),
+      h
+        .caller(l.token, h.deps, lockstepEm(h, wait))
+        .users.patchMe({ email: 'shared@example.com', current_password: PASSWORD }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.flatMap((r) => (r.status === 'rejected' ? [toErrorResponse(r.reason)] : []));

@@ -7,8 +7,15 @@ const updateMe = authedProcedure.input(updateMeInput).output(userSchema);
 const UPDATE_ME_DOC = {
   tags: ['users'],
   summary: 'Update my profile',
-  description: 'Changes email, username, full_name or bio. Any other field is rejected with 422.',
-  errorResponses: { 401: 'Not authenticated', 409: 'Email or username already in use', 422: 'Invalid input' },
+  description:
+    'Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs ' +
+    '`current_password` and must be verified again.',
+  errorResponses: {
+    401: 'Not authenticated',
+    403: 'Current password is incorrect',
+    409: 'Email or username already in use',
+    422: 'Invalid input',
+  },
 };
 
 export const usersRouter = router({
@@ -55,13 +62,13 @@ export const usersRouter = router({
 
   updateMe: updateMe
     .meta({ openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC } })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.update(ctx.user, input))),
+    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
 
   patchMe: updateMe
     .meta({
       openapi: { method: 'PATCH', path: '/users/me', ...UPDATE_ME_DOC, summary: 'Update my profile (PATCH)' },
     })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.update(ctx.user, input))),
+    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
 
   deactivateMe: authedProcedure
     .meta({

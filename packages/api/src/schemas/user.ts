@@ -47,6 +47,7 @@ export const userSchema = z
       .boolean()
       .meta({ description: 'True when role is admin (kept for the original API clients)' }),
     is_active: z.boolean(),
+    is_verified: z.boolean().meta({ description: 'The email address was confirmed by a link sent to it' }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -112,6 +113,13 @@ export const tokenSchema = z
     access_token: z.string(),
     token_type: z.literal('bearer'),
     expires_in: z.number().int().meta({ description: 'Seconds until the access token expires' }),
+    refresh_token: z.string().meta({
+      description: 'Opaque, single use: exchange it at /auth/refresh for a new pair before it expires',
+    }),
+    refresh_expires_in: z
+      .number()
+      .int()
+      .meta({ description: 'Seconds until the refresh token expires (never past the session’s end)' }),
     user: userSchema,
   })
   .meta({ id: 'LoginResponse' });
@@ -122,6 +130,12 @@ export const updateMeInput = z
     username: usernameSchema.optional(),
     full_name: fullNameSchema.optional(),
     bio: bioSchema.optional(),
+    current_password: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .meta({ description: 'Required to change the email address (which then needs verifying again)' }),
   })
   .meta({ id: 'UpdateMeInput', example: { full_name: 'Ada King', bio: 'Countess of Lovelace.' } });
 

@@ -1,12 +1,13 @@
 import { QueryOrder, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { QBFilterQuery } from '@mikro-orm/knex';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { AuditEvent, dialectOf, User } from '@roster/db';
+import { ActionToken, AuditEvent, dialectOf, User, type Session } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { PasswordHasher } from './passwords.js';
+import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
 
 const COLUMN = {
@@ -50,6 +51,7 @@ export class AdminService {
     private readonly users: UserService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly sessions: SessionService,
   ) {}
 
   async listUsers(
@@ -132,7 +134,28 @@ export class AdminService {
     target.passwordHash = await this.passwords.hash(password);
     target.version += 1;
     this.audit.record('admin.password_set', { actorId: actor.id, targetId: target.id });
-    await this.em.flush();
+    await inTransaction(this.em, async () => {
+      await this.em.nativeDelete(ActionToken, { userId: target.id, purpose: 'password_reset' });
+      await this.sessions.revokeAll(target.id, 'password_set_by_admin');
+      await this.em.flush();
+    });
+  }
+
+  /** A user's live sessions (404 for an unknown user). */
+  async userSessions(id: number): Promise<Session[]> {
+    await this.users.getById(id);
+    return this.sessions.list(id);
+  }
+
+  /** Ends every session of a user; returns how many ended. */
+  async revokeUserSessions(id: number, actor: User): Promise<number> {
+    await this.users.getById(id);
+    return inTransaction(this.em, async () => {
+      const ended = await this.sessions.revokeAll(id, 'revoked_by_admin');
+      this.audit.record('admin.sessions_revoked', { actorId: actor.id, targetId: id, details: { ended } });
+      await this.em.flush();
+      return ended;
+    });
   }
 
   /** A hard delete: the row goes, and the audit trail keeps only the id (its details, ip and agent are erased). */

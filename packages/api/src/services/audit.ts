@@ -58,8 +58,12 @@ export function diff<T extends Record<string, unknown>>(
   return changes;
 }
 
-/** Runs `work` in one database transaction on this EntityManager; everything it persisted commits together. */
+/**
+ * Runs `work` in one database transaction on this EntityManager; everything it persisted commits together. Inside
+ * a transaction already, `work` joins it (MikroORM would otherwise open a second, independent one).
+ */
 export async function inTransaction<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+  if (em.isInTransaction()) return work();
   await em.begin();
   try {
     const result = await work();

@@ -4,13 +4,18 @@ import { AppError } from '../errors.js';
 import type { ApiEvents } from '../events.js';
 import type { AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
+import type { IssuedTokens, SessionService } from './sessions.js';
 import type { TokenService } from './tokens.js';
 import type { UserService } from './users.js';
+import type { Session } from '@roster/db';
 
-export interface LoginResult {
+export interface LoginResult extends IssuedTokens {
   user: User;
-  accessToken: string;
-  expiresIn: number;
+}
+
+export interface Authenticated {
+  user: User;
+  session: Session;
 }
 
 const INCORRECT = 'Incorrect email or password';
@@ -22,18 +27,18 @@ export class AuthService {
     private readonly users: UserService,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly events: ApiEvents,
+    private readonly requireVerifiedEmail = false,
   ) {}
 
   /**
    * Writes login bookkeeping (audit events, last_login_at, a re-hash) in a unit of work of its own, so that the
    * account loaded for the check is never flushed: these are records, not edits, and never bump `version`.
    */
-  private bookkeep(work: (em: EntityManager) => Promise<void> | void): Promise<void> {
-    return this.em.fork().transactional(async (em) => {
-      await work(em);
-    });
+  private bookkeep<T>(work: (em: EntityManager) => Promise<T> | T): Promise<T> {
+    return this.em.fork().transactional(async (em) => work(em));
   }
 
   /** Audits a refused login with its reason, then refuses it (INVALID_CREDENTIALS unless told otherwise). */
@@ -47,7 +52,7 @@ export class AuthService {
     });
     this.events.emit({
       type: 'login',
-      outcome: reason === 'deactivated' ? 'deactivated' : 'invalid_credentials',
+      outcome: reason === 'deactivated' || reason === 'unverified' ? reason : 'invalid_credentials',
     });
     throw error;
   }
@@ -67,24 +72,37 @@ export class AuthService {
         new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated'),
       );
     }
+    if (this.requireVerifiedEmail && !user.isVerified) {
+      return this.failed(
+        'unverified',
+        user.id,
+        new AppError('EMAIL_NOT_VERIFIED', 'Verify your email address before logging in'),
+      );
+    }
     const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };
     if (this.passwords.needsRehash(user.passwordHash))
       bookkeeping.passwordHash = await this.passwords.hash(password);
-    await this.bookkeep(async (em) => {
+    const tokens = await this.bookkeep(async (em) => {
       await em.nativeUpdate(User, { id: user.id }, bookkeeping);
       this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id }, em);
+      return this.sessions.start(user, em);
     });
-    const accessToken = await this.tokens.issueAccessToken(user.id);
     this.events.emit({ type: 'login', outcome: 'success' });
-    return { user, accessToken, expiresIn: this.tokens.ttlSeconds };
+    return { user, ...tokens };
   }
 
-  /** The active account behind a bearer token; a deactivated or deleted one stops its tokens at once. */
-  async authenticate(token: string): Promise<User> {
+  /**
+   * The active account and live session behind a bearer token: a revoked session, or a deactivated or deleted
+   * account, stops its tokens on the next request.
+   */
+  async authenticate(token: string): Promise<Authenticated> {
     const claims = await this.tokens.verifyAccessToken(token);
-    const user = await this.users.findById(claims.userId);
-    if (!user) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+    const [session, user] = await Promise.all([
+      this.sessions.live(claims),
+      this.users.findById(claims.userId),
+    ]);
+    if (!user || !session) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
-    return user;
+    return { user, session };
   }
 }

@@ -1,4 +1,6 @@
-import type { AuditEvent, User } from '@roster/db';
+import type { AuditEvent, Session, User } from '@roster/db';
+import type { SessionOut } from '../schemas/session.js';
+import type { IssuedTokens } from './sessions.js';
 import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
 
@@ -12,6 +14,7 @@ export function toUserOut(user: User): UserOut {
     role: user.role,
     is_superuser: user.role === 'admin',
     is_active: user.isActive,
+    is_verified: user.isVerified,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };
@@ -50,5 +53,28 @@ export function toAuditEventOut(event: AuditEvent) {
     ip: event.ip,
     user_agent: event.userAgent,
     details: event.details,
+  };
+}
+
+export function toTokenOut(tokens: IssuedTokens, user: User) {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'bearer' as const,
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+    refresh_expires_in: tokens.refreshExpiresIn,
+    user: toUserOut(user),
+  };
+}
+
+export function toSessionOut(session: Session, currentId: string | null): SessionOut {
+  return {
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+    ip: session.ip,
+    user_agent: session.userAgent,
+    current: session.id === currentId,
   };
 }

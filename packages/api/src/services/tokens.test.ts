@@ -7,6 +7,7 @@ import { ACCESS_TOKEN_TYPE, TokenService } from './tokens.js';
 const jwt = TEST_SETTINGS.jwt;
 const tokens = new TokenService(jwt);
 const key = new TextEncoder().encode(jwt.secret);
+const SID = 'session-id-0123456789';
 const now = () => Math.floor(Date.now() / 1000);
 
 interface Forge {
@@ -18,11 +19,12 @@ interface Forge {
   iat?: number;
   exp?: number | null;
   jti?: string | null;
+  sid?: string | null;
 }
 
 /** A token built by hand, valid unless an option says otherwise. */
 function forge(opts: Forge = {}): Promise<string> {
-  const builder = new SignJWT({})
+  const builder = new SignJWT(opts.sid === null ? {} : { sid: opts.sid ?? SID })
     .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE, ...opts.header } as { alg: string })
     .setIssuer(opts.iss ?? jwt.issuer)
     .setAudience(opts.aud ?? jwt.audience)
@@ -46,7 +48,7 @@ async function rejection(token: string): Promise<AppError> {
 
 describe('TokenService.issueAccessToken', () => {
   it('issues an HS256 at+jwt with sub, iss, aud, iat, exp = iat + ttl and a jti', async () => {
-    const token = await tokens.issueAccessToken(7);
+    const token = await tokens.issueAccessToken(7, SID);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ sub: '7', iss: 'roster-test', aud: 'roster' });
@@ -57,14 +59,14 @@ describe('TokenService.issueAccessToken', () => {
   });
 
   it('gives every token its own jti', async () => {
-    const [a, b] = await Promise.all([tokens.issueAccessToken(1), tokens.issueAccessToken(1)]);
+    const [a, b] = await Promise.all([tokens.issueAccessToken(1, SID), tokens.issueAccessToken(1, SID)]);
     expect(decodeJwt(a).jti).not.toBe(decodeJwt(b).jti);
   });
 });
 
 describe('TokenService.verifyAccessToken', () => {
   it('reads back the claims of a token it issued', async () => {
-    const token = await tokens.issueAccessToken(42);
+    const token = await tokens.issueAccessToken(42, SID);
     const claims = await tokens.verifyAccessToken(token);
     expect(claims.userId).toBe(42);
     expect(claims.jti).toBe(decodeJwt(token).jti);
@@ -110,7 +112,10 @@ describe('TokenService.verifyAccessToken', () => {
     ['a token without a jti', () => forge({ jti: null })],
     ['garbage', () => Promise.resolve('not-a-jwt')],
     ['an empty string', () => Promise.resolve('')],
-    ['a token with a flipped signature', async () => `${(await tokens.issueAccessToken(1)).slice(0, -2)}AA`],
+    [
+      'a token with a flipped signature',
+      async () => `${(await tokens.issueAccessToken(1, SID)).slice(0, -2)}AA`,
+    ],
   ])('refuses %s with one INVALID_TOKEN answer', async (_label, make) => {
     const error = await rejection(await make());
     expect(error.appCode).toBe('INVALID_TOKEN');

@@ -1,51 +1,78 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters } from 'jose';
 import { AppError } from '../errors.js';
 import type { ApiSettings } from '../settings.js';
+import { loadKeyRing, type KeyRing } from './keys.js';
 
-const ALGORITHM = 'HS256';
+/** The `typ` of Roster's access tokens; no other token Roster issues is a JWT of this type. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface AccessClaims {
   userId: number;
+  sessionId: string;
   jti: string;
   expiresAt: number;
 }
 
+/** Fixes what makes a token unique, so that the same inputs give the same token (refresh grace retries). */
+export interface IssueOptions {
+  issuedAt?: number;
+  jti?: string;
+}
+
 /** How many verified tokens are remembered (a bounded, insertion-ordered map; the oldest goes first). */
 const VERIFIED_CACHE_SIZE = 10_000;
+/** Headers that would let a token choose its own verification key. Roster's tokens never carry them. */
+const FOREIGN_KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
+const SESSION_ID = /^[A-Za-z0-9_-]{16,32}$/;
 
 /**
- * Issues and verifies access tokens (JWT, HS256 only; iss, aud, exp, typ and sub all checked). A token that
- * verified once is remembered until it expires, so repeat requests skip the signature check; whether its account
- * may still act is decided on every request by the database, never by this cache.
+ * Issues and verifies access tokens: JWTs bound to a session (`sid`), with iss, aud, exp, typ, sub and the
+ * algorithm all checked against an allow-list. A token that verified once is remembered until it expires, so
+ * repeat requests skip the signature check; whether its session and account may still act is decided on every
+ * request by the database, never by this cache.
  */
 export class TokenService {
-  private readonly key: Uint8Array;
+  private readonly keys: Promise<KeyRing>;
   private readonly verified = new Map<string, AccessClaims>();
 
   constructor(
     private readonly settings: ApiSettings['jwt'],
     private readonly cacheSize = VERIFIED_CACHE_SIZE,
   ) {
-    this.key = new TextEncoder().encode(settings.secret);
+    this.keys = loadKeyRing(settings);
+    // Surfaced by ready() (start-up) or the first use; never an unhandled rejection.
+    this.keys.catch(() => undefined);
   }
 
   get ttlSeconds(): number {
     return this.settings.accessTokenTtlSeconds;
   }
 
-  async issueAccessToken(userId: number): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({})
-      .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE })
+  /** Resolves once the keys are loaded; rejects with what is wrong with them. */
+  async ready(): Promise<void> {
+    await this.keys;
+  }
+
+  /** The public keys other services verify Roster's tokens with (empty under HS256). */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return (await this.keys).jwks;
+  }
+
+  async issueAccessToken(userId: number, sessionId: string, opts: IssueOptions = {}): Promise<string> {
+    const keys = await this.keys;
+    const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+    const header: JWTHeaderParameters = { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE };
+    if (keys.signing.kid) header.kid = keys.signing.kid;
+    return new SignJWT({ sid: sessionId })
+      .setProtectedHeader(header)
       .setSubject(String(userId))
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setIssuedAt(now)
       .setExpirationTime(now + this.settings.accessTokenTtlSeconds)
-      .setJti(randomUUID())
-      .sign(this.key);
+      .setJti(opts.jti ?? randomUUID())
+      .sign(keys.signing.key);
   }
 
   /** Resolves the claims of a valid access token; anything else is a 401 INVALID_TOKEN. */
@@ -65,20 +92,38 @@ export class TokenService {
 
   private async verifySignature(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [ALGORITHM],
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
-      });
+      const keys = await this.keys;
+      const { payload } = await jwtVerify(
+        token,
+        (header) => {
+          if (FOREIGN_KEY_HEADERS.some((name) => name in header)) {
+            throw new errors.JWSInvalid('foreign key header');
+          }
+          const key = keys.verificationKey(header);
+          if (!key) throw new errors.JWKSNoMatchingKey();
+          return key;
+        },
+        {
+          algorithms: keys.algorithms,
+          issuer: this.settings.issuer,
+          audience: this.settings.audience,
+          typ: ACCESS_TOKEN_TYPE,
+          requiredClaims: ['sub', 'iat', 'exp', 'jti', 'sid'],
+        },
+      );
       const userId = Number(payload.sub);
-      if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.jti !== 'string') {
-        throw new errors.JWTInvalid('bad subject');
+      if (
+        !Number.isSafeInteger(userId) ||
+        userId <= 0 ||
+        typeof payload.jti !== 'string' ||
+        typeof payload.sid !== 'string' ||
+        !SESSION_ID.test(payload.sid)
+      ) {
+        throw new errors.JWTInvalid('bad claims');
       }
-      return { userId, jti: payload.jti, expiresAt: payload.exp as number };
+      return { userId, sessionId: payload.sid, jti: payload.jti, expiresAt: payload.exp as number };
     } catch {
-      // Malformed, forged, expired, wrong issuer, audience, type or algorithm: one answer for all.
+      // Malformed, forged, expired, wrong issuer, audience, type, key or algorithm: one answer for all.
       throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
     }
   }

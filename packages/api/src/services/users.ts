@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
 import { diff, inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
+import type { SessionService } from './sessions.js';
 
 type Conflict = 'email' | 'username';
 type Verb = 'registered' | 'in use';
@@ -48,6 +49,7 @@ export class UserService {
     private readonly em: EntityManager,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly sessions: SessionService,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -151,7 +153,11 @@ export class UserService {
     const conflict = await this.findConflict(email, username, user.id);
     if (conflict) throw conflictError(conflict, 'in use');
     const before = profileOf(user);
-    if (email !== undefined) user.email = email;
+    if (email !== undefined) {
+      user.email = email;
+      // A new address is unconfirmed until a link sent to it is opened.
+      user.isVerified = false;
+    }
     if (username !== undefined) user.username = username;
     if (input.full_name !== undefined) user.fullName = input.full_name;
     if (input.bio !== undefined) user.bio = input.bio;
@@ -174,8 +180,41 @@ export class UserService {
         targetId: user.id,
       });
     }
-    await this.commitOrConflict(() => this.em.flush(), { email, username, except: user.id }, 'in use');
+    const deactivated = changes.is_active !== undefined && !user.isActive;
+    // A deactivation ends every session in the same transaction.
+    const commit = deactivated
+      ? () =>
+          inTransaction(this.em, async () => {
+            await this.em.flush();
+            await this.sessions.revokeAll(user.id, 'deactivated');
+          })
+      : () => this.em.flush();
+    await this.commitOrConflict(commit, { email, username, except: user.id }, 'in use');
     return user;
+  }
+
+  /**
+   * The owner's own changes. A new email address needs the current password (a stolen token alone must not be
+   * able to take the account over through a password reset) and is unverified until confirmed.
+   */
+  async updateMe(user: User, input: UpdateMeInput): Promise<User> {
+    const { current_password: currentPassword, ...changes } = input;
+    if (changes.email !== undefined && changes.email !== user.email) {
+      if (currentPassword === undefined) {
+        throw new AppError('VALIDATION_ERROR', 'Validation failed', [
+          {
+            path: ['current_password'],
+            message: 'Required to change the email address',
+            code: 'custom',
+          },
+        ]);
+      }
+      const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
+      if (!(await this.passwords.verify(stored?.passwordHash ?? '', currentPassword))) {
+        throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
+      }
+    }
+    return this.update(user, changes);
   }
 
   /**

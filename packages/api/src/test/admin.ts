@@ -44,9 +44,11 @@ export async function seedUsers(h: Harness, seeds: Seed[]): Promise<User[]> {
   return users;
 }
 
-/** A token for an existing account (no password check, no audit event). */
-export function tokenFor(h: Harness, id: number): Promise<string> {
-  return h.deps.tokens.issueAccessToken(id);
+/** A token for an existing account, on a new session (no password check, no audit event). */
+export async function tokenFor(h: Harness, id: number): Promise<string> {
+  const ctx = createContextInner({ deps: h.deps });
+  const user = await ctx.users.getById(id);
+  return (await ctx.sessions.start(user)).accessToken;
 }
 
 /** A seeded account with a token: an admin unless `role` says otherwise. */

@@ -13,6 +13,8 @@ export class User {
   passwordHash!: string;
   role: Opt<Role> = 'user';
   isActive: Opt<boolean> = true;
+  /** The email address was confirmed by a link sent to it; reset when the address changes. */
+  isVerified: Opt<boolean> = false;
   createdAt!: Opt<Date>;
   updatedAt!: Opt<Date>;
   lastLoginAt: Date | null = null;
@@ -37,6 +39,7 @@ export const UserSchema = new EntitySchema<User>({
     passwordHash: { type: 'string', length: 255, lazy: true },
     role: { type: 'string', length: 16, default: 'user' },
     isActive: { type: 'boolean', default: true },
+    isVerified: { type: 'boolean', default: false },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
     updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
     lastLoginAt: { type: 'datetime', nullable: true },

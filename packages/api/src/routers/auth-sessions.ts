@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { refreshInput, sessionIdInput, sessionSchema } from '../schemas/session.js';
+import { tokenSchema } from '../schemas/user.js';
+import { toSessionOut, toTokenOut } from '../services/serialize.js';
+import { AppError } from '../errors.js';
+import { authedProcedure, publicProcedure } from '../trpc.js';
+
+/** Refresh, logout and the caller's sessions: part of the `auth` router. */
+export const sessionProcedures = {
+  refresh: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/refresh',
+        tags: ['auth'],
+        protect: false,
+        summary: 'Exchange a refresh token for a new pair',
+        description:
+          'The refresh token is spent. Showing a spent one again ends the whole session, except within a few ' +
+          'seconds of its use (racing tabs), when the same new pair is returned.',
+        errorResponses: { 401: 'Invalid, expired, spent or revoked refresh token', 422: 'Invalid input' },
+      },
+    })
+    .input(refreshInput)
+    .output(tokenSchema)
+    .mutation(async ({ ctx, input }) => {
+      const tokens = await ctx.sessions.refresh(input.refresh_token);
+      const claims = await ctx.deps.tokens.verifyAccessToken(tokens.accessToken);
+      const user = await ctx.users.getById(claims.userId);
+      return toTokenOut(tokens, user);
+    }),
+
+  logout: authedProcedure
+    .meta({
+      successStatus: 204,
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout',
+        tags: ['auth'],
+        summary: 'Log out',
+        description: 'Ends the session of this token: its access and refresh tokens stop working at once.',
+        successDescription: 'Logged out',
+        errorResponses: { 401: 'Not authenticated' },
+      },
+    })
+    .input(z.void())
+    .output(z.undefined())
+    .mutation(async ({ ctx }) => {
+      await ctx.sessions.revoke(ctx.user.id, ctx.session.id, 'logout');
+      return undefined;
+    }),
+
+  logoutAll: authedProcedure
+    .meta({
+      successStatus: 204,
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout-all',
+        tags: ['auth'],
+        summary: 'Log out everywhere',
+        description: 'Ends every session of the account, this one included.',
+        successDescription: 'Logged out everywhere',
+        errorResponses: { 401: 'Not authenticated' },
+      },
+    })
+    .input(z.void())
+    .output(z.undefined())
+    .mutation(async ({ ctx }) => {
+      await ctx.sessions.revokeAll(ctx.user.id, 'logout_all');
+      return undefined;
+    }),
+
+  sessions: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/auth/sessions',
+        tags: ['auth'],
+        summary: 'My sessions',
+        description: 'The live sessions of the account, most recently used first; `current` marks this one.',
+        errorResponses: { 401: 'Not authenticated' },
+      },
+    })
+    .input(z.void())
+    .output(z.array(sessionSchema))
+    .query(async ({ ctx }) =>
+      (await ctx.sessions.list(ctx.user.id)).map((s) => toSessionOut(s, ctx.session.id)),
+    ),
+
+  revokeSession: authedProcedure
+    .meta({
+      successStatus: 204,
+      openapi: {
+        method: 'DELETE',
+        path: '/auth/sessions/{id}',
+        tags: ['auth'],
+        summary: 'End one of my sessions',
+        description: 'Ends the session: its tokens stop working on their next use.',
+        successDescription: 'Ended',
+        errorResponses: { 401: 'Not authenticated', 404: 'No such live session of yours', 422: 'Invalid id' },
+      },
+    })
+    .input(sessionIdInput)
+    .output(z.undefined())
+    .mutation(async ({ ctx, input }) => {
+      if (!(await ctx.sessions.revoke(ctx.user.id, input.id, 'revoked'))) {
+        throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+      }
+      return undefined;
+    }),
+};

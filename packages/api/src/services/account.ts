@@ -1,0 +1,163 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { ActionToken, User, type ActionPurpose } from '@roster/db';
+import { AppError } from '../errors.js';
+import {
+  passwordResetMail,
+  verificationMail,
+  type BackgroundTasks,
+  type Mailer,
+  type MailMessage,
+} from '../mail.js';
+import type { ApiSettings } from '../settings.js';
+import { inTransaction, type AuditService } from './audit.js';
+import type { PasswordHasher } from './passwords.js';
+import { hashToken, newOpaqueToken } from './secrets.js';
+import type { SessionService } from './sessions.js';
+import type { UserService } from './users.js';
+
+const RESET_TTL_MS = 60 * 60_000;
+const VERIFY_TTL_MS = 24 * 60 * 60_000;
+const BAD_TOKEN = 'Invalid or expired token';
+
+/** Where the emails' links lead: pages Roster serves, with the token in the fragment (never sent in requests). */
+export const RESET_PATH = '/reset-password';
+export const VERIFY_PATH = '/verify-email';
+
+export interface AccountDeps {
+  mailer: Mailer;
+  tasks: BackgroundTasks;
+  settings: ApiSettings;
+}
+
+/** Passwords (change, forgotten, reset) and email verification. Every token is single-use and stored hashed. */
+export class AccountService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UserService,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    private readonly deps: AccountDeps,
+  ) {}
+
+  private link(path: string, token: string): string {
+    const base = this.deps.settings.publicUrl ?? 'http://localhost:8000';
+    return `${base}${path}#token=${token}`;
+  }
+
+  private async passwordHashOf(userId: number): Promise<string> {
+    const row = await this.em.fork().findOne(User, { id: userId }, { fields: ['id', 'passwordHash'] });
+    return row?.passwordHash ?? '';
+  }
+
+  /** Sets a new password in `em`'s transaction: reset links die, and so do the given sessions. */
+  private async storePassword(em: EntityManager, userId: number, password: string): Promise<void> {
+    const passwordHash = await this.passwords.hash(password);
+    const user = await em.findOneOrFail(User, { id: userId });
+    user.passwordHash = passwordHash;
+    user.version += 1;
+    await em.nativeDelete(ActionToken, { userId, purpose: 'password_reset' });
+  }
+
+  /** Changes the caller's password; every other session of theirs ends. */
+  async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
+    if (!(await this.passwords.verify(await this.passwordHashOf(user.id), current))) {
+      throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
+    }
+    await inTransaction(this.em, async () => {
+      await this.storePassword(this.em, user.id, next);
+      await this.sessions.revokeAll(user.id, 'password_changed', sessionId);
+      this.audit.record('user.password_changed', { actorId: user.id, targetId: user.id });
+      await this.em.flush();
+    });
+  }
+
+  /**
+   * Sends a reset link when `email` belongs to an active account. Runs after the response, so that known and
+   * unknown addresses get the same answer in the same time.
+   */
+  forgotPassword(email: string): void {
+    this.deps.tasks.run(async () => {
+      const em = this.em.fork();
+      const user = await em.findOne(User, { email, isActive: true });
+      if (!user) return;
+      const token = await this.createToken(em, user, 'password_reset', RESET_TTL_MS);
+      this.audit.record('auth.password_reset_requested', { actorId: null, targetId: user.id }, em);
+      await em.flush();
+      await this.send(passwordResetMail(user.email, this.link(RESET_PATH, token), RESET_TTL_MS / 60_000));
+    });
+  }
+
+  /** Sets a new password from a reset link; all the account's sessions end. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    await inTransaction(this.em, async () => {
+      const { user } = await this.consume(token, 'password_reset');
+      await this.storePassword(this.em, user.id, password);
+      await this.sessions.revokeAll(user.id, 'password_reset');
+      this.audit.record('user.password_reset', { actorId: user.id, targetId: user.id });
+      await this.em.flush();
+    });
+  }
+
+  /** Mails a verification link to the caller's current address (nothing when it is already verified). */
+  async requestVerification(user: User): Promise<void> {
+    if (user.isVerified) return;
+    const em = this.em.fork();
+    const token = await this.createToken(em, user, 'email_verification', VERIFY_TTL_MS);
+    await em.flush();
+    await this.send(verificationMail(user.email, this.link(VERIFY_PATH, token), VERIFY_TTL_MS / 3_600_000));
+  }
+
+  /** Marks the address a verification link was sent to as verified, if it is still the account's address. */
+  async verifyEmail(token: string): Promise<User> {
+    return inTransaction(this.em, async () => {
+      const { user } = await this.consume(token, 'email_verification');
+      if (!user.isVerified) {
+        user.isVerified = true;
+        user.version += 1;
+        this.audit.record('user.email_verified', { actorId: user.id, targetId: user.id });
+      }
+      await this.em.nativeDelete(ActionToken, { userId: user.id, purpose: 'email_verification' });
+      await this.em.flush();
+      return user;
+    });
+  }
+
+  private async createToken(
+    em: EntityManager,
+    user: User,
+    purpose: ActionPurpose,
+    ttlMs: number,
+  ): Promise<string> {
+    const token = newOpaqueToken();
+    em.create(ActionToken, {
+      userId: user.id,
+      purpose,
+      tokenHash: hashToken(token),
+      email: user.email,
+      expiresAt: new Date(Date.now() + ttlMs),
+    });
+    return token;
+  }
+
+  /** Spends a single-use token inside the current transaction; of two racing uses one wins. */
+  private async consume(token: string, purpose: ActionPurpose): Promise<{ user: User }> {
+    const row = await this.em.findOne(ActionToken, { tokenHash: hashToken(token), purpose });
+    const now = new Date();
+    if (!row || row.usedAt !== null || row.expiresAt <= now) {
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+    }
+    const user = await this.users.findById(row.userId);
+    // Bound to the address it was sent to, and only for accounts that may act.
+    if (!user?.isActive || user.email !== row.email) {
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+    }
+    const claimed = await this.em.nativeUpdate(ActionToken, { id: row.id, usedAt: null }, { usedAt: now });
+    if (claimed === 0) throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+    return { user };
+  }
+
+  private send(message: MailMessage): Promise<void> {
+    return this.deps.mailer.send(message);
+  }
+}

@@ -1,0 +1,228 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { RefreshToken, Session, User } from '@roster/db';
+import { AppError } from '../errors.js';
+import type { ApiEvents } from '../events.js';
+import { DEFAULT_SESSIONS, type ApiSettings } from '../settings.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import { deriveKey, hashToken, mac, newOpaqueToken, newSessionId } from './secrets.js';
+import type { AccessClaims, TokenService } from './tokens.js';
+
+export interface IssuedTokens {
+  sessionId: string;
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+/** Why a session ended, as recorded on the row and in the audit log. */
+export type RevokeReason =
+  | 'logout'
+  | 'logout_all'
+  | 'revoked'
+  | 'revoked_by_admin'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_set_by_admin'
+  | 'deactivated'
+  | 'refresh_token_reuse';
+
+/** last_used_at is written at most this often by plain requests (refreshes always write it). */
+const TOUCH_INTERVAL_MS = 5 * 60_000;
+const INVALID = 'Invalid or expired refresh token';
+
+type RefreshOutcome =
+  | { kind: 'invalid' }
+  | { kind: 'reuse'; session: Session }
+  | { kind: 'rotated' | 'grace'; session: Session; next: string; issuedAt: Date; expiresAt: Date };
+
+/**
+ * Sessions and their refresh-token chains. Each refresh token's successor is derived from it (an HMAC under a
+ * key of the server secret), so a session has exactly one chain: two refreshes racing with the same token both
+ * receive the same successor, and a spent token shown again outside the grace window ends the session.
+ */
+export class SessionService {
+  private readonly settings: NonNullable<ApiSettings['sessions']>;
+  private readonly chainKey: Buffer;
+  private readonly jtiKey: Buffer;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tokens: TokenService,
+    settings: ApiSettings,
+    private readonly audit: AuditService,
+    private readonly events: ApiEvents,
+    private readonly request: RequestMeta,
+  ) {
+    this.settings = settings.sessions ?? DEFAULT_SESSIONS;
+    this.chainKey = deriveKey(settings.jwt.secret, 'refresh-chain');
+    this.jtiKey = deriveKey(settings.jwt.secret, 'refresh-jti');
+  }
+
+  private refreshExpiry(from: Date, session: Session): Date {
+    const ttl = from.getTime() + this.settings.refreshTokenTtlSeconds * 1000;
+    return new Date(Math.min(ttl, session.expiresAt.getTime()));
+  }
+
+  private async issue(session: Session, refreshToken: string, issuedAt: Date, refreshExpiresAt: Date) {
+    const accessToken = await this.tokens.issueAccessToken(session.userId, session.id, {
+      issuedAt: Math.floor(issuedAt.getTime() / 1000),
+      jti: mac(this.jtiKey, refreshToken).slice(0, 32),
+    });
+    return {
+      sessionId: session.id,
+      accessToken,
+      expiresIn: this.tokens.ttlSeconds,
+      refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((refreshExpiresAt.getTime() - Date.now()) / 1000)),
+    };
+  }
+
+  /** Opens a session for `user` (inside the caller's transaction `em`) and returns its first token pair. */
+  async start(user: User, em: EntityManager = this.em): Promise<IssuedTokens> {
+    const now = new Date();
+    const session = Object.assign(new Session(), {
+      id: newSessionId(),
+      userId: user.id,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.settings.maxAgeSeconds * 1000),
+      ip: this.request.ip?.slice(0, 64) ?? null,
+      userAgent: this.request.userAgent?.slice(0, 512) ?? null,
+    });
+    const refreshToken = newOpaqueToken();
+    const expiresAt = this.refreshExpiry(now, session);
+    // Written in this order (the ORM knows no relation between the two tables to order them by).
+    await em.insert(Session, session);
+    await em.insert(RefreshToken, {
+      sessionId: session.id,
+      tokenHash: hashToken(refreshToken),
+      createdAt: now,
+      expiresAt,
+      spentAt: null,
+    });
+    return this.issue(session, refreshToken, now, expiresAt);
+  }
+
+  /** Exchanges a refresh token for a new pair; see the class comment for races and reuse. */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const outcome = await this.em.fork().transactional((em) => this.rotate(em, refreshToken));
+    if (outcome.kind === 'invalid') {
+      this.events.emit({ type: 'refresh', outcome: 'invalid' });
+      throw new AppError('INVALID_REFRESH_TOKEN', INVALID);
+    }
+    if (outcome.kind === 'reuse') {
+      await this.em.fork().transactional(async (em) => {
+        await this.revokeWhere(em, { id: outcome.session.id }, 'refresh_token_reuse');
+        this.audit.record(
+          'auth.refresh_token_reused',
+          { actorId: null, targetId: outcome.session.userId, details: { session_id: outcome.session.id } },
+          em,
+        );
+      });
+      this.events.emit({ type: 'refresh', outcome: 'reuse' });
+      throw new AppError('INVALID_REFRESH_TOKEN', INVALID);
+    }
+    this.events.emit({ type: 'refresh', outcome: outcome.kind === 'rotated' ? 'success' : 'grace' });
+    return this.issue(outcome.session, outcome.next, outcome.issuedAt, outcome.expiresAt);
+  }
+
+  private async rotate(em: EntityManager, presented: string): Promise<RefreshOutcome> {
+    const now = new Date();
+    const link = await em.findOne(RefreshToken, { tokenHash: hashToken(presented) });
+    if (!link) return { kind: 'invalid' };
+    const session = await em.findOne(Session, { id: link.sessionId });
+    if (!session || session.revokedAt !== null || session.expiresAt <= now) return { kind: 'invalid' };
+    const user = await em.findOne(User, { id: session.userId }, { fields: ['id', 'isActive'] });
+    if (!user?.isActive) return { kind: 'invalid' };
+    const next = mac(this.chainKey, presented);
+    const nextHash = hashToken(next);
+    if (link.spentAt === null && link.expiresAt > now) {
+      // Claim the link; of two racing claims exactly one updates the row (PostgreSQL waits for the winner).
+      const claimed = await em.nativeUpdate(RefreshToken, { id: link.id, spentAt: null }, { spentAt: now });
+      if (claimed === 1) {
+        const expiresAt = this.refreshExpiry(now, session);
+        await em.insert(RefreshToken, {
+          sessionId: session.id,
+          tokenHash: nextHash,
+          createdAt: now,
+          expiresAt,
+          spentAt: null,
+        });
+        await em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: now });
+        return { kind: 'rotated', session, next, issuedAt: now, expiresAt };
+      }
+    }
+    const spent = await em.findOne(RefreshToken, { id: link.id }, { refresh: true });
+    if (spent?.spentAt === null || spent === null) return { kind: 'invalid' }; // expired, never spent
+    const successor = await em.findOne(RefreshToken, { tokenHash: nextHash });
+    const withinGrace = now.getTime() - spent.spentAt.getTime() <= this.settings.reuseGraceSeconds * 1000;
+    if (withinGrace && successor && successor.spentAt === null && successor.expiresAt > now) {
+      return {
+        kind: 'grace',
+        session,
+        next,
+        issuedAt: successor.createdAt,
+        expiresAt: successor.expiresAt,
+      };
+    }
+    return { kind: 'reuse', session };
+  }
+
+  /**
+   * The session an access token is bound to, if it is still live and belongs to the token's subject. Refreshes
+   * `last_used_at` at most every few minutes so reads stay reads.
+   */
+  async live(claims: AccessClaims): Promise<Session | null> {
+    const session = await this.em.findOne(Session, { id: claims.sessionId });
+    const now = Date.now();
+    if (
+      !session ||
+      session.userId !== claims.userId ||
+      session.revokedAt !== null ||
+      session.expiresAt.getTime() <= now
+    ) {
+      return null;
+    }
+    if (now - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      session.lastUsedAt = new Date(now);
+      await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
+    }
+    return session;
+  }
+
+  /** The user's live sessions, most recently used first. */
+  list(userId: number): Promise<Session[]> {
+    return this.em.find(
+      Session,
+      { userId, revokedAt: null, expiresAt: { $gt: new Date() } },
+      { orderBy: { lastUsedAt: 'desc', id: 'asc' }, limit: 500 },
+    );
+  }
+
+  /** Ends one of `userId`'s sessions; false when there is no such live session. */
+  async revoke(userId: number, sessionId: string, reason: RevokeReason, em = this.em): Promise<boolean> {
+    return (await this.revokeWhere(em, { id: sessionId, userId }, reason)) > 0;
+  }
+
+  /** Ends all of `userId`'s sessions, except `exceptSessionId` when given; returns how many ended. */
+  revokeAll(userId: number, reason: RevokeReason, exceptSessionId?: string, em = this.em): Promise<number> {
+    return this.revokeWhere(
+      em,
+      exceptSessionId === undefined ? { userId } : { userId, id: { $ne: exceptSessionId } },
+      reason,
+    );
+  }
+
+  private revokeWhere(
+    em: EntityManager,
+    where: { id?: string | { $ne: string }; userId?: number },
+    reason: RevokeReason,
+  ): Promise<number> {
+    return em.nativeUpdate(
+      Session,
+      { ...where, revokedAt: null },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+  }
+}

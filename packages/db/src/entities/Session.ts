@@ -1,0 +1,36 @@
+import { EntitySchema, type Opt } from '@mikro-orm/core';
+
+/**
+ * One login on one device. Every access and refresh token is bound to a session, so revoking the row ends its
+ * tokens on their next use. `expiresAt` is absolute: refreshing never extends a session past it.
+ */
+export class Session {
+  /** 128 random bits, base64url. */
+  id!: string;
+  userId!: number;
+  createdAt!: Opt<Date>;
+  lastUsedAt!: Date;
+  expiresAt!: Date;
+  ip: string | null = null;
+  userAgent: string | null = null;
+  revokedAt: Date | null = null;
+  /** Why it ended: logout, logout_all, password_changed, refresh_token_reuse, deactivated… */
+  revokedReason: string | null = null;
+}
+
+export const SessionSchema = new EntitySchema<Session>({
+  class: Session,
+  tableName: 'sessions',
+  indexes: [{ name: 'sessions_user_id_revoked_at_index', properties: ['userId', 'revokedAt'] }],
+  properties: {
+    id: { type: 'string', length: 32, primary: true },
+    userId: { type: 'integer' },
+    createdAt: { type: 'datetime', onCreate: () => new Date() },
+    lastUsedAt: { type: 'datetime' },
+    expiresAt: { type: 'datetime' },
+    ip: { type: 'string', length: 64, nullable: true },
+    userAgent: { type: 'string', length: 512, nullable: true },
+    revokedAt: { type: 'datetime', nullable: true },
+    revokedReason: { type: 'string', length: 64, nullable: true },
+  },
+});
