@@ -24,6 +24,7 @@ import { requestLog, type RosterState } from './request-log.js';
 import { restBridge } from './rest.js';
 import { restTemplates } from './routes.js';
 import { corsFor, securityHeaders } from './security-headers.js';
+import type { Closers } from './shutdown.js';
 import { trpcMount } from './trpc.js';
 
 export const VERSION: string = (
@@ -38,6 +39,8 @@ export interface AppOptions {
   metrics: Metrics;
   /** True once shutdown has begun (readiness answers 503). */
   draining?: () => boolean;
+  /** Where long-lived clients (Redis…) register to be closed at shutdown, after the last request. */
+  closers?: Closers;
 }
 
 export type { RosterState };
@@ -107,8 +110,9 @@ export function createApp(
   { config, db, logger, metrics, draining = () => false }: AppOptions,
   deps: ApiDeps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events }),
 ) {
-  // Behind a proxy (TRUST_PROXY), ctx.ip and ctx.protocol come from X-Forwarded-For / X-Forwarded-Proto.
-  const app = new Koa<RosterState>({ proxy: config.trustProxy });
+  // Behind a proxy (TRUST_PROXY), ctx.ip and ctx.protocol come from X-Forwarded-For / X-Forwarded-Proto. Only the
+  // last X-Forwarded-For entry is believed: the one our proxy appended (earlier ones are whatever the client sent).
+  const app = new Koa<RosterState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   const createContext = (ctx: ParameterizedContext<RosterState>) =>
     createContextInner({
       deps,

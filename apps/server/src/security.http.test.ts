@@ -99,7 +99,8 @@ describe('CORS', () => {
 });
 
 describe('TRUST_PROXY', () => {
-  const FORWARDED = { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-proto': 'https' };
+  // A client sent its own X-Forwarded-For (198.51.100.9); the proxy appended the address it really came from.
+  const FORWARDED = { 'x-forwarded-for': '198.51.100.9, 203.0.113.7', 'x-forwarded-proto': 'https' };
 
   async function loginThroughProxy(s: AdminSession, reqId: string) {
     const account = newAccount('proxied');
@@ -126,7 +127,7 @@ describe('TRUST_PROXY', () => {
     }
   });
 
-  it('when on, the client address is the first X-Forwarded-For entry', async () => {
+  it('when on, the client address is the entry the proxy appended, not one the client made up', async () => {
     const s = await startWithRoot({ TRUST_PROXY: 'true' });
     try {
       expect(s.server.config.trustProxy).toBe(true);

@@ -49,7 +49,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
     const deps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events });
     await bootstrapAdmin(deps, config, logger);
-    const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
+    const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
     server.on('request', app.callback());
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
