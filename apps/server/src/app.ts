@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import cors from '@koa/cors';
 import { RequestContext } from '@mikro-orm/core';
 import {
   AppError,
@@ -8,7 +6,6 @@ import {
   createContextInner,
   createOpenApiDocument,
   formRoutes,
-  restRoutes,
   isUnexpected,
   toErrorResponse,
   type ApiDeps,
@@ -21,7 +18,13 @@ import type { Config } from './config.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
 import type { Logger } from './logger.js';
+import { metricsEndpoint, type Metrics } from './metrics.js';
+import { readiness } from './ready.js';
+import { requestLog, type RosterState } from './request-log.js';
 import { restBridge } from './rest.js';
+import { restTemplates } from './routes.js';
+import { corsFor, securityHeaders } from './security-headers.js';
+import type { Closers } from './shutdown.js';
 import { trpcMount } from './trpc.js';
 
 export const VERSION: string = (
@@ -32,11 +35,15 @@ export interface AppOptions {
   config: Config;
   db: Database;
   logger: Logger;
+  /** Request, event and query metrics served at /metrics. */
+  metrics: Metrics;
+  /** True once shutdown has begun (readiness answers 503). */
+  draining?: () => boolean;
+  /** Where long-lived clients (Redis…) register to be closed at shutdown, after the last request. */
+  closers?: Closers;
 }
 
-export interface RosterState {
-  requestId: string;
-}
+export type { RosterState };
 
 export function apiSettings(config: Config): ApiSettings {
   return {
@@ -47,37 +54,6 @@ export function apiSettings(config: Config): ApiSettings {
       audience: config.jwtAudience,
     },
     argon2: config.argon2,
-  };
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Request id in, request id out, and one log line per request. */
-function requestLog(logger: Logger): Middleware<RosterState> {
-  return async function logRequest(ctx, next) {
-    const started = process.hrtime.bigint();
-    const given = ctx.get('x-request-id');
-    ctx.state.requestId = REQUEST_ID.test(given) ? given : randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId);
-    try {
-      await next();
-    } finally {
-      const log = () => {
-        const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-        logger.info(
-          {
-            reqId: ctx.state.requestId,
-            method: ctx.method,
-            path: ctx.path,
-            status,
-            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-          },
-          'request',
-        );
-      };
-      if (ctx.respond === false && !ctx.res.writableFinished) ctx.res.once('finish', log);
-      else log();
-    }
   };
 }
 
@@ -116,29 +92,9 @@ function openApiJson(config: Config): Middleware {
   };
 }
 
-function corsFor(origins: string[]): Middleware {
-  const any = origins.includes('*');
-  const allowed = new Set(origins);
-  return cors({
-    origin: (ctx) => {
-      const origin = ctx.get('origin');
-      if (any) return '*';
-      return allowed.has(origin) ? origin : '';
-    },
-    credentials: !any,
-    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'If-Match'],
-    exposeHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
-    maxAge: 600,
-  });
-}
-
 /** 405 with `Allow` for a known REST path asked with another method; 404 otherwise. */
 function notFound(): Middleware {
-  const routes = restRoutes().map(({ method, path }) => ({
-    method,
-    pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-  }));
+  const routes = restTemplates();
   return function routeNotFound(ctx) {
     const allowed = routes.filter((r) => r.pattern.test(ctx.path)).map((r) => r.method);
     if (allowed.length > 0) {
@@ -151,11 +107,13 @@ function notFound(): Middleware {
 
 /** The whole HTTP surface: health, docs, tRPC at /trpc and REST at the original spec's paths. */
 export function createApp(
-  { config, db, logger }: AppOptions,
-  deps: ApiDeps = createApiDeps(db.orm, apiSettings(config)),
+  { config, db, logger, metrics, draining = () => false }: AppOptions,
+  deps: ApiDeps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events }),
 ) {
-  const app = new Koa<RosterState>({ proxy: false });
-  const createContext = (ctx: ParameterizedContext) =>
+  // Behind a proxy (TRUST_PROXY), ctx.ip and ctx.protocol come from X-Forwarded-For / X-Forwarded-Proto. Only the
+  // last X-Forwarded-For entry is believed: the one our proxy appended (earlier ones are whatever the client sent).
+  const app = new Koa<RosterState>({ proxy: config.trustProxy, maxIpsCount: 1 });
+  const createContext = (ctx: ParameterizedContext<RosterState>) =>
     createContextInner({
       deps,
       em: RequestContext.getEntityManager() ?? db.orm.em.fork(),
@@ -163,6 +121,10 @@ export function createApp(
       ifMatch: ctx.get('if-match') || null,
       ip: ctx.ip || null,
       userAgent: ctx.get('user-agent') || null,
+      onAuthenticated: (user) => {
+        ctx.state.userId = user.id;
+        ctx.state.scope.userId = user.id;
+      },
     });
 
   app.on('error', (error: unknown, ctx?: ParameterizedContext<RosterState>) => {
@@ -172,11 +134,14 @@ export function createApp(
     );
   });
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, (observation) => metrics.observeRequest(observation)));
+  app.use(securityHeaders());
   app.use(errorResponder());
   app.use(corsFor(config.allowedOrigins));
-  app.use((_ctx, next) => RequestContext.create(db.orm.em, next));
   app.use(health());
+  app.use(readiness({ db, logger, draining }));
+  app.use(metricsEndpoint(metrics, config.metricsToken));
+  app.use((_ctx, next) => RequestContext.create(db.orm.em, next));
   app.use(openApiJson(config));
   app.use(docs());
   app.use(

@@ -7,6 +7,7 @@ import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type D
 import { z } from 'zod';
 import { apiSettings } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { configReport } from './config-report.js';
 import { readSecret } from './prompt.js';
 
 const USAGE = `Usage: roster <command>
@@ -17,6 +18,8 @@ Commands:
   create-admin --email E --username U      create an admin (or promote the account with that email);
                [--full-name N]             the password is read from stdin or a prompt, never an argument
   set-role <email> <user|admin>            change an account's role
+  check-config                             validate the environment and print the effective configuration
+                                           (secrets masked); exit 1 with the errors when it is invalid
 `;
 
 export interface CliIo {
@@ -25,7 +28,7 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const COMMANDS = new Set(['migrate', 'migrate:status', 'create-admin', 'set-role']);
+const COMMANDS = new Set(['migrate', 'migrate:status', 'create-admin', 'set-role', 'check-config']);
 
 async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase(config.databaseUrl);
@@ -113,15 +116,20 @@ export async function runCli(
     return command ? 2 : 0;
   }
   await loadDotEnv();
+  const checking = command === 'check-config';
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(undefined, { readOnly: checking });
   } catch (error) {
     if (error instanceof ConfigError) {
       err.write(`${error.message}\n`);
-      return 2;
+      return checking ? 1 : 2;
     }
     throw error;
+  }
+  if (checking) {
+    out.write(`${JSON.stringify(configReport(config), null, 2)}\n`);
+    return 0;
   }
   const io = { out, err, stdin };
   try {

@@ -67,6 +67,9 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
 });
 
+/** The names of every environment variable Roster reads. */
+export const ENV_VARS: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -115,8 +118,11 @@ export class ConfigError extends Error {
 
 const MIN_SECRET_BYTES = 32;
 
-/** Outside production a missing SECRET_KEY is generated once and kept under the data folder (mode 0600). */
-function resolveSecret(given: string | undefined, production: boolean, dataDir: string) {
+/**
+ * Outside production a missing SECRET_KEY is generated once and kept under the data folder (mode 0600). With
+ * `readOnly` (check-config) nothing is written: the key is left empty, its source 'generated'.
+ */
+function resolveSecret(given: string | undefined, production: boolean, dataDir: string, readOnly = false) {
   if (given !== undefined && given !== '') {
     if (Buffer.byteLength(given) < MIN_SECRET_BYTES) {
       throw new ConfigError(`SECRET_KEY: must be at least ${MIN_SECRET_BYTES} bytes`);
@@ -130,6 +136,7 @@ function resolveSecret(given: string | undefined, production: boolean, dataDir: 
     if (Buffer.byteLength(stored) >= MIN_SECRET_BYTES)
       return { secretKey: stored, secretSource: 'file' as const };
   }
+  if (readOnly) return { secretKey: '', secretSource: 'generated' as const };
   mkdirSync(dirname(file), { recursive: true });
   const secretKey = randomBytes(48).toString('base64url');
   writeFileSync(file, `${secretKey}\n`, { mode: 0o600 });
@@ -152,8 +159,11 @@ function bootstrapAdminFrom(e: z.infer<typeof envSchema>): Config['bootstrapAdmi
   return { email, username, password: e.ADMIN_PASSWORD };
 }
 
-/** Validates the environment; a bad value throws a ConfigError naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Validates the environment; a bad value throws a ConfigError naming the variable. `readOnly` writes nothing (no
+ * generated development secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnly?: boolean } = {}): Config {
   // An empty variable (`PUBLIC_URL=` as in .env.example) means unset.
   const given = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
@@ -165,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  const { secretKey, secretSource } = resolveSecret(e.SECRET_KEY, production, e.DATA_DIR);
+  const { secretKey, secretSource } = resolveSecret(e.SECRET_KEY, production, e.DATA_DIR, opts.readOnly);
   const publicUrl = e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null;
   return {
     env: e.NODE_ENV,

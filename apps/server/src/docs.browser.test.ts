@@ -46,6 +46,12 @@ describe.skipIf(!available && !inCi)('/docs in headless Chromium', { timeout: TI
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
+    // Every Content-Security-Policy violation, as the page sees it (reported even for report-only policies).
+    await page.addInitScript({
+      content: `window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    });
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
@@ -63,13 +69,20 @@ describe.skipIf(!available && !inCi)('/docs in headless Chromium', { timeout: TI
     await server?.close();
   }, TIMEOUT);
 
-  it('loads with no console errors and no requests beyond the server', async () => {
+  const cspViolations = async () => [
+    ...consoleErrors.filter((m) => /Content Security Policy/i.test(m)),
+    ...((await page.evaluate('window.cspViolations')) as string[]),
+  ];
+
+  it('loads with no console errors, no CSP violations and no requests beyond the server', async () => {
     const res = await page.goto(`${server.url}/docs`, { waitUntil: 'networkidle' });
     expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.locator('.swagger-ui .info .title').filter({ hasText: 'Roster' }).waitFor();
     await page.locator('.opblock').first().waitFor();
     // The online validator badge would call validator.swagger.io from any non-local host.
     expect(await page.evaluate('window.ui.getConfigs().validatorUrl')).toBeNull();
+    expect(await cspViolations()).toEqual([]);
     expect(consoleErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
     expect(foreignRequests).toEqual([]);
@@ -134,6 +147,7 @@ describe.skipIf(!available && !inCi)('/docs in headless Chromium', { timeout: TI
     mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(await cspViolations()).toEqual([]);
     expect(consoleErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
     expect(foreignRequests).toEqual([]);

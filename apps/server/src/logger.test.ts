@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACT } from './logger.js';
+import { createLogger, REDACT, requestScope, type RequestScope } from './logger.js';
 
 describe('createLogger', () => {
   function sink() {
@@ -22,7 +22,7 @@ describe('createLogger', () => {
 
   it('writes JSON lines with level, msg and the service name, honouring the level', () => {
     const out = sink();
-    const logger = createLogger({ logLevel: 'info', env: 'development' }, out.stream);
+    const logger = createLogger({ logLevel: 'info', logFormat: 'pretty' }, out.stream);
     logger.debug('hidden');
     logger.info({ port: 8000 }, 'hello');
     logger.warn('careful');
@@ -40,32 +40,45 @@ describe('createLogger', () => {
 
   it('writes nothing when silent', () => {
     const out = sink();
-    createLogger({ logLevel: 'silent', env: 'production' }, out.stream).fatal('boom');
+    createLogger({ logLevel: 'silent', logFormat: 'json' }, out.stream).fatal('boom');
     expect(out.text()).toBe('');
   });
 
-  it('writes to stdout without a destination, pretty only in development on a terminal', () => {
-    const streamOf = (env: 'development' | 'production') =>
-      (createLogger({ logLevel: 'silent', env }) as unknown as Record<symbol, NodeJS.WritableStream>)[
+  it('writes JSON to stdout without a destination, or through pino-pretty when the format is pretty', () => {
+    const streamOf = (logFormat: 'json' | 'pretty') =>
+      (createLogger({ logLevel: 'silent', logFormat }) as unknown as Record<symbol, NodeJS.WritableStream>)[
         pino.symbols.streamSym
       ]!;
-    expect(streamOf('development')).toBe(process.stdout);
-    expect(streamOf('production')).toBe(process.stdout);
-    const { isTTY } = process.stdout;
-    process.stdout.isTTY = true;
-    try {
-      const stream = streamOf('development');
-      expect(stream).not.toBe(process.stdout); // a pino-pretty transport
-      stream.end();
-    } finally {
-      process.stdout.isTTY = isTTY;
-    }
+    expect(streamOf('json')).toBe(process.stdout);
+    const stream = streamOf('pretty');
+    expect(stream).not.toBe(process.stdout); // a pino-pretty transport
+    stream.end();
+  });
+
+  it('stamps the request id and the caller on every line written while serving a request', () => {
+    const out = sink();
+    const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, out.stream);
+    logger.info('outside');
+    const scope: RequestScope = { reqId: 'req-1' };
+    requestScope.run(scope, () => {
+      logger.info('before auth');
+      scope.userId = 7;
+      logger.child({ component: 'x' }).warn('after auth');
+      logger.info({ reqId: 'explicit' }, 'the call wins');
+    });
+    const [outside, before, after, explicit] = out.lines();
+    expect(outside).not.toHaveProperty('reqId');
+    expect(before).toMatchObject({ reqId: 'req-1', msg: 'before auth' });
+    expect(before).not.toHaveProperty('userId');
+    expect(after).toMatchObject({ reqId: 'req-1', userId: 7, component: 'x' });
+    expect(explicit).toMatchObject({ reqId: 'explicit' });
+    expect(out.text().match(/"reqId"/g)).toHaveLength(3); // never twice on one line
   });
 
   it('censors passwords, tokens, authorization and cookies', () => {
     expect(REDACT).toEqual(expect.arrayContaining(['*.password', '*.headers.authorization']));
     const out = sink();
-    const logger = createLogger({ logLevel: 'info', env: 'test' }, out.stream);
+    const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, out.stream);
     logger.info(
       {
         user: { email: 'a@example.com', password: 'hunter2-password' },

@@ -1,15 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 
 export type { Logger };
 
-/** JSON lines on stdout; secrets never reach it (see REDACT). Pretty output in development when attached to a TTY. */
+/** JSON lines on stdout; secrets never reach it (see REDACT). pino-pretty when LOG_FORMAT is pretty. */
 export const REDACT = [
   'password',
   'authorization',
   'cookie',
   'token',
   'access_token',
+  'refresh_token',
   'headers.authorization',
   'headers.cookie',
   '*.headers.authorization',
@@ -18,20 +20,37 @@ export const REDACT = [
   '*.password',
   '*.*.password',
   '*.access_token',
+  '*.refresh_token',
   '*.token',
   '*.authorization',
 ];
 
+/** What every log line written while serving a request carries: its id and, once known, the caller's id. */
+export interface RequestScope {
+  reqId: string;
+  userId?: number;
+}
+
+/** The request being served; `createLogger`'s loggers stamp its fields on every line. */
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+function scopeFields(): Partial<RequestScope> {
+  const scope = requestScope.getStore();
+  if (!scope) return {};
+  return scope.userId === undefined ? { reqId: scope.reqId } : { reqId: scope.reqId, userId: scope.userId };
+}
+
 export function createLogger(
-  config: Pick<Config, 'logLevel' | 'env'>,
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
   destination?: NodeJS.WritableStream,
 ): Logger {
-  const pretty = config.env === 'development' && !destination && process.stdout.isTTY;
+  const pretty = config.logFormat === 'pretty' && !destination;
   return pino(
     {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
       base: { service: 'roster' },
+      mixin: scopeFields,
       ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
     },
     pretty ? undefined : (destination ?? process.stdout),

@@ -6,12 +6,21 @@ import { createApiDeps } from '@roster/api';
 import { apiSettings, createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
+import { Closers, drain } from './shutdown.js';
 
 export interface RunningServer {
   url: string;
   server: Server;
   db: Database;
   logger: Logger;
+  metrics: Metrics;
+  /** Register what must be closed at shutdown, after the last request and before the database (e.g. Redis). */
+  closers: Closers;
+  /**
+   * Graceful stop: no new connections, in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then the remaining
+   * connections are cut, the registered closers run and the database is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -24,17 +33,24 @@ export interface StartOptions {
 /** Opens the database, applies migrations, and serves until `close()`. */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
-  const db = await openDatabase(config.databaseUrl, { logger: (message) => logger.debug(message) });
+  const metrics = createMetrics();
+  const db = await openDatabase(config.databaseUrl, {
+    logger: (message) => logger.debug(message),
+    overrides: { loggerFactory: queryTimingLogger(metrics) },
+  });
+  const closers = new Closers();
   const server = createServer();
+  let draining = false;
   try {
     if (opts.migrate !== false) {
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
-    const deps = createApiDeps(db.orm, apiSettings(config));
+    const deps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events });
     await bootstrapAdmin(deps, config, logger);
-    server.on('request', createApp({ config, db, logger }, deps).callback());
+    const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
+    server.on('request', app.callback());
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
@@ -57,12 +73,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     server,
     db,
     logger,
+    metrics,
+    closers,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        draining = true;
+        const { forced } = await drain(server, config.shutdownTimeoutMs);
+        if (forced > 0) logger.warn({ connections: forced }, 'shutdown timeout: cut connections still open');
+        await closers.closeAll(logger);
         await closeDatabase(db);
       })();
       return closing;

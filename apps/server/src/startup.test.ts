@@ -124,7 +124,8 @@ describe('node dist/main.js', SPAWN, () => {
   });
 
   it('in development without SECRET_KEY, generates secret.key (0600) and warns without logging the secret', async () => {
-    const env = serverEnv({ NODE_ENV: 'development' });
+    // Development logs are pretty by default; JSON here so the lines can be read back.
+    const env = serverEnv({ NODE_ENV: 'development', LOG_FORMAT: 'json' });
     delete (env as Partial<typeof env>).SECRET_KEY;
     const proc = start(MAIN, env);
     await listening(proc);

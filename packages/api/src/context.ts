@@ -53,6 +53,8 @@ export interface ContextInnerOptions {
   userAgent?: string | null;
   /** The raw If-Match header, if any (optimistic locking on admin updates). */
   ifMatch?: string | null;
+  /** Told who the caller is once a bearer token has been verified (the server's request log records the id). */
+  onAuthenticated?: (user: { id: number; role: string }) => void;
 }
 
 /** `If-Match: "3"` / `W/"3"` / `3` → 3; anything else → null. */
@@ -87,6 +89,7 @@ export function createContextInner(opts: ContextInnerOptions) {
     deps: opts.deps,
     authorization: opts.authorization ?? null,
     ifMatch: parseIfMatch(opts.ifMatch),
+    onAuthenticated: opts.onAuthenticated ?? (() => undefined),
     ip,
     userAgent,
     audit,

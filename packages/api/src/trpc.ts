@@ -37,6 +37,7 @@ export const isAuthed = t.middleware(async function isAuthed({ ctx, next }) {
   const match = ctx.authorization ? BEARER.exec(ctx.authorization) : null;
   if (!match?.[1]) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
   const { user, session } = await ctx.auth.authenticate(match[1]);
+  ctx.onAuthenticated(user);
   return next({ ctx: { user, session } });
 });
 

@@ -211,7 +211,7 @@ describe('custom headers and fetch', () => {
     expect(call?.headers.get('authorization')).toBe(`Bearer ${token}`);
     // The server saw the header: it logs the request under that id.
     await vi.waitFor(() =>
-      expect(server.logs.some((l) => l.reqId === requestId && l.path === '/trpc/auth.me')).toBe(true),
+      expect(server.logs.some((l) => l.reqId === requestId && l.route === 'trpc:auth.me')).toBe(true),
     );
   });
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
-import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.js';
-import { startServer, type RunningServer } from '../server.js';
+import { createLogger } from '../logger.js';
+import { startServer, type RunningServer, type StartOptions } from '../server.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 
@@ -34,6 +34,7 @@ export async function startOnDatabase(
   database: TestDatabase,
   env: Record<string, string> = {},
   opts: { dropOnClose: boolean } = { dropOnClose: false },
+  startOptions: Omit<StartOptions, 'logger'> = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roster-data-'));
   const config = loadConfig({
@@ -57,8 +58,9 @@ export async function startOnDatabase(
       done();
     },
   });
-  const logger = pino({ level: config.logLevel }, sink);
-  const running = await startServer(config, { logger });
+  // The production logger (redaction, request scope) writing into the capture.
+  const logger = createLogger(config, sink);
+  const running = await startServer(config, { logger, ...startOptions });
   return {
     url: running.url,
     config,

@@ -1,0 +1,163 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DefaultLogger, type LogContext, type Logger, type LoggerOptions } from '@mikro-orm/core';
+import { AppError, type ApiEvent, type ApiEvents } from '@roster/api';
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface RequestObservation {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
+}
+
+export interface QueryObservation {
+  query: string;
+  seconds: number;
+  failed: boolean;
+}
+
+/** One app's metrics: a Registry of its own, so several servers in one process never share counters. */
+export interface Metrics {
+  registry: Registry;
+  /** Pass to `createApiDeps` so registrations, logins, refreshes and refusals are counted. */
+  events: ApiEvents;
+  observeRequest(observation: RequestObservation): void;
+  observeQuery(observation: QueryObservation): void;
+}
+
+const LOGIN_OUTCOMES = ['success', 'invalid_credentials', 'deactivated', 'unverified'] as const;
+const REFRESH_OUTCOMES = ['success', 'grace', 'reuse', 'invalid'] as const;
+const OPERATIONS = new Set([
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+]);
+
+/** `select …` → select; statements outside the usual few (pragma, DDL, release savepoint…) → other. */
+export function queryOperation(query: string): string {
+  const word = /^\s*\(?\s*([a-z]+)/i.exec(query)?.[1]?.toLowerCase() ?? '';
+  if (word === 'with') return 'select';
+  return OPERATIONS.has(word) ? word : 'other';
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Histogram({
+    name: 'roster_http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const registrations = new Counter({
+    name: 'roster_registrations_total',
+    help: 'Accounts registered',
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: 'roster_logins_total',
+    help: 'Login attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'roster_token_refreshes_total',
+    help: 'Refresh-token exchanges by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'roster_rate_limited_total',
+    help: 'Requests refused by a rate limit, by procedure',
+    labelNames: ['procedure'] as const,
+    registers: [registry],
+  });
+  const queries = new Histogram({
+    name: 'roster_db_query_duration_seconds',
+    help: 'Database query duration by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  // Known outcomes start at zero, so dashboards see the series before the first event.
+  for (const outcome of LOGIN_OUTCOMES) logins.labels(outcome).inc(0);
+  for (const outcome of REFRESH_OUTCOMES) refreshes.labels(outcome).inc(0);
+
+  const events: ApiEvents = {
+    emit(event: ApiEvent) {
+      switch (event.type) {
+        case 'registration':
+          registrations.inc();
+          break;
+        case 'login':
+          logins.labels(event.outcome).inc();
+          break;
+        case 'refresh':
+          refreshes.labels(event.outcome).inc();
+          break;
+        case 'rate_limited':
+          rateLimited.labels(event.procedure).inc();
+          break;
+      }
+    },
+  };
+
+  return {
+    registry,
+    events,
+    observeRequest({ method, route, status, seconds }) {
+      requests.labels(method, route, String(status)).observe(seconds);
+    },
+    observeQuery({ query, seconds, failed }) {
+      queries.labels(queryOperation(query), failed ? 'error' : 'ok').observe(seconds);
+    },
+  };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** GET /metrics in the Prometheus text format; with a token configured, only for `Authorization: Bearer <token>`. */
+export function metricsEndpoint(metrics: Metrics, token: string | null): Middleware {
+  const expected = token === null ? null : digest(token);
+  return async function serveMetrics(ctx, next) {
+    if (ctx.path !== '/metrics' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    if (expected) {
+      const given = /^Bearer +(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1] ?? '';
+      if (!timingSafeEqual(digest(given), expected)) {
+        throw new AppError('NOT_AUTHENTICATED', 'A valid metrics token is required');
+      }
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  };
+}
+
+/**
+ * MikroORM reports every statement it runs, with its duration, to its logger (whether or not SQL logging is on):
+ * this one also times them. Pass it as the ORM's `loggerFactory`; it works the same on SQLite and PostgreSQL.
+ */
+export function queryTimingLogger(
+  metrics: Pick<Metrics, 'observeQuery'>,
+): (options: LoggerOptions) => Logger {
+  class QueryTimingLogger extends DefaultLogger {
+    override logQuery(context: { query: string } & LogContext): void {
+      if (context.took !== undefined) {
+        metrics.observeQuery({
+          query: context.query,
+          seconds: context.took / 1000,
+          failed: context.level === 'error',
+        });
+      }
+      super.logQuery(context);
+    }
+  }
+  return (options) => new QueryTimingLogger(options);
+}

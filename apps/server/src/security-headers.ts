@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cors from '@koa/cors';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { Middleware } from 'koa';
+
+type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+const COMMON: HelmetOptions = {
+  crossOriginResourcePolicy: { policy: 'same-site' },
+  referrerPolicy: { policy: 'no-referrer' },
+  xFrameOptions: { action: 'deny' },
+};
+
+/** API responses (JSON) load nothing and are never framed. */
+export const API_CSP = { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] };
+
+/**
+ * /docs: swagger-ui from our own origin. Its React components set inline `style` attributes and its icons are
+ * data: URIs; no inline or eval'd script is needed. No upgrade-insecure-requests: Roster may be served over plain
+ * HTTP on a private network.
+ */
+export const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+function koa(middleware: Connect): (ctx: Parameters<Middleware>[0]) => Promise<void> {
+  return (ctx) =>
+    new Promise((resolve, reject) => {
+      middleware(ctx.req, ctx.res, (error) => (error ? reject(error as Error) : resolve()));
+    });
+}
+
+/** helmet's headers on every response, tRPC's included; a looser CSP under /docs only. */
+export function securityHeaders(): Middleware {
+  const api = koa(helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
+  const docs = koa(
+    helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
+  );
+  return async function setSecurityHeaders(ctx, next) {
+    const forDocs = ctx.path === '/docs' || ctx.path.startsWith('/docs/');
+    await (forDocs ? docs : api)(ctx);
+    return next();
+  };
+}
+
+/**
+ * CORS for ALLOWED_ORIGINS. `*` allows any origin but never with credentials (browsers would refuse it, and it
+ * would let any site act with a user's cookies); listed origins are echoed back with credentials allowed.
+ */
+export function corsFor(origins: string[]): Middleware {
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  return cors({
+    origin: (ctx) => {
+      if (any) return '*';
+      const origin = ctx.get('origin');
+      return allowed.has(origin) ? origin : '';
+    },
+    credentials: !any,
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'If-Match'],
+    exposeHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
+  });
+}

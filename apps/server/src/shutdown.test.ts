@@ -1,0 +1,130 @@
+import { fileURLToPath } from 'node:url';
+import { spawnServer, type SpawnedServer } from '@roster/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newAccount, register } from './test/accounts.js';
+import { startTestServer, type TestServer } from './test/harness.js';
+
+// Graceful shutdown: stop accepting, let in-flight requests finish within SHUTDOWN_TIMEOUT_MS, cut the rest, close
+// what was registered and the database. The slow request is a real login: argon2 with a high cost takes a while.
+
+const SLOW_ARGON2 = { ARGON2_MEMORY_KIB: '65536', ARGON2_TIME_COST: '40' };
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const SPAWN = { timeout: 120_000 };
+
+function loginRequest(url: string, account: { username: string; password: string }) {
+  return fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: account.username, password: account.password }).toString(),
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RunningServer.close()', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('runs the registered closers in reverse order, one failure not stopping the others', async () => {
+    server = await startTestServer();
+    const calls: string[] = [];
+    server.running.closers.add('first', () => calls.push('first'));
+    server.running.closers.add('broken', () => Promise.reject(new Error('redis went away')));
+    server.running.closers.add('last', async () => {
+      calls.push('last');
+    });
+    await server.running.close();
+    expect(calls).toEqual(['last', 'first']);
+    expect(server.logs.find((l) => l.msg === 'closing failed')).toMatchObject({
+      level: 50,
+      closer: 'broken',
+      err: { message: 'redis went away' },
+    });
+    await expect(server.running.db.orm.isConnected()).resolves.toBe(false);
+  });
+
+  it('cuts a request still running when the timeout is up', SPAWN, async () => {
+    server = await startTestServer({ ...SLOW_ARGON2, SHUTDOWN_TIMEOUT_MS: '100' });
+    const account = newAccount('cut');
+    await register(server, account);
+    const inFlight = loginRequest(server.url, account).then(
+      (res) => res.status,
+      (error: unknown) => error,
+    );
+    await sleep(300);
+    const started = Date.now();
+    await server.running.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await inFlight).toBeInstanceOf(Error); // the connection was closed under it
+    expect(server.logs.find((l) => l.msg === 'shutdown timeout: cut connections still open')).toMatchObject({
+      level: 40,
+      connections: 1,
+    });
+  });
+});
+
+describe('SIGTERM to node dist/main.js', SPAWN, () => {
+  let spawned: SpawnedServer | undefined;
+  afterEach(async () => {
+    await spawned?.close();
+    spawned = undefined;
+  });
+
+  async function startSlow(env: Record<string, string>) {
+    spawned = await spawnServer({ script: MAIN, env: { ...SLOW_ARGON2, ...env } });
+    const exited = new Promise<number | null>((resolve) =>
+      spawned!.child.once('exit', (code) => resolve(code)),
+    );
+    const account = newAccount('sigterm');
+    const res = await fetch(`${spawned.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    });
+    expect(res.status).toBe(201);
+    return { server: spawned, exited, account };
+  }
+
+  async function logged(server: SpawnedServer, msg: string) {
+    await expect.poll(() => server.logs.find((l) => l.msg === msg), { timeout: 30_000 }).toBeDefined();
+    return server.logs.find((l) => l.msg === msg)!;
+  }
+
+  it('finishes the login in flight, refuses new connections, then exits 0', async () => {
+    const { server, exited, account } = await startSlow({ SHUTDOWN_TIMEOUT_MS: '30000' });
+    const inFlight = loginRequest(server.url, account);
+    await sleep(300);
+    server.child.kill('SIGTERM');
+    expect(await logged(server, 'shutting down')).toMatchObject({ signal: 'SIGTERM', timeoutMs: 30000 });
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow(); // no longer accepting
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ token_type: 'bearer', access_token: expect.any(String) });
+    expect(await exited).toBe(0);
+    const order = server.logs.map((l) => (l.msg === 'request' ? `request ${String(l.route)}` : l.msg));
+    expect(order.slice(order.indexOf('shutting down'))).toEqual([
+      'shutting down',
+      'request /auth/login',
+      'shutdown complete',
+    ]);
+  });
+
+  it('cuts what is still running after SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
+    const { server, exited, account } = await startSlow({ SHUTDOWN_TIMEOUT_MS: '100' });
+    const inFlight = loginRequest(server.url, account).then(
+      (res) => res.status,
+      (error: unknown) => error,
+    );
+    await sleep(300);
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await inFlight).toBeInstanceOf(Error);
+    expect(await logged(server, 'shutdown timeout: cut connections still open')).toMatchObject({
+      connections: 1,
+    });
+    expect(server.logs.at(-1)).toMatchObject({ msg: 'shutdown complete' });
+  });
+});
