@@ -9,10 +9,11 @@ import {
   isUnexpected,
   toErrorResponse,
   type ApiDeps,
-  type ApiSettings,
 } from '@roster/api';
 import type { Database } from '@roster/db';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
+import { accountPages, jwks } from './account-pages.js';
+import { apiSettings } from './api-settings.js';
 import { bodyParser } from './body.js';
 import type { Config } from './config.js';
 import { docs } from './docs.js';
@@ -44,18 +45,6 @@ export interface AppOptions {
 }
 
 export type { RosterState };
-
-export function apiSettings(config: Config): ApiSettings {
-  return {
-    jwt: {
-      secret: config.secretKey,
-      accessTokenTtlSeconds: config.accessTokenExpireMinutes * 60,
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-    },
-    argon2: config.argon2,
-  };
-}
 
 /** The one place where errors become responses. Unexpected ones are reported to `app.on('error')`. */
 function errorResponder(): Middleware<RosterState> {
@@ -143,7 +132,9 @@ export function createApp(
   app.use(metricsEndpoint(metrics, config.metricsToken));
   app.use((_ctx, next) => RequestContext.create(db.orm.em, next));
   app.use(openApiJson(config));
+  app.use(jwks(() => deps.tokens.jwks()));
   app.use(docs());
+  app.use(accountPages());
   app.use(
     trpcMount({
       createContext,

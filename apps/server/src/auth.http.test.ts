@@ -198,8 +198,10 @@ describe('login', () => {
 });
 
 describe('bearer tokens', () => {
-  const valid = () =>
-    claims({ sub: ada.user.id, iss: server.config.jwtIssuer, aud: server.config.jwtAudience });
+  const valid = () => ({
+    ...claims({ sub: ada.user.id, iss: server.config.jwtIssuer, aud: server.config.jwtAudience }),
+    sid: jwtPart(ada.token, 1).sid,
+  });
   const header = { alg: 'HS256', typ: 'at+jwt' };
 
   it('accepts a token made like the server makes them (so the refusals below are about the one change)', async () => {

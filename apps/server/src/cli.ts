@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { AppError, createApiDeps, createContextInner } from '@roster/api';
 import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
 import { z } from 'zod';
-import { apiSettings } from './app.js';
+import { apiSettings } from './api-settings.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { configReport } from './config-report.js';
 import { readSecret } from './prompt.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@koa/cors';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Middleware } from 'koa';
+import { ACCOUNT_PAGE_PATHS } from './account-pages.js';
 
 type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -39,14 +40,15 @@ function koa(middleware: Connect): (ctx: Parameters<Middleware>[0]) => Promise<v
     });
 }
 
-/** helmet's headers on every response, tRPC's included; a looser CSP under /docs only. */
+/** helmet's headers on every response, tRPC's included; a looser CSP for /docs and the account pages. */
 export function securityHeaders(): Middleware {
   const api = koa(helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   const docs = koa(
     helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
   );
   return async function setSecurityHeaders(ctx, next) {
-    const forDocs = ctx.path === '/docs' || ctx.path.startsWith('/docs/');
+    const forDocs =
+      ctx.path === '/docs' || ctx.path.startsWith('/docs/') || ACCOUNT_PAGE_PATHS.includes(ctx.path);
     await (forDocs ? docs : api)(ctx);
     return next();
   };

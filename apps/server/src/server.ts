@@ -2,8 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
-import { createApiDeps } from '@roster/api';
-import { apiSettings, createApp } from './app.js';
+import { createApiDeps, type ApiDeps } from '@roster/api';
+import { apiSettings } from './api-settings.js';
+import { createApp } from './app.js';
+import { loggableError } from './errors.js';
+import { createMailer } from './mailer.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
@@ -41,13 +44,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const closers = new Closers();
   const server = createServer();
   let draining = false;
+  let deps: ApiDeps;
   try {
     if (opts.migrate !== false) {
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
-    const deps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events });
+    const mailer = createMailer(config, logger);
+    deps = createApiDeps(db.orm, apiSettings(config), {
+      events: metrics.events,
+      mailer,
+      onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
+    });
+    await deps.tokens.ready();
+    // After the last request: mail still being sent for it, then the SMTP connections.
+    closers.add('background tasks', () => deps.tasks.drain());
+    closers.add('mailer', () => mailer.close());
     await bootstrapAdmin(deps, config, logger);
     const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
     server.on('request', app.callback());
@@ -67,6 +80,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  // Links in emails default to where this server listens when PUBLIC_URL is not set.
+  deps.settings.publicUrl ??= url;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -133,6 +133,7 @@ describe('PUT and PATCH /users/me', () => {
         full_name: 'Put Name',
         bio: 'put bio',
         email: ` ${s.account.email.toUpperCase()} `.replace('@', '.new@'),
+        current_password: s.account.password,
       },
     });
     expect(res.status).toBe(200);
@@ -202,7 +203,7 @@ describe('PUT and PATCH /users/me', () => {
     const before = await req<UserOut>('GET', '/auth/me', { token: me.token });
     const email = await req('PUT', '/users/me', {
       token: me.token,
-      json: { email: other.account.email.toUpperCase() },
+      json: { email: other.account.email.toUpperCase(), current_password: me.account.password },
     });
     expect(email.status).toBe(409);
     expect(email.body).toEqual({ detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' });

@@ -29,3 +29,5 @@ export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';
+export { BackgroundTasks, nullMailer, type Mailer, type MailMessage } from './mail.js';
+export { RESET_PATH, VERIFY_PATH } from './services/account.js';

@@ -63,7 +63,11 @@ type Operation = {
 };
 
 const TAGS = [
-  { name: 'auth', description: 'Registration, login (OAuth2 password flow) and the current account.' },
+  {
+    name: 'auth',
+    description:
+      'Registration, login (OAuth2 password flow), sessions and refresh tokens, passwords and email verification.',
+  },
   { name: 'users', description: 'Profiles: list and look up accounts; update or deactivate your own.' },
   { name: 'admin', description: 'Account administration, statistics and the audit log. Admins only.' },
 ];
@@ -79,6 +83,7 @@ const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', '
 
 /** What each error status typically answers, as the server words it; ROUTE_ERROR_EXAMPLES has the exceptions. */
 const ERROR_EXAMPLES: Record<string, ErrorBody> = {
+  400: { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
   401: { detail: 'Not authenticated', code: 'NOT_AUTHENTICATED' },
   403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
   404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
@@ -90,6 +95,12 @@ const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
   'post /admin/users 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
   'post /auth/login 401': { detail: 'Incorrect email or password', code: 'INVALID_CREDENTIALS' },
   'post /auth/login 403': { detail: 'Account is deactivated', code: 'ACCOUNT_DEACTIVATED' },
+  'post /auth/refresh 401': { detail: 'Invalid or expired refresh token', code: 'INVALID_REFRESH_TOKEN' },
+  'post /auth/password/change 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
+  'put /users/me 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
+  'patch /users/me 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
+  'delete /auth/sessions/{id} 404': { detail: 'Session not found', code: 'SESSION_NOT_FOUND' },
+  'delete /auth/sessions/{id} 422': invalid('id', 'Not a session id', 'invalid_format'),
   'post /auth/login 422': invalid('username', 'username (or email) is required', 'custom'),
   'post /admin/users/{id}/password 422': invalid(
     'password',

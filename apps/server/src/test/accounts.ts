@@ -75,6 +75,7 @@ export const USER_KEYS = [
   'id',
   'is_active',
   'is_superuser',
+  'is_verified',
   'role',
   'updated_at',
   'username',
