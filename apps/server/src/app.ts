@@ -154,7 +154,7 @@ export function createApp(
   { config, db, logger }: AppOptions,
   deps: ApiDeps = createApiDeps(db.orm, apiSettings(config)),
 ) {
-  const app = new Koa<RosterState>({ proxy: false });
+  const app = new Koa<RosterState>({ proxy: config.trustProxy });
   const createContext = (ctx: ParameterizedContext) =>
     createContextInner({
       deps,

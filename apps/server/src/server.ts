@@ -6,6 +6,7 @@ import { createApiDeps } from '@roster/api';
 import { apiSettings, createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { closeRedis, connectRedis, rateLimitsFor } from './redis.js';
 
 export interface RunningServer {
   url: string;
@@ -26,13 +27,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const logger = opts.logger ?? createLogger(config);
   const db = await openDatabase(config.databaseUrl, { logger: (message) => logger.debug(message) });
   const server = createServer();
+  const redis = await connectRedis(config, logger);
   try {
     if (opts.migrate !== false) {
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
-    const deps = createApiDeps(db.orm, apiSettings(config));
+    const deps = createApiDeps(db.orm, apiSettings(config), { rateLimits: rateLimitsFor(config, redis) });
     await bootstrapAdmin(deps, config, logger);
     server.on('request', createApp({ config, db, logger }, deps).callback());
     server.headersTimeout = 30_000;
@@ -45,6 +47,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       });
     });
   } catch (error) {
+    await closeRedis(redis);
     await closeDatabase(db);
     throw error;
   }
@@ -63,6 +66,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await closeRedis(redis);
         await closeDatabase(db);
       })();
       return closing;

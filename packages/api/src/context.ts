@@ -6,6 +6,7 @@ import { PasswordHasher } from './services/passwords.js';
 import { TokenService } from './services/tokens.js';
 import { UserService } from './services/users.js';
 import { noEvents, type ApiEvents } from './events.js';
+import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 
 /** Long-lived collaborators, built once per process. */
@@ -16,10 +17,13 @@ export interface ApiDeps {
   tokens: TokenService;
   /** Counters for metrics: registrations, logins by outcome, refreshes, rate-limited calls. */
   events: ApiEvents;
+  /** The counters behind `rateLimit(rule)`; nothing is limited unless the caller passes some. */
+  rateLimits: RateLimits;
 }
 
 export interface ApiDepsOptions {
   events?: ApiEvents;
+  rateLimits?: RateLimits;
 }
 
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
@@ -29,6 +33,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     passwords: new PasswordHasher(settings.argon2),
     tokens: new TokenService(settings.jwt),
     events: opts.events ?? noEvents,
+    rateLimits: opts.rateLimits ?? RateLimits.disabled(),
   };
 }
 

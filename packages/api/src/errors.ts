@@ -38,12 +38,15 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class AppError extends TRPCError {
   readonly appCode: ErrorCode;
   readonly status: number;
+  /** Response headers that go with this error on both surfaces (e.g. Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(appCode: ErrorCode, detail: string) {
+  constructor(appCode: ErrorCode, detail: string, headers: Record<string, string> = {}) {
     // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
     super({ code: ERROR_CODES[appCode].trpc, message: detail });
     this.appCode = appCode;
     this.status = ERROR_CODES[appCode].status;
+    this.headers = headers;
   }
 }
 
@@ -94,7 +97,11 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
   const error = thrown instanceof TRPCError && thrown.cause instanceof AppError ? thrown.cause : thrown;
   if (error instanceof AppError) {
     const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    return { status: error.status, body: { detail: error.message, code: error.appCode }, headers };
+    return {
+      status: error.status,
+      body: { detail: error.message, code: error.appCode },
+      headers: { ...headers, ...error.headers },
+    };
   }
   if (error instanceof TRPCError) {
     if (

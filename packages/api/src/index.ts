@@ -29,3 +29,16 @@ export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  RATE_LIMIT_RULES,
+  rateLimit,
+  rateLimitTable,
+  RateLimitedError,
+  RateLimits,
+  type Quota,
+  type RateLimitOptions,
+  type RateLimitRule,
+  type RateLimitStore,
+  type RateLimitTable,
+} from './ratelimit/index.js';

@@ -1,0 +1,63 @@
+import { RateLimits } from '@roster/api';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+
+/** How long start-up waits for Redis before serving anyway (limits then count in memory until it answers). */
+export const REDIS_CONNECT_WAIT_MS = 2_000;
+
+/**
+ * The shared Redis, or null when REDIS_URL is unset. Roster starts even when Redis is down: commands fail fast
+ * (no offline queue, short timeouts) so that callers fall back at once, and ioredis reconnects in the background.
+ */
+export async function connectRedis(config: Config, logger: Logger): Promise<Redis | null> {
+  if (!config.redisUrl) return null;
+  const redis = new Redis(config.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  const where = { redis: `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` };
+  let down = false;
+  redis.on('error', (error: Error) => {
+    // ioredis repeats the error at every reconnection attempt: one line per outage is enough.
+    if (!down) logger.warn({ ...where, err: { type: error.name, message: error.message } }, 'redis unreachable');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info(where, 'redis reachable again');
+    down = false;
+  });
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), REDIS_CONNECT_WAIT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) {
+    logger.warn(where, 'redis is not reachable yet: rate limits count in this instance only until it is');
+    down = true;
+  }
+  return redis;
+}
+
+/** Closes the client however its connection stands. */
+export async function closeRedis(redis: Redis | null): Promise<void> {
+  if (!redis) return;
+  if (redis.status === 'ready') {
+    await redis.quit().catch(() => undefined);
+  }
+  redis.disconnect();
+}
+
+/** The limits the configuration asks for, on Redis when there is one. */
+export function rateLimitsFor(config: Config, redis: Redis | null): RateLimits {
+  if (!config.rateLimits.enabled) return RateLimits.disabled();
+  return RateLimits.create(
+    config.rateLimits.table,
+    redis ? { kind: 'redis', client: redis, keyPrefix: config.redisKeyPrefix } : { kind: 'memory' },
+  );
+}
