@@ -66,7 +66,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'Expected 1-64 of A-Z a-z 0-9 : _ . -').default('roster:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'Expected 1-64 of A-Z a-z 0-9 : _ . -')
+    .default('roster:'),
   // Rate limits.
   RATE_LIMIT_ENABLED: z.stringbool().default(true),
   RATE_LIMITS: z

@@ -21,11 +21,16 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   });
   const where = { redis: `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` };
   let down = false;
-  redis.on('error', (error: Error) => {
-    // ioredis repeats the error at every reconnection attempt: one line per outage is enough.
-    if (!down) logger.warn({ ...where, err: { type: error.name, message: error.message } }, 'redis unreachable');
+  // ioredis repeats itself at every reconnection attempt: one line per outage is enough.
+  const lost = (error?: Error) => {
+    if (!down) {
+      const err = error ? { err: { type: error.name, message: error.message } } : {};
+      logger.warn({ ...where, ...err }, 'redis unreachable');
+    }
     down = true;
-  });
+  };
+  redis.on('error', lost);
+  redis.on('close', () => lost());
   redis.on('ready', () => {
     if (down) logger.info(where, 'redis reachable again');
     down = false;
@@ -47,6 +52,10 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
 /** Closes the client however its connection stands. */
 export async function closeRedis(redis: Redis | null): Promise<void> {
   if (!redis) return;
+  // Closing is not an outage: no more warnings (errors are still listened to, so none goes unhandled).
+  redis.removeAllListeners('close');
+  redis.removeAllListeners('error');
+  redis.on('error', () => undefined);
   if (redis.status === 'ready') {
     await redis.quit().catch(() => undefined);
   }

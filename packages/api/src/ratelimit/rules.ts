@@ -53,10 +53,16 @@ export const DEFAULT_RATE_LIMITS = {
   },
 } as const satisfies Record<RateLimitRule, Record<string, Quota>>;
 
-export type RateLimitTable = { [R in RateLimitRule]: { [B in keyof (typeof DEFAULT_RATE_LIMITS)[R]]: Quota } };
+export type RateLimitTable = {
+  [R in RateLimitRule]: { [B in keyof (typeof DEFAULT_RATE_LIMITS)[R]]: Quota };
+};
 
-/** How long a successful login exempts its (account, IP) pair from the account-wide failure limit. */
-export const KNOWN_IP_SECONDS = 30 * 24 * 60 * 60;
+/**
+ * How long a successful login exempts its (account, IP) pair from the account-wide failure limit. Durations stay
+ * within MAX_SECONDS: in-memory counters expire by timer, and Node's timers end at 2^31 ms (under 25 days).
+ */
+export const KNOWN_IP_SECONDS = 14 * 24 * 60 * 60;
+const MAX_SECONDS = 14 * 24 * 60 * 60;
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const OVERRIDE = /^([A-Za-z]+)\.([a-z_]+)=(\d{1,9})\/(\d{1,6})([smhd]?)$/;
@@ -73,14 +79,23 @@ export function rateLimitTable(overrides = ''): RateLimitTable {
     .filter(Boolean)) {
     const match = OVERRIDE.exec(entry);
     if (!match) throw new Error(`"${entry}" is not rule.bucket=points/duration (e.g. login.ip=100/15m)`);
-    const [, rule, bucket, points, amount, unit] = match as unknown as [string, string, string, string, string, string];
+    const [, rule, bucket, points, amount, unit] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const buckets = Object.hasOwn(table, rule) ? table[rule] : undefined;
     if (!buckets) throw new Error(`"${rule}" is not a rule (${RATE_LIMIT_RULES.join(', ')})`);
     if (!Object.hasOwn(buckets, bucket)) {
       throw new Error(`"${bucket}" is not a bucket of ${rule} (${Object.keys(buckets).join(', ')})`);
     }
     const seconds = Number(amount) * UNITS[unit || 's']!;
-    if (Number(points) < 1 || seconds < 1) throw new Error(`"${entry}": points and duration must be positive`);
+    if (Number(points) < 1 || seconds < 1)
+      throw new Error(`"${entry}": points and duration must be positive`);
+    if (seconds > MAX_SECONDS) throw new Error(`"${entry}": the longest duration is 14d`);
     buckets[bucket] = { points: Number(points), seconds };
   }
   return table as unknown as RateLimitTable;
@@ -107,7 +122,9 @@ function expandIPv6(ip: string): number[] {
   const part = (s: string) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
   const left = part(head);
   const right = part(tail ?? '');
-  return tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return tail === undefined
+    ? left
+    : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
 /**

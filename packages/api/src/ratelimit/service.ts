@@ -5,7 +5,13 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { AppError } from '../errors.js';
-import { KNOWN_IP_SECONDS, rateLimitTable, type Quota, type RateLimitRule, type RateLimitTable } from './rules.js';
+import {
+  KNOWN_IP_SECONDS,
+  rateLimitTable,
+  type Quota,
+  type RateLimitRule,
+  type RateLimitTable,
+} from './rules.js';
 
 /** What a rate-limited call is counted by. */
 export interface RateLimitSubject {
@@ -66,7 +72,10 @@ export class RateLimits {
   ) {}
 
   /** Limits as the table says, counted in `store`. */
-  static create(table: RateLimitTable = rateLimitTable(), store: RateLimitStore = { kind: 'memory' }): RateLimits {
+  static create(
+    table: RateLimitTable = rateLimitTable(),
+    store: RateLimitStore = { kind: 'memory' },
+  ): RateLimits {
     return new RateLimits(true, table, store);
   }
 
