@@ -49,17 +49,25 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   return redis;
 }
 
-/** Closes the client however its connection stands. */
+/** Closes the client however its connection stands, and waits until it has let go of its socket. */
 export async function closeRedis(redis: Redis | null): Promise<void> {
-  if (!redis) return;
+  if (!redis || redis.status === 'end') return;
   // Closing is not an outage: no more warnings (errors are still listened to, so none goes unhandled).
   redis.removeAllListeners('close');
   redis.removeAllListeners('error');
   redis.on('error', () => undefined);
-  if (redis.status === 'ready') {
-    await redis.quit().catch(() => undefined);
-  }
+  // Between reconnection attempts there is no socket to wait for: disconnect() only stops the retries.
+  const connected = redis.status !== 'reconnecting';
+  const ended = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    redis.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  if (redis.status === 'ready') await redis.quit().catch(() => undefined);
   redis.disconnect();
+  if (connected) await ended;
 }
 
 /** The limits the configuration asks for, on Redis when there is one. */
