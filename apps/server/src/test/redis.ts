@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
-/** The Redis tests share (127.0.0.1:6379 unless TEST_REDIS_URL says otherwise). */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis the tests share (started by .ci/run in CI). */
+export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A key prefix no other test file (or parallel run) uses; `clearRedisPrefix` removes its keys afterwards. */
 export function testRedisPrefix(name: string): string {
