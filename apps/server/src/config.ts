@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { rateLimitTable, type RateLimitTable } from '@roster/api';
 import { parseDatabaseUrl } from '@roster/db';
 import { z } from 'zod';
 
@@ -65,6 +66,23 @@ const envSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'Expected 1-64 of A-Z a-z 0-9 : _ . -')
+    .default('roster:'),
+  // Rate limits.
+  RATE_LIMIT_ENABLED: z.stringbool().default(true),
+  RATE_LIMITS: z
+    .string()
+    .default('')
+    .transform((overrides, ctx) => {
+      try {
+        return rateLimitTable(overrides);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 /** The names of every environment variable Roster reads. */
@@ -107,6 +125,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Shared rate-limit counters (and cross-instance notifications) when set; in memory otherwise. */
   redisUrl: string | null;
+  /** Prepended to every Redis key Roster writes. */
+  redisKeyPrefix: string;
+  /** The limits in force (defaults with RATE_LIMITS applied); `enabled: false` turns every limit off. */
+  rateLimits: { enabled: boolean; table: RateLimitTable };
 }
 
 export class ConfigError extends Error {
@@ -212,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimits: { enabled: e.RATE_LIMIT_ENABLED, table: e.RATE_LIMITS },
   };
 }
 

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
 import { Closers, drain } from './shutdown.js';
+import { closeRedis, connectRedis, rateLimitsFor } from './redis.js';
 
 export interface RunningServer {
   url: string;
@@ -45,6 +46,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const server = createServer();
   let draining = false;
   let deps: ApiDeps;
+  const redis = await connectRedis(config, logger);
+  closers.add('redis', () => closeRedis(redis));
   try {
     if (opts.migrate !== false) {
       const applied = await migrateDatabase(db);
@@ -55,6 +58,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deps = createApiDeps(db.orm, apiSettings(config), {
       events: metrics.events,
       mailer,
+      rateLimits: rateLimitsFor(config, redis),
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();
@@ -74,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       });
     });
   } catch (error) {
+    await closeRedis(redis);
     await closeDatabase(db);
     throw error;
   }

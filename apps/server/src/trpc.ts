@@ -28,7 +28,13 @@ export function trpcMount(opts: TrpcMountOptions): Middleware {
       createContext: () => opts.createContext(ctx),
       onError: ({ error }) => opts.onError(error, ctx),
       responseMeta: ({ errors, paths }) => {
-        if (errors.length === 0 || (paths?.length ?? 0) > 1) return {};
+        if (errors.length === 0) return {};
+        if ((paths?.length ?? 0) > 1) {
+          // A batch keeps tRPC's status (207 when mixed); a refused call in it still says when to retry.
+          const waits = errors.map((e) => Number(toErrorResponse(e).headers['Retry-After'] ?? 0));
+          const wait = Math.max(...waits);
+          return wait > 0 ? { headers: { 'Retry-After': String(wait) } } : {};
+        }
         const { status, headers } = toErrorResponse(errors[0]);
         return { status, headers };
       },

@@ -9,6 +9,7 @@ import { noEvents, type ApiEvents } from './events.js';
 import { BackgroundTasks, nullMailer, type Mailer } from './mail.js';
 import { AccountService } from './services/account.js';
 import { SessionService } from './services/sessions.js';
+import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 
 /** Long-lived collaborators, built once per process. */
@@ -22,6 +23,8 @@ export interface ApiDeps {
   mailer: Mailer;
   /** Work after the response (reset mail); drained at shutdown. */
   tasks: BackgroundTasks;
+  /** The counters behind `rateLimit(rule)`; nothing is limited unless the caller passes some. */
+  rateLimits: RateLimits;
 }
 
 export interface ApiDepsOptions {
@@ -29,6 +32,7 @@ export interface ApiDepsOptions {
   mailer?: Mailer;
   /** Reports a background task's failure (the server logs it). */
   onTaskError?: (error: unknown) => void;
+  rateLimits?: RateLimits;
 }
 
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
@@ -40,6 +44,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     events: opts.events ?? noEvents,
     mailer: opts.mailer ?? nullMailer,
     tasks: new BackgroundTasks(opts.onTaskError),
+    rateLimits: opts.rateLimits ?? RateLimits.disabled(),
   };
 }
 

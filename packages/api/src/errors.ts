@@ -39,13 +39,20 @@ export class AppError extends TRPCError {
   readonly appCode: ErrorCode;
   readonly status: number;
   readonly issues?: ValidationIssue[];
+  /** Response headers that go with this error on both surfaces (e.g. Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(appCode: ErrorCode, detail: string, issues?: ValidationIssue[]) {
+  constructor(
+    appCode: ErrorCode,
+    detail: string,
+    extra: { headers?: Record<string, string>; issues?: ValidationIssue[] } = {},
+  ) {
     // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
     super({ code: ERROR_CODES[appCode].trpc, message: detail });
     this.appCode = appCode;
     this.status = ERROR_CODES[appCode].status;
-    if (issues) this.issues = issues;
+    this.headers = extra.headers ?? {};
+    if (extra.issues) this.issues = extra.issues;
   }
 }
 
@@ -98,7 +105,7 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
     const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
     const body: ErrorBody = { detail: error.message, code: error.appCode };
     if (error.issues) body.issues = error.issues;
-    return { status: error.status, body, headers };
+    return { status: error.status, body, headers: { ...headers, ...error.headers } };
   }
   if (error instanceof TRPCError) {
     if (

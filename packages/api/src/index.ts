@@ -31,3 +31,16 @@ export type { PublicUserOut, UserOut } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';
 export { BackgroundTasks, nullMailer, type Mailer, type MailMessage } from './mail.js';
 export { RESET_PATH, VERIFY_PATH } from './services/account.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  RATE_LIMIT_RULES,
+  rateLimit,
+  rateLimitTable,
+  RateLimitedError,
+  RateLimits,
+  type Quota,
+  type RateLimitOptions,
+  type RateLimitRule,
+  type RateLimitStore,
+  type RateLimitTable,
+} from './ratelimit/index.js';

@@ -88,7 +88,17 @@ describe('createOpenApiDocument', () => {
       description: 'Internal server error',
       content: ERROR_CONTENT,
     });
-    expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual(['201', '409', '422', '500']);
+    expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual([
+      '201',
+      '409',
+      '422',
+      '429',
+      '500',
+    ]);
+    expect(op('post', '/auth/login').responses['429']).toMatchObject({
+      headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
+      content: { 'application/json': { example: { code: 'RATE_LIMITED' } } },
+    });
   });
 
   it('defines the Error schema as {detail, code, issues?}', () => {

@@ -54,7 +54,11 @@ const errorSchema = z
   })
   .meta({ id: 'Error' });
 
-type Response = { description?: string; content?: Record<string, unknown> };
+type Response = {
+  description?: string;
+  content?: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+};
 type Operation = {
   operationId?: string;
   requestBody?: { content?: Record<string, { example?: unknown }> };
@@ -88,6 +92,7 @@ const ERROR_EXAMPLES: Record<string, ErrorBody> = {
   403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
   404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
   409: { detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' },
+  429: { detail: 'Too many requests: try again later', code: 'RATE_LIMITED' },
   500: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
 };
 const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
@@ -117,6 +122,11 @@ const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
   },
 };
 
+const RETRY_AFTER = {
+  description: 'Seconds to wait before trying again',
+  schema: { type: 'integer', minimum: 1 },
+};
+
 /** Each operation's own error responses, from its meta (`errorResponses`): the Error schema and an example. */
 function errorResponsesOf(method: string, path: string, meta: Meta | undefined): Record<string, Response> {
   const route = `${method} ${path}`;
@@ -137,6 +147,7 @@ function errorResponsesOf(method: string, path: string, meta: Meta | undefined):
       ROUTE_ERROR_EXAMPLES[`${route} ${code}`] ?? (code === '422' ? invalidInput : ERROR_EXAMPLES[code]);
     const media = { schema: { $ref: '#/components/schemas/Error' }, ...(example ? { example } : {}) };
     responses[code] = { description, content: { 'application/json': media } };
+    if (code === '429') responses[code].headers = { 'Retry-After': RETRY_AFTER };
   }
   return responses;
 }

@@ -9,6 +9,8 @@ export type Meta = OpenApiMeta<{ successStatus?: 200 | 201 | 202 | 204 }>;
 export interface ErrorData extends ErrorBody {
   httpStatus: number;
   path?: string;
+  /** Seconds to wait before calling again (RATE_LIMITED), as the Retry-After header says. */
+  retryAfter?: number;
 }
 
 const t = initTRPC
@@ -17,11 +19,17 @@ const t = initTRPC
   .create({
     isDev: false,
     errorFormatter({ shape, error, path }): { message: string; code: number; data: ErrorData } {
-      const { status, body } = toErrorResponse(error);
+      const { status, body, headers } = toErrorResponse(error);
+      const retryAfter = headers['Retry-After'];
       return {
         message: body.detail,
         code: shape.code,
-        data: { ...body, httpStatus: status, ...(path ? { path } : {}) },
+        data: {
+          ...body,
+          httpStatus: status,
+          ...(path ? { path } : {}),
+          ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}),
+        },
       };
     },
   });
@@ -29,6 +37,7 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
+export const middleware = t.middleware;
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 

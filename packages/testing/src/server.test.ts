@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from './index.js';
 import { closedPort, parseLogLine, spawnServer } from './server.js';
 
 const SERVER_MAIN = fileURLToPath(new URL('../../../apps/server/dist/main.js', import.meta.url));
@@ -17,6 +18,31 @@ describe('spawnServer', () => {
     }
     expect(server.child.exitCode).toBe(0);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  it('serves a database it is given and leaves it in place, with rate limits off unless asked', async () => {
+    const database = await createTestDatabase();
+    try {
+      const server = await spawnServer({ script: SERVER_MAIN, database });
+      expect(server.database).toBe(database);
+      const login = (url: string) =>
+        fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'nobody@example.com', password: 'wrong password' }),
+        }).then((res) => res.status);
+      for (let i = 0; i < 12; i++) expect(await login(server.url)).toBe(401);
+      await server.close();
+      // Still there: a second server starts on it, migrations already applied.
+      const again = await spawnServer({ script: SERVER_MAIN, database, env: { RATE_LIMIT_ENABLED: 'true' } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push(await login(again.url));
+      expect(statuses.at(-1)).toBe(429);
+      expect(again.logs.some((l) => l.msg === 'migrations applied')).toBe(false);
+      await again.close();
+    } finally {
+      await database.drop();
+    }
   });
 
   it('cleans up after a server that already died', async () => {

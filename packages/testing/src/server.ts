@@ -17,7 +17,7 @@ export interface SpawnedServer {
   database: TestDatabase;
   /** Every JSON log line the server wrote to stdout so far. */
   logs: Record<string, unknown>[];
-  /** SIGTERM, wait for exit, then drop the database and the data folder. Safe to call twice. */
+  /** SIGTERM, wait for exit, then drop the database (unless it was given) and the data folder. Safe twice. */
   close(): Promise<void>;
 }
 
@@ -27,16 +27,18 @@ export async function spawnServer(opts: {
   script: string;
   startTimeoutMs?: number;
   env?: Record<string, string>;
+  /** Serve this database (several servers can share one); it is left in place on close. Default: a new one. */
+  database?: TestDatabase;
 }): Promise<SpawnedServer> {
   if (!existsSync(opts.script)) {
     throw new Error(
       `${opts.script} is missing: build first with \`node_modules/.bin/turbo run build\` at the repo root`,
     );
   }
-  const database = await createTestDatabase();
+  const database = opts.database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'roster-spawned-data-'));
   const cleanup = async () => {
-    await database.drop();
+    if (!opts.database) await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   // A hermetic environment (no inherited NODE_OPTIONS, TEST_DB, …) and a cwd without a .env file.
@@ -50,6 +52,8 @@ export async function spawnServer(opts: {
       SECRET_KEY: SPAWN_TEST_SECRET,
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
+      // Tests log in far more often than people do; a test about limits turns them back on.
+      RATE_LIMIT_ENABLED: 'false',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,6 +45,8 @@ export async function startOnDatabase(
     SECRET_KEY: TEST_SECRET,
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
+    // Tests register and log in far more often than people do; the rate-limit tests turn limits back on.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   });
   const chunks: string[] = [];

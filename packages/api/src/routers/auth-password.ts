@@ -1,3 +1,4 @@
+import { rateLimit } from '../ratelimit/middleware.js';
 import { z } from 'zod';
 import {
   acceptedSchema,
@@ -51,10 +52,11 @@ export const passwordProcedures = {
           'Always 202 with the same body, whether or not the address has an account; the link (valid one ' +
           'hour, single use) is mailed only when it does.',
         successDescription: 'Accepted',
-        errorResponses: { 422: 'Invalid input' },
+        errorResponses: { 422: 'Invalid input', 429: 'Too many attempts: retry after Retry-After seconds' },
       },
     })
     .input(forgotPasswordInput)
+    .use(rateLimit('passwordForgot'))
     .output(acceptedSchema)
     .mutation(({ ctx, input }) => {
       ctx.account.forgotPassword(input.email);
@@ -72,10 +74,15 @@ export const passwordProcedures = {
         summary: 'Set a new password with a reset token',
         description: 'The token is spent; every session of the account ends.',
         successDescription: 'Password set',
-        errorResponses: { 400: 'Invalid, used or expired token', 422: 'Invalid input' },
+        errorResponses: {
+          400: 'Invalid, used or expired token',
+          422: 'Invalid input',
+          429: 'Too many attempts: retry after Retry-After seconds',
+        },
       },
     })
     .input(resetPasswordInput)
+    .use(rateLimit('passwordReset'))
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
       await ctx.account.resetPassword(input.token, input.new_password);
@@ -92,10 +99,14 @@ export const passwordProcedures = {
         summary: 'Mail me a verification link',
         description: 'Sends a link (valid 24 hours) to the account’s current address, unless it is verified.',
         successDescription: 'Accepted',
-        errorResponses: { 401: 'Not authenticated' },
+        errorResponses: {
+          401: 'Not authenticated',
+          429: 'Too many attempts: retry after Retry-After seconds',
+        },
       },
     })
     .input(z.void())
+    .use(rateLimit('verify'))
     .output(acceptedSchema)
     .mutation(async ({ ctx }) => {
       await ctx.account.requestVerification(ctx.user);
@@ -111,10 +122,15 @@ export const passwordProcedures = {
         protect: false,
         summary: 'Confirm an email address',
         description: 'Spends the token from the verification link and marks the address verified.',
-        errorResponses: { 400: 'Invalid, used or expired token', 422: 'Invalid input' },
+        errorResponses: {
+          400: 'Invalid, used or expired token',
+          422: 'Invalid input',
+          429: 'Too many attempts: retry after Retry-After seconds',
+        },
       },
     })
     .input(verifyEmailInput)
+    .use(rateLimit('verify'))
     .output(userSchema)
     .mutation(async ({ ctx, input }) => toUserOut(await ctx.account.verifyEmail(input.token))),
 };

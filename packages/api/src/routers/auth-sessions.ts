@@ -1,3 +1,4 @@
+import { rateLimit } from '../ratelimit/middleware.js';
 import { z } from 'zod';
 import { refreshInput, sessionIdInput, sessionSchema } from '../schemas/session.js';
 import { tokenSchema } from '../schemas/user.js';
@@ -18,10 +19,15 @@ export const sessionProcedures = {
         description:
           'The refresh token is spent. Showing a spent one again ends the whole session, except within a few ' +
           'seconds of its use (racing tabs), when the same new pair is returned.',
-        errorResponses: { 401: 'Invalid, expired, spent or revoked refresh token', 422: 'Invalid input' },
+        errorResponses: {
+          401: 'Invalid, expired, spent or revoked refresh token',
+          422: 'Invalid input',
+          429: 'Too many attempts: retry after Retry-After seconds',
+        },
       },
     })
     .input(refreshInput)
+    .use(rateLimit('refresh'))
     .output(tokenSchema)
     .mutation(async ({ ctx, input }) => {
       const tokens = await ctx.sessions.refresh(input.refresh_token);

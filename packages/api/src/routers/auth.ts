@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loginInput, registerInput, tokenSchema, userSchema } from '../schemas/user.js';
+import { rateLimit } from '../ratelimit/middleware.js';
 import { toTokenOut, toUserOut } from '../services/serialize.js';
 import { authedProcedure, publicProcedure, router } from '../trpc.js';
 import { passwordProcedures } from './auth-password.js';
@@ -17,10 +18,15 @@ export const authRouter = router({
         summary: 'Register a new account',
         description: 'Creates an account. Email is normalized; username is unique case-insensitively.',
         successDescription: 'The account was created',
-        errorResponses: { 409: 'Email or username already taken', 422: 'Invalid input' },
+        errorResponses: {
+          409: 'Email or username already taken',
+          422: 'Invalid input',
+          429: 'Too many attempts: retry after Retry-After seconds',
+        },
       },
     })
     .input(registerInput)
+    .use(rateLimit('register'))
     .output(userSchema)
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.users.register(input);
@@ -44,10 +50,12 @@ export const authRouter = router({
           401: 'Incorrect email or password',
           403: 'Account is deactivated, or its email is not verified (when required)',
           422: 'Invalid input',
+          429: 'Too many attempts: retry after Retry-After seconds',
         },
       },
     })
     .input(loginInput)
+    .use(rateLimit('login'))
     .output(tokenSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await ctx.auth.login(input.username ?? input.email ?? '', input.password);

@@ -201,13 +201,11 @@ export class UserService {
     const { current_password: currentPassword, ...changes } = input;
     if (changes.email !== undefined && changes.email !== user.email) {
       if (currentPassword === undefined) {
-        throw new AppError('VALIDATION_ERROR', 'Validation failed', [
-          {
-            path: ['current_password'],
-            message: 'Required to change the email address',
-            code: 'custom',
-          },
-        ]);
+        throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+          issues: [
+            { path: ['current_password'], message: 'Required to change the email address', code: 'custom' },
+          ],
+        });
       }
       const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
       if (!(await this.passwords.verify(stored?.passwordHash ?? '', currentPassword))) {

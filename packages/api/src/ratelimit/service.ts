@@ -1,0 +1,159 @@
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { AppError } from '../errors.js';
+import {
+  KNOWN_IP_SECONDS,
+  rateLimitTable,
+  type Quota,
+  type RateLimitRule,
+  type RateLimitTable,
+} from './rules.js';
+
+/** What a rate-limited call is counted by. */
+export interface RateLimitSubject {
+  ip: string;
+  /** The account or token the call is about (already hashed); null when the input names none. */
+  subject: string | null;
+}
+
+/** What the middleware tells the service once a call is over. */
+export type CallOutcome = 'success' | 'credential_failure' | 'other_failure';
+
+/** One admitted call; `settle` adjusts the counters to how the call ended (logins only). */
+export interface Admission {
+  settle(outcome: CallOutcome): Promise<void>;
+}
+
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', 'Too many requests: try again later', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/** Where the counters live: this process, or a Redis shared by every instance. */
+export type RateLimitStore =
+  | { kind: 'memory' }
+  | {
+      kind: 'redis';
+      /** An ioredis (or node-redis) client; created and closed by the caller. */
+      client: object;
+      /** Prepended to every key, e.g. `roster:`. */
+      keyPrefix: string;
+    };
+
+const admitted: Admission = { settle: async () => undefined };
+
+function retryAfter(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+/** Over the limit → RateLimitedError; a store failure with no insurance left is rethrown as it is. */
+function refusal(error: unknown): never {
+  if (error instanceof RateLimiterRes) throw new RateLimitedError(retryAfter(error));
+  throw error;
+}
+
+/**
+ * The counters behind `rateLimit(rule)`. In memory by default; on Redis every instance shares them, and while
+ * Redis cannot be reached each instance falls back to counting in its own memory (limits then hold per instance
+ * instead of across them) until Redis is back.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  private constructor(
+    readonly enabled: boolean,
+    readonly table: RateLimitTable,
+    private readonly store: RateLimitStore,
+  ) {}
+
+  /** Limits as the table says, counted in `store`. */
+  static create(
+    table: RateLimitTable = rateLimitTable(),
+    store: RateLimitStore = { kind: 'memory' },
+  ): RateLimits {
+    return new RateLimits(true, table, store);
+  }
+
+  /** Nothing is limited (the default for in-process callers such as tests and scripts). */
+  static disabled(): RateLimits {
+    return new RateLimits(false, rateLimitTable(), { kind: 'memory' });
+  }
+
+  private limiter(rule: RateLimitRule, bucket: string, quota: Quota): RateLimiterAbstract {
+    const name = `${rule}:${bucket}`;
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      const opts = { keyPrefix: `rl:${name}`, points: quota.points, duration: quota.seconds };
+      limiter =
+        this.store.kind === 'memory'
+          ? new RateLimiterMemory(opts)
+          : new RateLimiterRedis({
+              ...opts,
+              keyPrefix: `${this.store.keyPrefix}${opts.keyPrefix}`,
+              storeClient: this.store.client,
+              rejectIfRedisNotReady: true,
+              insuranceLimiter: new RateLimiterMemory(opts),
+            });
+      this.limiters.set(name, limiter);
+    }
+    return limiter;
+  }
+
+  private bucket(rule: RateLimitRule, bucket: string): RateLimiterAbstract {
+    const quota = (this.table[rule] as Record<string, Quota>)[bucket]!;
+    return this.limiter(rule, bucket, quota);
+  }
+
+  /**
+   * Counts one call to `rule` before it runs; throws RateLimitedError (RATE_LIMITED, Retry-After) when a
+   * bucket is full. Counting first makes concurrent calls (a batch of ten logins) count one by one.
+   */
+  async admit(rule: RateLimitRule, who: RateLimitSubject): Promise<Admission> {
+    if (!this.enabled) return admitted;
+    await this.bucket(rule, 'ip').consume(who.ip).catch(refusal);
+    if (who.subject === null) return admitted;
+    if (rule === 'login') return this.admitLogin(who.ip, who.subject);
+    const bucket = rule === 'register' || rule === 'passwordForgot' ? 'account' : 'token';
+    await this.bucket(rule, bucket).consume(who.subject).catch(refusal);
+    return admitted;
+  }
+
+  /**
+   * A login is charged as a failure up front and refunded when it turns out not to be one: concurrent guesses
+   * cannot all slip in under the limit before the first one is counted.
+   */
+  private async admitLogin(ip: string, account: string): Promise<Admission> {
+    const pairKey = `${account}:${ip}`;
+    const pair = this.bucket('login', 'account_ip_failures');
+    const accountWide = this.bucket('login', 'account_failures');
+    const known = this.limiter('login', 'known_ip', { points: 1, seconds: KNOWN_IP_SECONDS });
+    await pair.consume(pairKey).catch(refusal);
+    const isKnown = (await known.get(pairKey)) !== null;
+    try {
+      // A known IP is charged too (its failures still count) but never refused by the account-wide limit.
+      if (isKnown) await accountWide.penalty(account);
+      else await accountWide.consume(account);
+    } catch (error) {
+      await pair.reward(pairKey);
+      refusal(error);
+    }
+    return {
+      async settle(outcome) {
+        if (outcome === 'credential_failure') return;
+        if (outcome === 'success') {
+          await Promise.all([pair.delete(pairKey), known.set(pairKey, 1, KNOWN_IP_SECONDS)]);
+        } else {
+          await pair.reward(pairKey);
+        }
+        await accountWide.reward(account);
+      },
+    };
+  }
+}
