@@ -155,6 +155,7 @@ describe('tokens', () => {
   });
 
   it('setToken, getToken and logout manage the kept token', async () => {
+    const { token } = await account(); // logout() ends this session on the server
     const client = createRosterClient({ url: server.url, token: null });
     expect(await client.getToken()).toBeNull();
     expect(await failure(client.auth.me.query())).toEqual({ code: 'NOT_AUTHENTICATED', status: 401 });

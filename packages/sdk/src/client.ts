@@ -8,6 +8,7 @@ import {
 import { observable } from '@trpc/server/observable';
 import type { AppRouter, RouterInputs, RouterOutputs } from '@roster/api';
 import { RosterError } from './errors.js';
+import { retryAfterRefresh } from './refresh.js';
 import { memoryStorage, type TokenStorage } from './storage.js';
 
 export interface RosterClientOptions {
@@ -28,6 +29,12 @@ export interface RosterClientOptions {
    * `getToken()` helper returns): it takes precedence over `storage` and `token`, which `login()` still fills.
    */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * Where `login()` keeps the refresh token (default: memory). With one, an access token that expired or whose
+   * session ended is refreshed once, shared by every call in flight, and the calls are retried. In browsers,
+   * `webStorage(localStorage, 'roster.refresh')` keeps sessions across reloads. Ignored with `getToken`.
+   */
+  refreshStorage?: TokenStorage;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
   /** A fetch implementation (defaults to the global one). */
@@ -48,8 +55,16 @@ export interface RosterHelpers {
     input: RouterInputs['auth']['login'],
     opts?: { signal?: AbortSignal },
   ): Promise<RouterOutputs['auth']['login']>;
-  /** Clears the kept token; resolves once the storage has been cleared. */
+  /**
+   * Ends the session on the server (best effort: offline, it is only forgotten here) and clears the kept access
+   * and refresh tokens; resolves once both storages are cleared.
+   */
   logout(): Promise<void>;
+  /**
+   * Exchanges the kept refresh token for a new pair now; concurrent calls share one request. Resolves false when
+   * there is no refresh token or the session has ended (both tokens are then cleared).
+   */
+  refresh(): Promise<boolean>;
   /** Keeps `token` (null clears it); resolves once the storage has it. */
   setToken(token: string | null): Promise<void>;
   /** The token the next request sends: `getToken`'s answer when that option is given, else the storage's. */
@@ -103,54 +118,101 @@ function rosterErrors(): TRPCLink<AppRouter> {
 /** The typed Roster client: `client.auth.me.query()`, `client.users.byId.query({ id })`, plus helpers. */
 export function createRosterClient(opts: RosterClientOptions): RosterClient {
   const storage = opts.storage ?? memoryStorage(opts.token ?? null);
+  const refreshStorage = opts.refreshStorage ?? memoryStorage();
   // Writes run one after another, and reads wait for the writes before them, so an async storage can neither
   // reorder `setToken(t)` and `logout()` nor serve a request the token from before an unawaited `setToken()`.
   let writes: Promise<void> = Promise.resolve();
-  const write = (token: string | null): Promise<void> => {
-    const done = writes.then(() => storage.set(token));
+  const writeTo = (target: TokenStorage, token: string | null): Promise<void> => {
+    const done = writes.then(() => target.set(token));
     writes = done.catch(() => undefined);
     return done;
   };
+  const write = (token: string | null) => writeTo(storage, token);
   // A `token` for a given storage is written first; if that fails, every read fails with its error.
   const seeded = opts.storage && opts.token !== undefined ? write(opts.token) : Promise.resolve();
   seeded.catch(() => undefined);
-  const stored = async () => {
+  const readFrom = async (target: TokenStorage) => {
     await seeded;
     await writes;
-    return (await storage.get()) || null;
+    return (await target.get()) || null;
   };
+  const stored = () => readFrom(storage);
   const currentToken = async () => (opts.getToken ? (await opts.getToken()) || null : stored());
-  // Bumped by every write that settles who is logged in; a login keeps its token only if none happened meanwhile.
+  // Bumped by every write that settles who is logged in; a login keeps its tokens only if none happened meanwhile.
   let epoch = 0;
-  const replace = (token: string | null) => {
+  const replace = (token: string | null, refreshToken: string | null | undefined = undefined) => {
     epoch += 1;
-    return write(token);
+    const access = write(token);
+    if (refreshToken === undefined) return access;
+    return Promise.all([access, writeTo(refreshStorage, refreshToken)]).then(() => undefined);
   };
-  const trpc = createTRPCClient<AppRouter>({
+  const url = `${opts.url.replace(/\/+$/, '')}/trpc`;
+  const transport = (bearer: (context: Record<string, unknown>) => Promise<string | null>) =>
+    httpBatchLink<AppRouter>({
+      url,
+      maxItems: 10,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      headers: async ({ opList }) => {
+        const headers = new Headers(opts.headers);
+        const token = await bearer(opList[0]?.context ?? {});
+        if (token) headers.set('authorization', `Bearer ${token}`);
+        return Object.fromEntries(headers);
+      },
+    });
+  // For refresh and logout: no retry link, and the token a call names in its context (none for refresh).
+  const session = createTRPCClient<AppRouter>({
     links: [
       rosterErrors(),
-      httpBatchLink({
-        url: `${opts.url.replace(/\/+$/, '')}/trpc`,
-        maxItems: 10,
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-        headers: async () => {
-          const headers = new Headers(opts.headers);
-          const bearer = await currentToken();
-          if (bearer) headers.set('authorization', `Bearer ${bearer}`);
-          return Object.fromEntries(headers);
-        },
-      }),
+      transport(async (context) => (typeof context.token === 'string' ? context.token : null)),
     ],
+  });
+  let refreshing: Promise<boolean> | null = null;
+  const refresh = (): Promise<boolean> => {
+    refreshing ??= (async () => {
+      try {
+        const refreshToken = await readFrom(refreshStorage);
+        if (!refreshToken || opts.getToken) return false;
+        const started = epoch;
+        try {
+          const pair = await session.auth.refresh.mutate({ refresh_token: refreshToken });
+          if (epoch === started) await replace(pair.access_token, pair.refresh_token);
+          return epoch === started + 1;
+        } catch (error) {
+          // The session is over (spent, expired or revoked): forget it. Network errors keep the tokens.
+          if (error instanceof RosterError && error.status === 401 && epoch === started)
+            await replace(null, null);
+          return false;
+        }
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  };
+  const trpc = createTRPCClient<AppRouter>({
+    links: [rosterErrors(), retryAfterRefresh(refresh), transport(() => currentToken())],
   });
   const helpers: RosterHelpers = {
     register: (input, o) => trpc.auth.register.mutate(input, o),
     async login(input, o) {
       const started = epoch;
       const result = await trpc.auth.login.mutate(input, o);
-      if (epoch === started) await replace(result.access_token);
+      if (epoch === started) await replace(result.access_token, result.refresh_token);
       return result;
     },
-    logout: () => replace(null),
+    async logout() {
+      // Read the token in the write queue, so that the clearing queued right after cannot overtake the read.
+      const read = writes.then(async () => (opts.getToken ? null : (await storage.get()) || null));
+      writes = read.then(
+        () => undefined,
+        () => undefined,
+      );
+      const cleared = replace(null, null);
+      const token = await read.catch(() => null);
+      if (token) await session.auth.logout.mutate(undefined, { context: { token } }).catch(() => undefined);
+      await cleared;
+    },
+    refresh,
     setToken: (token) => replace(token),
     getToken: currentToken,
   };

@@ -49,6 +49,11 @@ function gate() {
 
 const credentials = () => ({ username: input.username, password: input.password });
 
+/** A token of its own session, for tests whose logout() ends the session on the server. */
+async function freshToken(): Promise<string> {
+  return (await createRosterClient({ url: server.url }).login(credentials())).access_token;
+}
+
 async function code(call: Promise<unknown>): Promise<string> {
   return call.then(
     () => expect.unreachable('expected the call to fail'),
@@ -110,11 +115,18 @@ describe('the client and its storage', () => {
 
   it('reads the storage before every request: a token stored elsewhere (another tab) is used', async () => {
     const { area, items } = fakeWebStorage();
-    const tab1 = createRosterClient({ url: server.url, storage: webStorage(area) });
-    const tab2 = createRosterClient({ url: server.url, storage: webStorage(area) });
+    const shared = () => ({
+      url: server.url,
+      storage: webStorage(area),
+      refreshStorage: webStorage(area, 'roster.refresh'),
+    });
+    const tab1 = createRosterClient(shared());
+    const tab2 = createRosterClient(shared());
     await tab1.login(credentials());
     await expect(tab2.auth.me.query()).resolves.toHaveProperty('id');
-    items.delete('roster.token');
+    expect(items.get('roster.refresh')).toBeTypeOf('string');
+    items.delete('roster.token'); // another tab logged out
+    items.delete('roster.refresh');
     expect(await code(tab1.auth.me.query())).toBe('NOT_AUTHENTICATED');
   });
 
@@ -165,6 +177,7 @@ describe('asynchronous storage', () => {
   it('applies writes in call order even when an earlier one is slower', async () => {
     const { storage, landed } = slowStorage([40, 0]);
     const client = createRosterClient({ url: server.url, storage });
+    const token = await freshToken();
     void client.setToken(token);
     const out = client.logout();
     expect(await client.getToken()).toBeNull(); // reads wait for the writes before them
