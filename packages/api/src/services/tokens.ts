@@ -12,6 +12,17 @@ export interface AccessClaims {
   expiresAt: number;
 }
 
+// Security hardening (security suite): only our own canonical form of a subject ("42", never " 42", "4.2e1" or a
+// number) and no token issued in the future (jose checks iat only together with maxTokenAge).
+const CLOCK_SKEW_SECONDS = 5;
+function canonicalSubject(sub: unknown): number | null {
+  if (typeof sub !== 'string' || !/^[1-9][0-9]{0,14}$/.test(sub)) return null;
+  return Number(sub);
+}
+function issuedInFuture(iat: unknown): boolean {
+  return typeof iat !== 'number' || iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS;
+}
+
 /** How many verified tokens are remembered (a bounded, insertion-ordered map; the oldest goes first). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -72,9 +83,9 @@ export class TokenService {
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['sub', 'iat', 'exp', 'jti'],
       });
-      const userId = Number(payload.sub);
-      if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.jti !== 'string') {
-        throw new errors.JWTInvalid('bad subject');
+      const userId = canonicalSubject(payload.sub);
+      if (userId === null || typeof payload.jti !== 'string' || issuedInFuture(payload.iat)) {
+        throw new errors.JWTInvalid('bad subject, jti or iat');
       }
       return { userId, jti: payload.jti, expiresAt: payload.exp as number };
     } catch {
