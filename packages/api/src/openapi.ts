@@ -74,7 +74,7 @@ const invalid = (field: string, message: string, code: string): ErrorBody => ({
   issues: [{ path: [field], message, code }],
 });
 const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
-const INVALID_ID = invalid('id', 'Invalid input: expected number, received NaN', 'invalid_type');
+const INVALID_ID = invalid('id', 'Invalid input: expected number, received string', 'invalid_type');
 const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
 
 /** What each error status typically answers, as the server words it; ROUTE_ERROR_EXAMPLES has the exceptions. */
@@ -83,6 +83,9 @@ const ERROR_EXAMPLES: Record<string, ErrorBody> = {
   403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
   404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
   409: { detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' },
+  400: { detail: 'Malformed JSON body', code: 'MALFORMED_REQUEST' },
+  413: { detail: 'Request body too large', code: 'PAYLOAD_TOO_LARGE' },
+  415: { detail: 'Unsupported content type', code: 'UNSUPPORTED_MEDIA_TYPE' },
   500: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
 };
 const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
@@ -119,6 +122,14 @@ function errorResponsesOf(method: string, path: string, meta: Meta | undefined):
   const entries: [string, string][] = Array.isArray(declared)
     ? declared.map((code) => [String(code), 'Error'])
     : Object.entries(declared);
+  // Bodies can be malformed, too large or of another type whatever the operation (security suite's fuzzing).
+  if (method === 'post' || method === 'put' || method === 'patch') {
+    entries.push(
+      ['400', 'Malformed request body'],
+      ['413', 'Request body too large'],
+      ['415', 'Unsupported content type'],
+    );
+  }
   entries.push(['500', 'Internal server error']);
   const responses: Record<string, Response> = {};
   for (const [code, description] of entries) {
