@@ -88,7 +88,26 @@ describe('createOpenApiDocument', () => {
       description: 'Internal server error',
       content: ERROR_CONTENT,
     });
-    expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual(['201', '409', '422', '500']);
+    expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual([
+      '201',
+      '400',
+      '409',
+      '413',
+      '415',
+      '422',
+      '500',
+    ]);
+    // Body-less operations cannot have a malformed, oversized or mistyped body.
+    expect(Object.keys(op('get', '/users/{id}').responses).sort()).toEqual([
+      '200',
+      '401',
+      '404',
+      '422',
+      '500',
+    ]);
+    expect(op('patch', '/users/me').responses['413']).toMatchObject({
+      content: { 'application/json': { example: { code: 'PAYLOAD_TOO_LARGE' } } },
+    });
   });
 
   it('defines the Error schema as {detail, code, issues?}', () => {
