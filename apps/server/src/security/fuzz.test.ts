@@ -173,6 +173,16 @@ function bodyArbitrary(schema: Schema | undefined): fc.Arbitrary<{ raw: string }
   );
 }
 
+/** A lone surrogate cannot be percent-encoded into a URL path at all (URLSearchParams replaces it instead). */
+function encodable(value: string): boolean {
+  try {
+    encodeURIComponent(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Query and path values: documented ones, or anything. */
 function paramArbitrary(p: Parameter, ids: number[]): fc.Arbitrary<string | undefined> {
   const documented = valid(p.schema).map((v) => String(v));
@@ -184,7 +194,9 @@ function paramArbitrary(p: Parameter, ids: number[]): fc.Arbitrary<string | unde
   // empty (that would be another route, /admin/users/ for /admin/users/{id}).
   const short = hostile.map((v) => v.slice(0, 2000));
   if (p.in === 'path') {
-    return fc.oneof(fc.constantFrom(...ids.map(String)), documented, short).filter((v) => v !== '');
+    return fc
+      .oneof(fc.constantFrom(...ids.map(String)), documented, short)
+      .filter((v) => v !== '' && encodable(v));
   }
   return fc.oneof(fc.constant(undefined), documented, short);
 }
