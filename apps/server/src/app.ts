@@ -55,6 +55,9 @@ function errorResponder(): Middleware<RosterState> {
       const { status, body, headers } = toErrorResponse(error);
       ctx.status = status;
       ctx.set(headers);
+      // Refused before its body was read (413, say): the rest of that body would poison the next request on this
+      // keep-alive connection, so the connection ends with this answer.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.body = body;
       if (status >= 500) ctx.app.emit('error', error, ctx);
     }

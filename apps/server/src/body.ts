@@ -5,6 +5,20 @@ import type { Middleware } from 'koa';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
+export const MAX_BODY_DEPTH = 32;
+
+/** True when `value` nests objects or arrays more than `max` levels deep (checked without recursion). */
+export function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 type RequestWithBody = IncomingMessage & { body?: unknown };
 
 function isTooLarge(error: unknown): boolean {
@@ -43,6 +57,11 @@ export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
     }
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
       throw new AppError('VALIDATION_ERROR', 'The request body must be a JSON object');
+    }
+    // The REST bridge hands the body to tRPC, which serializes it again (recursively): thousands of levels would
+    // overflow the stack. No input of ours nests beyond a few levels.
+    if (depthExceeds(req.body, MAX_BODY_DEPTH)) {
+      throw new AppError('VALIDATION_ERROR', `The request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
     ctx.req.headers['content-type'] = 'application/json';
     return next();

@@ -90,7 +90,10 @@ describe('createOpenApiDocument', () => {
     });
     expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual([
       '201',
+      '400',
       '409',
+      '413',
+      '415',
       '422',
       '429',
       '500',
@@ -98,6 +101,17 @@ describe('createOpenApiDocument', () => {
     expect(op('post', '/auth/login').responses['429']).toMatchObject({
       headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
       content: { 'application/json': { example: { code: 'RATE_LIMITED' } } },
+    });
+    // Body-less operations cannot have a malformed, oversized or mistyped body.
+    expect(Object.keys(op('get', '/users/{id}').responses).sort()).toEqual([
+      '200',
+      '401',
+      '404',
+      '422',
+      '500',
+    ]);
+    expect(op('patch', '/users/me').responses['413']).toMatchObject({
+      content: { 'application/json': { example: { code: 'PAYLOAD_TOO_LARGE' } } },
     });
   });
 

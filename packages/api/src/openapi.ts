@@ -82,16 +82,18 @@ const invalid = (field: string, message: string, code: string): ErrorBody => ({
   issues: [{ path: [field], message, code }],
 });
 const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
-const INVALID_ID = invalid('id', 'Invalid input: expected number, received NaN', 'invalid_type');
+const INVALID_ID = invalid('id', 'Invalid input: expected number, received string', 'invalid_type');
 const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
 
 /** What each error status typically answers, as the server words it; ROUTE_ERROR_EXAMPLES has the exceptions. */
 const ERROR_EXAMPLES: Record<string, ErrorBody> = {
-  400: { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
   401: { detail: 'Not authenticated', code: 'NOT_AUTHENTICATED' },
   403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
   404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
   409: { detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' },
+  400: { detail: 'Malformed JSON body', code: 'MALFORMED_REQUEST' },
+  413: { detail: 'Request body too large', code: 'PAYLOAD_TOO_LARGE' },
+  415: { detail: 'Unsupported content type', code: 'UNSUPPORTED_MEDIA_TYPE' },
   429: { detail: 'Too many requests: try again later', code: 'RATE_LIMITED' },
   500: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
 };
@@ -100,6 +102,8 @@ const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
   'post /admin/users 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
   'post /auth/login 401': { detail: 'Incorrect email or password', code: 'INVALID_CREDENTIALS' },
   'post /auth/login 403': { detail: 'Account is deactivated', code: 'ACCOUNT_DEACTIVATED' },
+  'post /auth/password/reset 400': { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
+  'post /auth/verify 400': { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
   'post /auth/refresh 401': { detail: 'Invalid or expired refresh token', code: 'INVALID_REFRESH_TOKEN' },
   'post /auth/password/change 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
   'put /users/me 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
@@ -140,6 +144,14 @@ function errorResponsesOf(method: string, path: string, meta: Meta | undefined):
   const entries: [string, string][] = Array.isArray(declared)
     ? declared.map((code) => [String(code), 'Error'])
     : Object.entries(declared);
+  // Bodies can be malformed, too large or of another type whatever the operation (security suite's fuzzing).
+  if (method === 'post' || method === 'put' || method === 'patch') {
+    entries.push(
+      ['400', 'Malformed request body'],
+      ['413', 'Request body too large'],
+      ['415', 'Unsupported content type'],
+    );
+  }
   entries.push(['500', 'Internal server error']);
   const responses: Record<string, Response> = {};
   for (const [code, description] of entries) {

@@ -20,6 +20,17 @@ export interface IssueOptions {
   jti?: string;
 }
 
+// Security hardening (security suite): only our own canonical form of a subject ("42", never " 42", "4.2e1" or a
+// number) and no token issued in the future (jose checks iat only together with maxTokenAge).
+const CLOCK_SKEW_SECONDS = 5;
+function canonicalSubject(sub: unknown): number | null {
+  if (typeof sub !== 'string' || !/^[1-9][0-9]{0,14}$/.test(sub)) return null;
+  return Number(sub);
+}
+function issuedInFuture(iat: unknown): boolean {
+  return typeof iat !== 'number' || iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS;
+}
+
 /** How many verified tokens are remembered (a bounded, insertion-ordered map; the oldest goes first). */
 const VERIFIED_CACHE_SIZE = 10_000;
 /** Headers that would let a token choose its own verification key. Roster's tokens never carry them. */
@@ -111,10 +122,10 @@ export class TokenService {
           requiredClaims: ['sub', 'iat', 'exp', 'jti', 'sid'],
         },
       );
-      const userId = Number(payload.sub);
+      const userId = canonicalSubject(payload.sub);
       if (
-        !Number.isSafeInteger(userId) ||
-        userId <= 0 ||
+        userId === null ||
+        issuedInFuture(payload.iat) ||
         typeof payload.jti !== 'string' ||
         typeof payload.sid !== 'string' ||
         !SESSION_ID.test(payload.sid)

@@ -1,4 +1,4 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
 
 export const ACTION_PURPOSES = ['password_reset', 'email_verification'] as const;
 export type ActionPurpose = (typeof ACTION_PURPOSES)[number];
@@ -29,8 +29,8 @@ export const ActionTokenSchema = new EntitySchema<ActionToken>({
     purpose: { type: 'string', length: 32 },
     tokenHash: { type: 'string', length: 64, unique: 'action_tokens_token_hash_unique' },
     email: { type: 'string', length: 320 },
-    createdAt: { type: 'datetime', onCreate: () => new Date() },
-    expiresAt: { type: 'datetime' },
-    usedAt: { type: 'datetime', nullable: true },
+    createdAt: { type: DateTimeType, onCreate: () => new Date() },
+    expiresAt: { type: DateTimeType },
+    usedAt: { type: DateTimeType, nullable: true },
   },
 });

@@ -1,4 +1,4 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
 
 /** What happened, to whom, by whom. Never a password or a hash; after a hard delete only the ids remain. */
 export class AuditEvent {
@@ -26,7 +26,7 @@ export const AuditEventSchema = new EntitySchema<AuditEvent>({
   ],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
-    at: { type: 'datetime', onCreate: () => new Date() },
+    at: { type: DateTimeType, onCreate: () => new Date() },
     actorId: { type: 'integer', nullable: true },
     targetId: { type: 'integer', nullable: true },
     action: { type: 'string', length: 64 },

@@ -1,4 +1,4 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
 
 /**
  * One link of a session's refresh-token chain, stored only as a SHA-256 hash. A link is spent when it is
@@ -22,8 +22,8 @@ export const RefreshTokenSchema = new EntitySchema<RefreshToken>({
     id: { type: 'integer', primary: true, autoincrement: true },
     sessionId: { type: 'string', length: 32 },
     tokenHash: { type: 'string', length: 64, unique: 'refresh_tokens_token_hash_unique' },
-    createdAt: { type: 'datetime' },
-    expiresAt: { type: 'datetime' },
-    spentAt: { type: 'datetime', nullable: true },
+    createdAt: { type: DateTimeType },
+    expiresAt: { type: DateTimeType },
+    spentAt: { type: DateTimeType, nullable: true },
   },
 });

@@ -1,4 +1,4 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
 
 /**
  * One login on one device. Every access and refresh token is bound to a session, so revoking the row ends its
@@ -25,12 +25,12 @@ export const SessionSchema = new EntitySchema<Session>({
   properties: {
     id: { type: 'string', length: 32, primary: true },
     userId: { type: 'integer' },
-    createdAt: { type: 'datetime', onCreate: () => new Date() },
-    lastUsedAt: { type: 'datetime' },
-    expiresAt: { type: 'datetime' },
+    createdAt: { type: DateTimeType, onCreate: () => new Date() },
+    lastUsedAt: { type: DateTimeType },
+    expiresAt: { type: DateTimeType },
     ip: { type: 'string', length: 64, nullable: true },
     userAgent: { type: 'string', length: 512, nullable: true },
-    revokedAt: { type: 'datetime', nullable: true },
+    revokedAt: { type: DateTimeType, nullable: true },
     revokedReason: { type: 'string', length: 64, nullable: true },
   },
 });

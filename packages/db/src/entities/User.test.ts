@@ -101,6 +101,26 @@ describe('User entity', () => {
     expect(fresh.updatedAt.getTime()).toBeGreaterThan(updated);
   });
 
+  it('a loaded account is not dirty: flushing another change leaves its row alone', async () => {
+    const user = await insert('clean@example.com', 'clean');
+    const other = await insert('other@example.com', 'other');
+    const fork = db.orm.em.fork();
+    const loaded = await fork.findOneOrFail(User, { id: user.id });
+    const changed = await fork.findOneOrFail(User, { id: other.id });
+    await new Promise((r) => setTimeout(r, 15));
+    changed.bio = 'changed';
+    fork.getUnitOfWork().computeChangeSets();
+    expect(
+      fork
+        .getUnitOfWork()
+        .getChangeSets()
+        .map((cs) => cs.entity),
+    ).toEqual([changed]);
+    await fork.flush();
+    const fresh = await db.orm.em.fork().findOneOrFail(User, { id: loaded.id });
+    expect(fresh.updatedAt.getTime()).toBe(user.updatedAt.getTime());
+  });
+
   it('round-trips role, is_active and last_login_at', async () => {
     const user = await insert('admin@example.com', 'boss');
     const at = new Date('2026-01-31T12:00:00.000Z');

@@ -1,4 +1,4 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,9 +40,12 @@ export const UserSchema = new EntitySchema<User>({
     role: { type: 'string', length: 16, default: 'user' },
     isActive: { type: 'boolean', default: true },
     isVerified: { type: 'boolean', default: false },
-    createdAt: { type: 'datetime', onCreate: () => new Date() },
-    updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
-    lastLoginAt: { type: 'datetime', nullable: true },
+    // DateTimeType, not the string 'datetime': with the string, SQLite (dates stored as epoch ms) compared a loaded
+    // Date with its snapshot as unequal, so every flush rewrote the dates of every loaded account and moved its
+    // updated_at (an admin's edit of another account touched the admin's own row).
+    createdAt: { type: DateTimeType, onCreate: () => new Date() },
+    updatedAt: { type: DateTimeType, onCreate: () => new Date(), onUpdate: () => new Date() },
+    lastLoginAt: { type: DateTimeType, nullable: true },
     version: { type: 'integer', default: 1 },
   },
 });

@@ -1,0 +1,300 @@
+import { createHmac, sign as cryptoSign } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAndLogin, type Session } from '../test/accounts.js';
+import { claims, jwtPart } from '../test/jwt.js';
+import {
+  attackerKeys,
+  hmacToken,
+  TEST_SECRET,
+  trpcBatch,
+  trpcCall,
+  trpcError,
+  startAttackTarget,
+  unsignedToken,
+  type AdminSession,
+} from './helpers.js';
+
+// Forged, tampered and misused bearer tokens, on REST, on tRPC and inside a tRPC batch: every one is a 401 with
+// INVALID_TOKEN (or NOT_AUTHENTICATED when it is not even shaped like a bearer token), never a 500, never access.
+//
+// The cases are data: `ATTACKS` maps a name to a token made from the context below. When refresh, reset and
+// verification tokens exist, add them as cases that use such a token as an access token (see `it.todo` at the end).
+
+let target: AdminSession;
+let victim: Session;
+const ISS = 'roster';
+const AUD = 'roster';
+
+beforeAll(async () => {
+  target = await startAttackTarget();
+  victim = await registerAndLogin(target.server, 'victim');
+});
+afterAll(() => target.server.close());
+
+interface AttackContext {
+  /** A real access token of a regular account. */
+  token: string;
+  /** That account's id, and the first admin's (the id an attacker would want to become). */
+  userId: number;
+  adminId: number;
+}
+
+type Attack = [name: string, make: (c: AttackContext) => string];
+
+const valid = (c: AttackContext, extra: Record<string, unknown> = {}) => ({
+  ...claims({ sub: c.userId, iss: ISS, aud: AUD }),
+  ...extra,
+});
+const header = (extra: Record<string, unknown> = {}) => ({ alg: 'HS256', typ: 'at+jwt', ...extra });
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Signs header.payload with the attacker's EC key, as ES256 does (r||s). */
+function es256(h: Record<string, unknown>, p: Record<string, unknown>, key = attacker.privateKey): string {
+  const input = unsignedToken(h, p).slice(0, -1);
+  const sig = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
+const attacker = attackerKeys();
+const ATTACKER_SECRET = 'attacker-secret-attacker-secret-attacker-secret';
+
+export const ATTACKS: Attack[] = [
+  // alg: none, in any letter case, with and without a signature part.
+  ...['none', 'NONE', 'nOnE', 'None'].map(
+    (alg): Attack => [
+      `alg ${alg}`,
+      (c) => unsignedToken(header({ alg }), valid(c, { sub: String(c.adminId) })),
+    ],
+  ),
+  [
+    'alg none keeping the real signature',
+    (c) => {
+      const sig = c.token.split('.')[2]!;
+      return unsignedToken(header({ alg: 'none' }), jwtPart(c.token, 1), sig);
+    },
+  ],
+  ['alg missing', (c) => unsignedToken({ typ: 'at+jwt' }, valid(c))],
+  // Keys that are not the server's.
+  [
+    'HS256 signed with another key',
+    (c) => hmacToken(header(), valid(c, { sub: String(c.adminId) }), ATTACKER_SECRET),
+  ],
+  ['HS256 signed with an empty key', (c) => hmacToken(header(), valid(c), '')],
+  [
+    'HS512 signed with the server key',
+    (c) => {
+      // Right key, algorithm not allowed: the server signs and accepts HS256 only.
+      const input = unsignedToken(header({ alg: 'HS512' }), valid(c)).slice(0, -1);
+      return `${input}.${createHmac('sha512', TEST_SECRET).update(input).digest('base64url')}`;
+    },
+  ],
+  // Tampering with a genuine token.
+  [
+    'payload edited (sub changed to the admin)',
+    (c) => {
+      const [h, , s] = c.token.split('.');
+      const payload = { ...jwtPart(c.token, 1), sub: String(c.adminId) };
+      return `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+    },
+  ],
+  ['signature stripped (trailing dot)', (c) => c.token.split('.').slice(0, 2).join('.') + '.'],
+  ['signature stripped (two parts)', (c) => c.token.split('.').slice(0, 2).join('.')],
+  [
+    'signature of another token',
+    (c) => {
+      const other = hmacToken(header(), valid(c, { sub: String(c.adminId) }), TEST_SECRET);
+      return `${c.token.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
+    },
+  ],
+  [
+    'signature bit-flipped',
+    (c) => {
+      const sig = Buffer.from(c.token.split('.')[2]!, 'base64url');
+      sig[0] = sig[0]! ^ 1;
+      return `${c.token.split('.').slice(0, 2).join('.')}.${sig.toString('base64url')}`;
+    },
+  ],
+  // Claims, correctly signed with the server's own key.
+  ['expired', (c) => hmacToken(header(), valid(c, { iat: now() - 7200, exp: now() - 3600 }), TEST_SECRET)],
+  ['expired a second ago', (c) => hmacToken(header(), valid(c, { exp: now() - 1 }), TEST_SECRET)],
+  ['nbf in the future', (c) => hmacToken(header(), valid(c, { nbf: now() + 3600 }), TEST_SECRET)],
+  ['iat in the future', (c) => hmacToken(header(), valid(c, { iat: now() + 3600 }), TEST_SECRET)],
+  ['wrong iss', (c) => hmacToken(header(), valid(c, { iss: 'https://evil.example' }), TEST_SECRET)],
+  ['no iss', (c) => hmacToken(header(), valid(c, { iss: undefined }), TEST_SECRET)],
+  ['wrong aud', (c) => hmacToken(header(), valid(c, { aud: 'another-service' }), TEST_SECRET)],
+  ['aud as a list without ours', (c) => hmacToken(header(), valid(c, { aud: ['a', 'b'] }), TEST_SECRET)],
+  ['no exp', (c) => hmacToken(header(), valid(c, { exp: undefined }), TEST_SECRET)],
+  ['no jti', (c) => hmacToken(header(), valid(c, { jti: undefined }), TEST_SECRET)],
+  ['exp as a string', (c) => hmacToken(header(), valid(c, { exp: String(now() + 600) }), TEST_SECRET)],
+  ...['JWT', 'rt+jwt', 'AT+JWT ', '', 'application/at+jwt+x'].map(
+    (typ): Attack => [`typ ${JSON.stringify(typ)}`, (c) => hmacToken(header({ typ }), valid(c), TEST_SECRET)],
+  ),
+  ['typ missing', (c) => hmacToken({ alg: 'HS256' }, valid(c), TEST_SECRET)],
+  ...['0', '-1', '1.5', '1e3', 'admin', ' 1', '9007199254740993', '99999999'].map(
+    (sub): Attack => [
+      `sub ${JSON.stringify(sub)}`,
+      (c) => hmacToken(header(), valid(c, { sub }), TEST_SECRET),
+    ],
+  ),
+  ['sub as a number', (c) => hmacToken(header(), valid(c, { sub: c.adminId }), TEST_SECRET)],
+  [
+    'crit header the server does not understand',
+    (c) => hmacToken(header({ crit: ['x-evil'], 'x-evil': 1 }), valid(c), TEST_SECRET),
+  ],
+  // Headers pointing at the attacker's keys.
+  [
+    'kid path traversal signed with an empty key',
+    (c) => hmacToken(header({ kid: '../../../../../../dev/null' }), valid(c, { sub: String(c.adminId) }), ''),
+  ],
+  [
+    'kid SQL injection signed with the injected key',
+    (c) =>
+      hmacToken(
+        header({ kid: "x' UNION SELECT 'attacker" }),
+        valid(c, { sub: String(c.adminId) }),
+        'attacker',
+      ),
+  ],
+  [
+    'jku to the attacker (ES256, attacker key)',
+    (c) =>
+      es256(
+        { alg: 'ES256', typ: 'at+jwt', jku: 'http://127.0.0.1:1/jwks.json', kid: 'a' },
+        valid(c, { sub: String(c.adminId) }),
+      ),
+  ],
+  [
+    'x5u to the attacker (ES256, attacker key)',
+    (c) =>
+      es256(
+        { alg: 'ES256', typ: 'at+jwt', x5u: 'http://127.0.0.1:1/cert.pem' },
+        valid(c, { sub: String(c.adminId) }),
+      ),
+  ],
+  [
+    'embedded jwk with the attacker key (ES256)',
+    (c) => es256({ alg: 'ES256', typ: 'at+jwt', jwk: attacker.jwk }, valid(c, { sub: String(c.adminId) })),
+  ],
+  [
+    'embedded symmetric jwk with the attacker secret (HS256)',
+    (c) =>
+      hmacToken(
+        header({ jwk: { kty: 'oct', k: Buffer.from(ATTACKER_SECRET).toString('base64url') } }),
+        valid(c, { sub: String(c.adminId) }),
+        ATTACKER_SECRET,
+      ),
+  ],
+  [
+    'jku with HS256 signed by the attacker',
+    (c) => hmacToken(header({ jku: 'http://127.0.0.1:1/jwks.json' }), valid(c), ATTACKER_SECRET),
+  ],
+  // Not a JWT at all.
+  ['three dots', () => '...'],
+  ['a.b.c', () => 'a.b.c'],
+  [
+    'header is not JSON',
+    (c) => `${Buffer.from('not json').toString('base64url')}.${c.token.split('.').slice(1).join('.')}`,
+  ],
+  [
+    'payload is a JSON array',
+    () => hmacToken(header(), [] as unknown as Record<string, unknown>, TEST_SECRET),
+  ],
+  ['payload is JSON null', () => `${Buffer.from(JSON.stringify(header())).toString('base64url')}.bnVsbA.x`],
+  ['4 KB of base64url', () => 'A'.repeat(4096)],
+  [
+    'an 8 KB header under a foreign key',
+    (c) => hmacToken(header({ pad: 'x'.repeat(8 * 1024) }), valid(c), ATTACKER_SECRET),
+  ],
+];
+
+const context = (): AttackContext => ({
+  token: victim.token,
+  userId: victim.user.id,
+  adminId: target.root.id,
+});
+
+const REFUSED = ['INVALID_TOKEN', 'NOT_AUTHENTICATED'];
+
+describe('forged and tampered access tokens', () => {
+  it('the genuine token works (the baseline every attack below is a variation of)', async () => {
+    const res = await target.req('GET', '/auth/me', { token: victim.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: victim.user.id });
+    // The same claims, signed correctly by the server's key, are accepted: the refusals below are for cause.
+    const twin = hmacToken(header(), valid(context()), TEST_SECRET);
+    expect((await target.req('GET', '/auth/me', { token: twin })).status).toBe(200);
+  });
+
+  it.each(ATTACKS)('%s → 401 on REST', async (_name, make) => {
+    const token = make(context());
+    for (const path of ['/auth/me', '/users', `/admin/users/${target.root.id}`]) {
+      const res = await target.req('GET', path, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, `${path} ${JSON.stringify(res.body)}`).toBe(401);
+      expect(REFUSED).toContain((res.body as { code: string }).code);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it.each(ATTACKS)('%s → 401 on tRPC, alone and in a batch', async (_name, make) => {
+    const token = make(context());
+    const single = await trpcCall(target.server, 'query', 'auth.me', undefined, token);
+    expect(single.status, JSON.stringify(single.body)).toBe(401);
+    expect(REFUSED).toContain(trpcError(single.body).code);
+
+    const batch = await trpcBatch<unknown[]>(
+      target.server,
+      'query',
+      [{ path: 'auth.me' }, { path: 'admin.stats' }, { path: 'users.list', input: {} }],
+      token,
+    );
+    expect(batch.status).toBeLessThan(500);
+    expect(batch.body).toHaveLength(3);
+    for (const entry of batch.body) {
+      expect(trpcError(entry)).toMatchObject({ httpStatus: 401 });
+      expect(REFUSED).toContain(trpcError(entry).code);
+    }
+  });
+
+  it('a malformed Authorization header is NOT_AUTHENTICATED, never a 500', async () => {
+    for (const authorization of [
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      `Token ${victim.token}`,
+      `Bearer ${victim.token} extra`,
+      `Bearer\t${victim.token}`,
+      'Bearer ' + 'é'.repeat(10),
+    ]) {
+      const res = await fetch(`${target.server.url}/auth/me`, { headers: { authorization } });
+      const body = (await res.json()) as { code: string };
+      expect(res.status, authorization).toBe(401);
+      expect(REFUSED).toContain(body.code);
+    }
+  });
+
+  it('a token past the header size limit is refused by the HTTP layer (431) and the server answers on', async () => {
+    const token = hmacToken(header({ pad: 'x'.repeat(64 * 1024) }), valid(context()), TEST_SECRET);
+    const res = await fetch(`${target.server.url}/auth/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await res.text();
+    expect(res.status).toBe(431);
+    expect((await target.req('GET', '/health')).status).toBe(200);
+  });
+
+  it('a correctly signed token for an account that no longer exists is refused', async () => {
+    const gone = await registerAndLogin(target.server, 'gone');
+    const del = await target.req('DELETE', `/admin/users/${gone.user.id}`, { token: target.rootToken });
+    expect(del.status).toBe(204);
+    const res = await target.req('GET', '/auth/me', { token: gone.token });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+});
+
+describe('other token kinds used as access tokens', () => {
+  // The lead adds these with the session work: each must be refused on /auth/me, REST and tRPC, like ATTACKS.
+  it.todo('a refresh token presented as a bearer access token');
+  it.todo('a password-reset token presented as a bearer access token');
+  it.todo('an email-verification token presented as a bearer access token');
+  it.todo('an access token presented as a refresh token');
+});
