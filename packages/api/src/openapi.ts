@@ -146,11 +146,13 @@ function errorResponsesOf(method: string, path: string, meta: Meta | undefined):
     : Object.entries(declared);
   // Bodies can be malformed, too large or of another type whatever the operation (security suite's fuzzing).
   if (method === 'post' || method === 'put' || method === 'patch') {
-    entries.push(
+    const generic: [string, string][] = [
       ['400', 'Malformed request body'],
       ['413', 'Request body too large'],
       ['415', 'Unsupported content type'],
-    );
+    ];
+    // An operation's own description of a status wins (e.g. 400 for a spent token).
+    entries.push(...generic.filter(([code]) => !entries.some(([own]) => own === code)));
   }
   entries.push(['500', 'Internal server error']);
   const responses: Record<string, Response> = {};

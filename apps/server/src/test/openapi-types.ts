@@ -1841,7 +1841,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body */
+            /** @description Invalid, used or expired token, or a malformed body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +2084,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Invalid, used or expired token, or a malformed body */
             400: {
                 headers: {
                     [name: string]: unknown;

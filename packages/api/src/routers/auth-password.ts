@@ -75,7 +75,7 @@ export const passwordProcedures = {
         description: 'The token is spent; every session of the account ends.',
         successDescription: 'Password set',
         errorResponses: {
-          400: 'Invalid, used or expired token',
+          400: 'Invalid, used or expired token, or a malformed body',
           422: 'Invalid input',
           429: 'Too many attempts: retry after Retry-After seconds',
         },
@@ -123,7 +123,7 @@ export const passwordProcedures = {
         summary: 'Confirm an email address',
         description: 'Spends the token from the verification link and marks the address verified.',
         errorResponses: {
-          400: 'Invalid, used or expired token',
+          400: 'Invalid, used or expired token, or a malformed body',
           422: 'Invalid input',
           429: 'Too many attempts: retry after Retry-After seconds',
         },
