@@ -43,6 +43,8 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.updateUser': { kind: 'mutation', input: { id: mallory.user.id, role: 'admin' } },
     'admin.setPassword': { kind: 'mutation', input: { id, password: 'owned-password' } },
     'admin.deleteUser': { kind: 'mutation', input: { id } },
+    'admin.userSessions': { kind: 'query', input: { id } },
+    'admin.revokeUserSessions': { kind: 'mutation', input: { id } },
     'admin.stats': { kind: 'query' },
     'admin.audit': { kind: 'query', input: {} },
   };

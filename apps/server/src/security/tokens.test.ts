@@ -41,8 +41,12 @@ interface AttackContext {
 
 type Attack = [name: string, make: (c: AttackContext) => string];
 
+/** The session id (`sid`) the real token is bound to. */
+const sidOf = (token: string): unknown =>
+  (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sid?: unknown }).sid;
 const valid = (c: AttackContext, extra: Record<string, unknown> = {}) => ({
   ...claims({ sub: c.userId, iss: ISS, aud: AUD }),
+  sid: sidOf(c.token),
   ...extra,
 });
 const header = (extra: Record<string, unknown> = {}) => ({ alg: 'HS256', typ: 'at+jwt', ...extra });

@@ -41,6 +41,8 @@ export const ADMIN_ROUTES: { method: string; path: string; json?: unknown }[] = 
   { method: 'PATCH', path: '/admin/users/1', json: { bio: 'never' } },
   { method: 'POST', path: '/admin/users/1/password', json: { password: 'never-password' } },
   { method: 'DELETE', path: '/admin/users/1' },
+  { method: 'GET', path: '/admin/users/1/sessions' },
+  { method: 'DELETE', path: '/admin/users/1/sessions' },
   { method: 'GET', path: '/admin/stats' },
   { method: 'GET', path: '/admin/audit' },
 ];
