@@ -1,9 +1,19 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { closeDatabase, migrateDatabase, openDatabase, User, type Database } from '@roster/db';
+import {
+  closeDatabase,
+  migrateDatabase,
+  openDatabase,
+  RefreshToken,
+  Session,
+  User,
+  type Database,
+} from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
-import { createApiDeps, createContextInner, type ApiDeps } from '../context.js';
+import { decodeJwt } from 'jose';
+import { createApiDeps, createContextInner, type ApiDeps, type ApiDepsOptions } from '../context.js';
 import { toErrorResponse, type ErrorCode } from '../errors.js';
 import { createCaller } from '../root.js';
+import type { Mailer, MailMessage } from '../mail.js';
 import { PasswordHasher } from '../services/passwords.js';
 import type { ApiSettings } from '../settings.js';
 
@@ -50,11 +60,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(settings: ApiSettings = TEST_SETTINGS): Promise<Harness> {
+export async function createHarness(
+  settings: ApiSettings = TEST_SETTINGS,
+  opts: ApiDepsOptions = {},
+): Promise<Harness> {
   const testDb = await createTestDatabase();
   const db = await openDatabase(testDb.url);
   await migrateDatabase(db);
-  const deps = createApiDeps(db.orm, settings);
+  const deps = createApiDeps(db.orm, settings, opts);
 
   const callerWithHeader = (authorization: string | null, d: ApiDeps = deps, em?: EntityManager) =>
     createCaller(createContextInner({ deps: d, authorization, ...(em ? { em } : {}) }));
@@ -89,6 +102,45 @@ export async function createHarness(settings: ApiSettings = TEST_SETTINGS): Prom
       await testDb.drop();
     },
   };
+}
+
+/** A Mailer that keeps what it is given: the test's inbox. */
+export class Inbox implements Mailer {
+  readonly messages: MailMessage[] = [];
+
+  send(message: MailMessage): Promise<void> {
+    this.messages.push(message);
+    return Promise.resolve();
+  }
+
+  /** The messages sent to `to`, oldest first. */
+  to(to: string): MailMessage[] {
+    return this.messages.filter((m) => m.to === to);
+  }
+
+  /** The token in the link of the last message to `to` (`#token=…`); fails when there is none. */
+  tokenFor(to: string): string {
+    const text = this.to(to).at(-1)?.text ?? '';
+    const match = /#token=([A-Za-z0-9_-]+)/.exec(text);
+    if (!match?.[1]) throw new Error(`no link mailed to ${to}`);
+    return match[1];
+  }
+}
+
+/** The session id (`sid`) an access token is bound to. */
+export function sessionIdOf(accessToken: string): string {
+  return decodeJwt(accessToken).sid as string;
+}
+
+/** The rows of a session and its refresh-token chain as the database has them now (chain oldest first). */
+export async function sessionRows(
+  h: Harness,
+  sessionId: string,
+): Promise<{ session: Session | null; chain: RefreshToken[] }> {
+  const em = h.db.orm.em.fork();
+  const session = await em.findOne(Session, { id: sessionId });
+  const chain = await em.find(RefreshToken, { sessionId }, { orderBy: { id: 'asc' } });
+  return { session, chain };
 }
 
 /** The error code the client would see for a rejection (via toErrorResponse); fails loudly when it resolves. */
