@@ -27,10 +27,6 @@ export async function openDatabase(
     await conn.execute('pragma journal_mode = WAL');
     await conn.execute('pragma busy_timeout = 5000');
     await conn.execute('pragma foreign_keys = ON');
-    // MikroORM 6.6 hydrates SQLite datetimes as Date but snapshots them as numbers (processDateProperty), so
-    // every loaded entity looked changed and the next flush wrote its stale dates back (and bumped updated_at).
-    // Keeping Dates in snapshots makes both sides agree; the platform still writes Dates as epoch milliseconds.
-    orm.em.getPlatform().processDateProperty = (value: unknown) => value as Date;
   }
   return { orm, kind: target.kind };
 }
