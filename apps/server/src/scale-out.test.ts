@@ -89,6 +89,29 @@ describe.skipIf(!ON_POSTGRES)(
       expect(again.body.code).toBe('ACCOUNT_DEACTIVATED');
     });
 
+    it('refuses on B, at the next request, a session ended through A (logout)', async () => {
+      const user = newAccount('logout');
+      expect((await registerOn(a, user)).status).toBe(201);
+      const session = await login(b, '198.51.100.11', user.email, user.password);
+      expect(session.status).toBe(200);
+      const token = session.body.access_token as string;
+      const refreshToken = session.body.refresh_token as string;
+      // B has seen the token (and remembers its signature as good) before A ends the session.
+      expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
+
+      expect((await http(a.url, 'POST', '/auth/logout', { token })).status).toBe(204);
+
+      const me = await http<Json>(b.url, 'GET', '/auth/me', { token });
+      expect(me.status).toBe(401);
+      expect(me.body.code).toBe('INVALID_TOKEN');
+      const refreshed = await http<Json>(b.url, 'POST', '/auth/refresh', {
+        json: { refresh_token: refreshToken },
+        headers: fromIp('198.51.100.11'),
+      });
+      expect(refreshed.status).toBe(401);
+      expect(refreshed.body.code).toBe('INVALID_REFRESH_TOKEN');
+    });
+
     it('gives exactly one account to concurrent registrations of one email across A and B', async () => {
       const email = newAccount('race').email;
       const results = await Promise.all(

@@ -77,6 +77,7 @@ export function createContextInner(opts: ContextInnerOptions) {
   const audit = new AuditService(em, { ip, userAgent });
   const sessions = new SessionService(em, deps.tokens, deps.settings, audit, deps.events, { ip, userAgent });
   const users = new UserService(em, deps.passwords, audit, sessions);
+  const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
   const auth = new AuthService(
     em,
     users,
@@ -86,9 +87,9 @@ export function createContextInner(opts: ContextInnerOptions) {
     audit,
     deps.events,
     deps.settings.requireVerifiedEmail ?? false,
+    (user) => account.requestVerificationLater(user),
   );
   const admin = new AdminService(em, users, deps.passwords, audit, sessions);
-  const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
   return {
     em,
     deps: opts.deps,

@@ -108,6 +108,11 @@ export class AccountService {
     await this.send(verificationMail(user.email, this.link(VERIFY_PATH, token), VERIFY_TTL_MS / 3_600_000));
   }
 
+  /** Mails a verification link after the response (a login refused for an unverified address). */
+  requestVerificationLater(user: User): void {
+    this.deps.tasks.run(() => this.requestVerification(user));
+  }
+
   /** Marks the address a verification link was sent to as verified, if it is still the account's address. */
   async verifyEmail(token: string): Promise<User> {
     return inTransaction(this.em, async () => {

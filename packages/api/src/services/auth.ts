@@ -31,6 +31,8 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly events: ApiEvents,
     private readonly requireVerifiedEmail = false,
+    /** Told of a right password refused for an unverified address: the way to a verification link. */
+    private readonly onUnverified: (user: User) => void = () => undefined,
   ) {}
 
   /**
@@ -73,10 +75,15 @@ export class AuthService {
       );
     }
     if (this.requireVerifiedEmail && !user.isVerified) {
+      // Logged out, the owner has no other way to ask for a link: the refusal sends a fresh one.
+      this.onUnverified(user);
       return this.failed(
         'unverified',
         user.id,
-        new AppError('EMAIL_NOT_VERIFIED', 'Verify your email address before logging in'),
+        new AppError(
+          'EMAIL_NOT_VERIFIED',
+          'Verify your email address before logging in: a link is on its way to it',
+        ),
       );
     }
     const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };

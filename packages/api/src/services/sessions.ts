@@ -156,7 +156,8 @@ export class SessionService {
     const spent = await em.findOne(RefreshToken, { id: link.id }, { refresh: true });
     if (spent?.spentAt === null || spent === null) return { kind: 'invalid' }; // expired, never spent
     const successor = await em.findOne(RefreshToken, { tokenHash: nextHash });
-    const withinGrace = now.getTime() - spent.spentAt.getTime() <= this.settings.reuseGraceSeconds * 1000;
+    const grace = this.settings.reuseGraceSeconds * 1000;
+    const withinGrace = grace > 0 && now.getTime() - spent.spentAt.getTime() <= grace;
     if (withinGrace && successor && successor.spentAt === null && successor.expiresAt > now) {
       return {
         kind: 'grace',
