@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRosterClient, type RosterClient, type RosterError } from './index.js';
+import { createRosterClient, type RosterClient } from './index.js';
 import { newUser, spawnServer, type SpawnedServer } from './test/server.js';
+import { failure } from './test/calls.js';
 
 // The admin procedures through the SDK, against the BUILT server started with a bootstrap admin (ADMIN_EMAIL).
 const ADMIN = { email: 'root@example.com', username: 'root_admin', password: 'admin password 123' };
@@ -17,14 +18,6 @@ beforeAll(async () => {
   } = await admin.login({ email: ADMIN.email, password: ADMIN.password }));
 });
 afterAll(() => server?.close());
-
-async function failure(call: Promise<unknown>): Promise<Pick<RosterError, 'code' | 'status'>> {
-  const error = (await call.then(
-    () => expect.unreachable('expected the call to fail'),
-    (e: unknown) => e,
-  )) as RosterError;
-  return { code: error.code, status: error.status };
-}
 
 describe('admin procedures', () => {
   it('are FORBIDDEN (403) to an account without the admin role', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRosterClient, type RosterClient, type RosterError } from './index.js';
 import { newUser, spawnServer, type SpawnedServer } from './test/server.js';
+import { failure } from './test/calls.js';
 
 // The typed client against the BUILT server in a child process (see ./test/server.ts).
 let server: SpawnedServer;
@@ -8,15 +9,6 @@ beforeAll(async () => {
   server = await spawnServer();
 });
 afterAll(() => server?.close());
-
-/** What a call rejected with: Roster's code and the HTTP status. */
-async function failure(call: Promise<unknown>): Promise<Pick<RosterError, 'code' | 'status'>> {
-  const error = (await call.then(
-    () => expect.unreachable('expected the call to fail'),
-    (e: unknown) => e,
-  )) as RosterError;
-  return { code: error.code, status: error.status };
-}
 
 /** A registered account and a valid access token for it. */
 async function account() {

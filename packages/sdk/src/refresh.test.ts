@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRosterClient, memoryStorage, type RosterError } from './index.js';
+import { createRosterClient, memoryStorage } from './index.js';
 import { newUser, spawnServer, type SpawnedServer } from './test/server.js';
+import { failure } from './test/calls.js';
 
 // Refresh tokens in the client, against the BUILT server: kept at login, used once on a 401 by every call in
 // flight, rotated, and forgotten when the session is over.
@@ -26,14 +27,6 @@ function recordingFetch() {
     return fetch(input, init);
   };
   return { paths, fetch: fetchSpy };
-}
-
-async function failure(call: Promise<unknown>): Promise<Pick<RosterError, 'code' | 'status'>> {
-  const error = (await call.then(
-    () => expect.unreachable('expected the call to fail'),
-    (e: unknown) => e,
-  )) as RosterError;
-  return { code: error.code, status: error.status };
 }
 
 describe('refresh tokens in the client', () => {
