@@ -63,9 +63,10 @@ describe('runFlow', () => {
   it('made its calls over tRPC, as the server logged them', async () => {
     // The server logs a request once it has answered: its last lines may still be on their way.
     await vi.waitFor(() => {
-      const paths = new Set(server.logs.map((l) => l.path));
+      // Request lines name the route: a procedure as `trpc:<name>`, never the raw path.
+      const routes = new Set(server.logs.map((l) => l.route));
       for (const procedure of ['auth.register', 'auth.login', 'auth.me', 'users.updateMe', 'users.list']) {
-        expect(paths).toContain(`/trpc/${procedure}`);
+        expect(routes).toContain(`trpc:${procedure}`);
       }
     });
   });
