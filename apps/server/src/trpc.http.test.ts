@@ -1,4 +1,4 @@
-import { createRosterClient, type RosterClient, type RosterError } from '@roster/sdk';
+import { createRosterClient, registeredUser, type RosterClient, type RosterError } from '@roster/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
@@ -51,7 +51,9 @@ describe('the SDK, end to end', () => {
   it('register → login → me → update → list → byId → deactivate', async () => {
     const sdk = client();
     const account = newAccount('sdk', { full_name: 'Sdk User' });
-    const created = await sdk.register({ ...account, email: `  ${account.email.toUpperCase()}` });
+    const created = registeredUser(
+      await sdk.register({ ...account, email: `  ${account.email.toUpperCase()}` }),
+    );
     expect(Object.keys(created).sort()).toEqual(USER_KEYS);
     expect(created).toMatchObject({
       email: account.email,

@@ -104,6 +104,11 @@ export function createContextInner(opts: ContextInnerOptions) {
     admin,
     sessions,
     account,
+    /**
+     * What the REST answer should say beyond the procedure's meta: a procedure with two success outcomes (meta
+     * `alternativeSuccess`) sets `status` to the other one. A shared object, so middlewares' ctx copies see it.
+     */
+    response: {} as { status?: number },
   };
 }
 

@@ -34,6 +34,19 @@ export function verificationMail(to: string, link: string, hours: number): MailM
   };
 }
 
+/** To the owner of an address someone tried to register again (REQUIRE_VERIFIED_EMAIL: registration is quiet). */
+export function registrationAttemptMail(to: string): MailMessage {
+  return {
+    to,
+    subject: 'Someone tried to register with your address',
+    text:
+      `Someone (perhaps you) tried to create a new account with this email address, which already has one.\n` +
+      `No new account was created and nothing about your account changed.\n\n` +
+      `If it was you and you forgot your password, ask for a reset link where you log in.\n\n` +
+      `If it was not you, you can ignore this message.\n`,
+  };
+}
+
 /**
  * Work that runs after the response (mail for password resets, so that known and unknown addresses answer alike
  * and equally fast). Failures are reported, never thrown at a caller; `drain()` waits for what is in flight.

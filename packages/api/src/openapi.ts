@@ -171,6 +171,28 @@ function requestExampleOf(input: unknown): unknown {
   return input instanceof z.ZodType ? input.meta()?.example : undefined;
 }
 
+/**
+ * A procedure with two success outcomes has a two-member union output (`anyOf`): the first member is answered
+ * with the main status, the second with `alternative.status`, each documented under its own status.
+ */
+function splitSuccess(
+  responses: Record<string, Response>,
+  status: number,
+  alternative: NonNullable<Meta['alternativeSuccess']>,
+): void {
+  const main = responses[String(status)];
+  const media = main?.content?.['application/json'] as { schema?: { anyOf?: unknown[] } } | undefined;
+  const members = media?.schema?.anyOf;
+  if (!main || !members || members.length !== 2) {
+    throw new Error(`alternativeSuccess needs a union of two outputs (status ${status})`);
+  }
+  main.content = { 'application/json': { schema: members[0] } };
+  responses[String(alternative.status)] = {
+    description: alternative.description,
+    content: { 'application/json': { schema: members[1] } },
+  };
+}
+
 export interface OpenApiDocumentOptions {
   /** Where clients reach the API (PUBLIC_URL). */
   baseUrl: string;
@@ -217,6 +239,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
             status === 204 ? { description: response.description ?? 'No content' } : response;
         } else responses[code] = response;
       }
+      if (meta?.alternativeSuccess) splitSuccess(responses, status, meta.alternativeSuccess);
       op.responses = { ...responses, ...errorResponsesOf(method, path, meta) };
       // Public operations say so explicitly: no security requirement at all.
       if (meta?.openapi?.protect === false) op.security = [];

@@ -3,8 +3,15 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody } from './errors.js';
 
-/** Procedure metadata: the REST mapping plus the success status REST answers with (200 when unset). */
-export type Meta = OpenApiMeta<{ successStatus?: 200 | 201 | 202 | 204 }>;
+/**
+ * Procedure metadata: the REST mapping plus the success status REST answers with (200 when unset). A procedure
+ * whose output is a union of two schemas may answer the second one with `alternativeSuccess.status` (it sets
+ * `ctx.response.status`); the OpenAPI document then lists each schema under its own status.
+ */
+export type Meta = OpenApiMeta<{
+  successStatus?: 200 | 201 | 202 | 204;
+  alternativeSuccess?: { status: 202; description: string };
+}>;
 
 export interface ErrorData extends ErrorBody {
   httpStatus: number;

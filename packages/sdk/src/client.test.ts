@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRosterClient, type RosterClient, type RosterError } from './index.js';
+import { createRosterClient, registeredUser, type RosterClient, type RosterError } from './index.js';
 import { newUser, spawnServer, type SpawnedServer } from './test/server.js';
 import { failure } from './test/calls.js';
 
@@ -14,7 +14,7 @@ afterAll(() => server?.close());
 async function account() {
   const input = newUser('acct');
   const client = createRosterClient({ url: server.url });
-  const user = await client.register(input);
+  const user = registeredUser(await client.register(input));
   const { access_token } = await client.login({ username: input.username, password: input.password });
   return { input, user, token: access_token };
 }
@@ -43,7 +43,7 @@ describe('createRosterClient: the whole account flow', () => {
     const client = createRosterClient({ url: `${server.url}/` }); // a trailing slash is tolerated
     expect(await client.getToken()).toBeNull();
 
-    const created = await client.register(input);
+    const created = registeredUser(await client.register(input));
     expect(created).toMatchObject({
       email: input.email,
       username: input.username,

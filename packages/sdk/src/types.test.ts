@@ -2,6 +2,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type {
   RosterClient,
   RosterClientOptions,
+  RegisteredUser,
+  RegistrationAccepted,
   RosterError,
   RosterErrorCode,
   RouterInputs,
@@ -9,7 +11,7 @@ import type {
   StorageLike,
   TokenStorage,
 } from './index.js';
-import type { memoryStorage, webStorage } from './index.js';
+import type { isRegistrationAccepted, memoryStorage, registeredUser, webStorage } from './index.js';
 import type { ErrorCode } from '@roster/api';
 
 // Type-level tests: they do nothing at run time and fail `tsc -p tsconfig.json --noEmit` when the types change.
@@ -32,6 +34,14 @@ describe('RouterOutputs', () => {
     expectTypeOf<Me>().toHaveProperty('full_name').toEqualTypeOf<string | null>();
     expectTypeOf<Me>().not.toHaveProperty('password');
     expectTypeOf<Me>().not.toHaveProperty('hashed_password');
+  });
+
+  it('auth.register is the user record, or the accepted body (REQUIRE_VERIFIED_EMAIL=true)', () => {
+    expectTypeOf<RouterOutputs['auth']['register']>().toEqualTypeOf<Me | { detail: string }>();
+    expectTypeOf<RegisteredUser>().toEqualTypeOf<Me>();
+    expectTypeOf<RegistrationAccepted>().toEqualTypeOf<{ detail: string }>();
+    expectTypeOf<typeof registeredUser>().returns.toEqualTypeOf<Me>();
+    expectTypeOf<typeof isRegistrationAccepted>().guards.toEqualTypeOf<RegistrationAccepted>();
   });
 
   it('the client returns the same types', () => {

@@ -169,3 +169,45 @@ export function expectNoLeak(body: unknown): void {
 
 /** `api(server)` re-exported for the suite's files. */
 export { api };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timing
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+/**
+ * Fails unless the median times of `samples` calls of `known` and of `unknown` (interleaved, so that drift in
+ * machine load hits both series alike) are within 20% of each other in at least one of three rounds. The machine
+ * is shared (2 cores, other test runs): one noisy round may miss 20% either way. A real leak misses it in every
+ * round, and also the hard floor (within 50%) checked in each round.
+ */
+export async function expectSameTiming(
+  known: (sample: string) => Promise<number>,
+  unknown: (sample: string) => Promise<number>,
+  samples = 15,
+): Promise<string[]> {
+  const rounds: string[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    const knownMs: number[] = [];
+    const unknownMs: number[] = [];
+    for (let i = 0; i < samples; i += 1) {
+      knownMs.push(await known(`${round}-${i}`));
+      unknownMs.push(await unknown(`${round}-${i}`));
+    }
+    const [k, u] = [median(knownMs), median(unknownMs)];
+    rounds.push(`known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`);
+    expect(Math.min(k, u) / Math.max(k, u), rounds.join('; ')).toBeGreaterThan(0.5);
+    if (Math.abs(k - u) / Math.max(k, u) < 0.2) return rounds;
+  }
+  return expect.fail(`no round within 20%: ${rounds.join('; ')}`);
+}
+
+/** A response's headers without those that differ on every response (date, request id, length). */
+export function stableHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries(
+    [...headers.entries()].filter(([k]) => !['date', 'x-request-id', 'content-length'].includes(k)),
+  );
+}

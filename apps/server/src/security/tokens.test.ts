@@ -1,6 +1,7 @@
 import { createHmac, sign as cryptoSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAndLogin, type Session } from '../test/accounts.js';
+import { newAccount, registerAndLogin, type Session } from '../test/accounts.js';
+import { linkOf, startInbox, type Inbox } from '../test/smtp.js';
 import { claims, jwtPart } from '../test/jwt.js';
 import {
   attackerKeys,
@@ -17,19 +18,24 @@ import {
 // Forged, tampered and misused bearer tokens, on REST, on tRPC and inside a tRPC batch: every one is a 401 with
 // INVALID_TOKEN (or NOT_AUTHENTICATED when it is not even shaped like a bearer token), never a 500, never access.
 //
-// The cases are data: `ATTACKS` maps a name to a token made from the context below. When refresh, reset and
-// verification tokens exist, add them as cases that use such a token as an access token (see `it.todo` at the end).
+// The cases are data: `ATTACKS` maps a name to a token made from the context below. The last block takes real
+// tokens of the other kinds (refresh, password reset, email verification) and uses each where another belongs.
 
 let target: AdminSession;
 let victim: Session;
+let inbox: Inbox;
 const ISS = 'roster';
 const AUD = 'roster';
 
 beforeAll(async () => {
-  target = await startAttackTarget();
+  inbox = await startInbox();
+  target = await startAttackTarget({ SMTP_URL: inbox.url });
   victim = await registerAndLogin(target.server, 'victim');
 });
-afterAll(() => target.server.close());
+afterAll(async () => {
+  await target?.server.close();
+  await inbox?.close();
+});
 
 interface AttackContext {
   /** A real access token of a regular account. */
@@ -295,10 +301,135 @@ describe('forged and tampered access tokens', () => {
   });
 });
 
-describe('other token kinds used as access tokens', () => {
-  // The lead adds these with the session work: each must be refused on /auth/me, REST and tRPC, like ATTACKS.
-  it.todo('a refresh token presented as a bearer access token');
-  it.todo('a password-reset token presented as a bearer access token');
-  it.todo('an email-verification token presented as a bearer access token');
-  it.todo('an access token presented as a refresh token');
+describe('other token kinds used where they do not belong', () => {
+  // Real tokens of every kind Roster issues, all of one account: its access and refresh tokens (login), a
+  // password-reset and an email-verification token (read from the mail a real SMTP server received).
+  type Kind = 'access' | 'refresh' | 'reset' | 'verify';
+  let kinds: Record<Kind, string>;
+  let owner: { email: string; password: string };
+
+  beforeAll(async () => {
+    const account = newAccount('kinds');
+    owner = { email: account.email, password: account.password };
+    await target.req('POST', '/auth/register', { json: account });
+    const session = await target.req<{ access_token: string; refresh_token: string }>('POST', '/auth/login', {
+      form: { username: account.email, password: account.password },
+    });
+    expect(session.status).toBe(200);
+    expect(
+      (await target.req('POST', '/auth/password/forgot', { json: { email: account.email } })).status,
+    ).toBe(202);
+    const reset = linkOf(await inbox.waitFor(account.email)).token;
+    const asked = await target.req('POST', '/auth/verify/request', { token: session.body.access_token });
+    expect(asked.status).toBe(202);
+    const verify = linkOf(await inbox.waitFor(account.email)).token;
+    kinds = { access: session.body.access_token, refresh: session.body.refresh_token, reset, verify };
+    // Four different secrets: none of them is another's.
+    expect(new Set(Object.values(kinds)).size).toBe(4);
+    expect(kinds.access.length).toBeGreaterThan(256);
+  });
+
+  it.each(['refresh', 'reset', 'verify'] as const)(
+    'a %s token presented as a bearer access token → 401 on REST, tRPC and in a batch',
+    async (kind) => {
+      const token = kinds[kind];
+      for (const path of ['/auth/me', '/users', `/admin/users/${target.root.id}`, '/auth/sessions']) {
+        const res = await target.req('GET', path, { token });
+        expect(res.status, `${path} ${JSON.stringify(res.body)}`).toBe(401);
+        expect(res.body).toMatchObject({ code: 'INVALID_TOKEN' });
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      }
+      const single = await trpcCall(target.server, 'query', 'auth.me', undefined, token);
+      expect(single.status, JSON.stringify(single.body)).toBe(401);
+      expect(trpcError(single.body).code).toBe('INVALID_TOKEN');
+      const batch = await trpcBatch<unknown[]>(
+        target.server,
+        'query',
+        [{ path: 'auth.me' }, { path: 'auth.sessions' }, { path: 'users.list', input: {} }],
+        token,
+      );
+      expect(batch.status).toBeLessThan(500);
+      for (const entry of batch.body) {
+        expect(trpcError(entry)).toEqual({ code: 'INVALID_TOKEN', httpStatus: 401 });
+      }
+    },
+  );
+
+  /** Where a token is spent other than as a bearer token, and how each refuses one that is not its own kind. */
+  const CONSUMERS = {
+    refresh: {
+      rest: (t: string) => ['/auth/refresh', { refresh_token: t }] as const,
+      trpc: (t: string) => ({ path: 'auth.refresh', input: { refresh_token: t } }),
+      refused: { status: 401, code: 'INVALID_REFRESH_TOKEN' },
+    },
+    reset: {
+      rest: (t: string) =>
+        ['/auth/password/reset', { token: t, new_password: 'an attacker password' }] as const,
+      trpc: (t: string) => ({
+        path: 'auth.resetPassword',
+        input: { token: t, new_password: 'an attacker password' },
+      }),
+      refused: { status: 400, code: 'INVALID_OR_EXPIRED_TOKEN' },
+    },
+    verify: {
+      rest: (t: string) => ['/auth/verify', { token: t }] as const,
+      trpc: (t: string) => ({ path: 'auth.verifyEmail', input: { token: t } }),
+      refused: { status: 400, code: 'INVALID_OR_EXPIRED_TOKEN' },
+    },
+  };
+  // An access token is a JWT longer than any opaque token may be (256): it is refused as invalid input before
+  // any lookup. Opaque tokens of another kind pass validation and are refused by the lookup, as unknown ones are.
+  const refusalOf = (kind: Kind, consumer: keyof typeof CONSUMERS) =>
+    kind === 'access' ? { status: 422, code: 'VALIDATION_ERROR' } : CONSUMERS[consumer].refused;
+
+  const MISUSES = (['access', 'refresh', 'reset', 'verify'] as const).flatMap((kind) =>
+    (['refresh', 'reset', 'verify'] as const)
+      .filter((consumer) => consumer !== kind)
+      .map((consumer) => [kind, consumer] as const),
+  );
+
+  it.each(MISUSES)(
+    'a %s token presented as a %s token is refused on REST and tRPC',
+    async (kind, consumer) => {
+      const { rest, trpc } = CONSUMERS[consumer];
+      const expected = refusalOf(kind, consumer);
+      const [path, json] = rest(kinds[kind]);
+      const res = await target.req('POST', path, { json });
+      expect(res.status, JSON.stringify(res.body)).toBe(expected.status);
+      expect(res.body).toMatchObject({ code: expected.code });
+      const call = trpc(kinds[kind]);
+      const single = await trpcCall(target.server, 'mutation', call.path, call.input);
+      expect(trpcError(single.body), JSON.stringify(single.body)).toEqual({
+        code: expected.code,
+        httpStatus: expected.status,
+      });
+    },
+  );
+
+  it('an access token as each other kind, in one batch: every call refused, none a 500', async () => {
+    const calls = (['refresh', 'reset', 'verify'] as const).map((c) => CONSUMERS[c].trpc(kinds.access));
+    const batch = await trpcBatch<unknown[]>(target.server, 'mutation', calls, kinds.access);
+    expect(batch.status).toBeLessThan(500);
+    expect(batch.body).toHaveLength(3);
+    (['refresh', 'reset', 'verify'] as const).forEach((consumer, i) => {
+      const expected = refusalOf('access', consumer);
+      expect(trpcError(batch.body[i])).toEqual({ code: expected.code, httpStatus: expected.status });
+    });
+  });
+
+  it('after every misuse, each genuine token still does its own job (none was spent by a refusal)', async () => {
+    const verified = await target.req('POST', '/auth/verify', { json: { token: kinds.verify } });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect(verified.body).toMatchObject({ email: owner.email, is_verified: true });
+    const refreshed = await target.req('POST', '/auth/refresh', { json: { refresh_token: kinds.refresh } });
+    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+    const reset = await target.req('POST', '/auth/password/reset', {
+      json: { token: kinds.reset, new_password: 'a brand new password' },
+    });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(204);
+    const login = await target.req('POST', '/auth/login', {
+      form: { username: owner.email, password: 'a brand new password' },
+    });
+    expect(login.status).toBe(200);
+  });
 });

@@ -13,7 +13,7 @@ export interface paths {
         put?: never;
         /**
          * Register a new account
-         * @description Creates an account. Email is normalized; username is unique case-insensitively.
+         * @description Creates an account. Email is normalized; username is unique case-insensitively. With REQUIRE_VERIFIED_EMAIL=true registration does not reveal whether an email has an account: a new and a known address both answer 202 with the same body (the new account gets a verification link, the existing owner a notice), and 409 is for a taken username only.
          */
         post: operations["auth-register"];
         delete?: never;
@@ -494,6 +494,14 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "detail": "If the address belongs to an account, a link is on its way"
+         *     }
+         */
+        Accepted: {
+            detail: string;
+        };
         LoginResponse: {
             access_token: string;
             /** @constant */
@@ -528,14 +536,6 @@ export interface components {
             user_agent: string | null;
             /** @description The session of the token making this request */
             current: boolean;
-        };
-        /**
-         * @example {
-         *       "detail": "If the address belongs to an account, a link is on its way"
-         *     }
-         */
-        Accepted: {
-            detail: string;
         };
         PublicUser: {
             id: number;
@@ -692,6 +692,15 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description REQUIRE_VERIFIED_EMAIL=true: accepted; a mail is on its way to the address */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
             /** @description Malformed request body */
             400: {
                 headers: {
@@ -707,7 +716,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Email or username already taken */
+            /** @description Email or username already taken (only the username with REQUIRE_VERIFIED_EMAIL=true) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiDeps } from '../context.js';
-import { createHarness, errorCodeOf, PASSWORD, TEST_SETTINGS, type Harness } from '../test/harness.js';
+import {
+  createHarness,
+  registered,
+  errorCodeOf,
+  PASSWORD,
+  TEST_SETTINGS,
+  type Harness,
+} from '../test/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -11,9 +18,9 @@ afterAll(() => h.close());
 describe('auth.login', () => {
   let carol: { id: number; email: string };
   beforeAll(async () => {
-    const user = await h
-      .caller()
-      .auth.register({ email: 'carol@example.com', username: 'Carol', password: PASSWORD });
+    const user = registered(
+      await h.caller().auth.register({ email: 'carol@example.com', username: 'Carol', password: PASSWORD }),
+    );
     carol = { id: user.id, email: user.email };
   });
 

@@ -4,6 +4,7 @@ import { toErrorResponse } from '../errors.js';
 import {
   barrier,
   createHarness,
+  registered,
   LockstepHasher,
   PASSWORD,
   TEST_SETTINGS,
@@ -19,13 +20,15 @@ afterAll(() => h.close());
 describe('auth.register', () => {
   it('creates an account and answers with the full record, never the hash', async () => {
     const before = Date.now();
-    const user = await h.caller().auth.register({
-      email: 'ada@example.com',
-      username: 'Ada',
-      password: PASSWORD,
-      full_name: 'Ada Lovelace',
-      bio: 'Analyst of engines.',
-    });
+    const user = registered(
+      await h.caller().auth.register({
+        email: 'ada@example.com',
+        username: 'Ada',
+        password: PASSWORD,
+        full_name: 'Ada Lovelace',
+        bio: 'Analyst of engines.',
+      }),
+    );
     expect(user).toEqual({
       id: expect.any(Number),
       email: 'ada@example.com',
@@ -47,20 +50,22 @@ describe('auth.register', () => {
   });
 
   it('leaves full_name and bio null when not given', async () => {
-    const user = await h
-      .caller()
-      .auth.register({ email: 'plain@example.com', username: 'plain', password: PASSWORD });
+    const user = registered(
+      await h.caller().auth.register({ email: 'plain@example.com', username: 'plain', password: PASSWORD }),
+    );
     expect(user.full_name).toBeNull();
     expect(user.bio).toBeNull();
   });
 
   it('stores the email trimmed, NFC-normalized and lower-cased; keeps the username as typed', async () => {
     // 'E' + combining acute (NFD) must become the single code point 'é'.
-    const user = await h.caller().auth.register({
-      email: '  Jose\u0301.E\u0301Lan@Example.COM \t',
-      username: 'JoseE',
-      password: PASSWORD,
-    });
+    const user = registered(
+      await h.caller().auth.register({
+        email: '  Jose\u0301.E\u0301Lan@Example.COM \t',
+        username: 'JoseE',
+        password: PASSWORD,
+      }),
+    );
     expect(user.email).toBe('jos\u00e9.\u00e9lan@example.com');
     expect(user.username).toBe('JoseE');
     expect((await h.row(user.id))?.email).toBe('jos\u00e9.\u00e9lan@example.com');

@@ -1,25 +1,37 @@
 import { z } from 'zod';
 import { loginInput, registerInput, tokenSchema, userSchema } from '../schemas/user.js';
 import { rateLimit } from '../ratelimit/middleware.js';
+import { acceptedSchema } from '../schemas/session.js';
 import { toTokenOut, toUserOut } from '../services/serialize.js';
 import { authedProcedure, publicProcedure, router } from '../trpc.js';
 import { passwordProcedures } from './auth-password.js';
 import { sessionProcedures } from './auth-sessions.js';
 
+/** The one answer to a registration when REQUIRE_VERIFIED_EMAIL=true, whether or not the email had an account. */
+export const REGISTRATION_ACCEPTED = 'Check your inbox to confirm your address';
+
 export const authRouter = router({
   register: publicProcedure
     .meta({
       successStatus: 201,
+      alternativeSuccess: {
+        status: 202,
+        description: 'REQUIRE_VERIFIED_EMAIL=true: accepted; a mail is on its way to the address',
+      },
       openapi: {
         method: 'POST',
         path: '/auth/register',
         tags: ['auth'],
         protect: false,
         summary: 'Register a new account',
-        description: 'Creates an account. Email is normalized; username is unique case-insensitively.',
+        description:
+          'Creates an account. Email is normalized; username is unique case-insensitively. With ' +
+          'REQUIRE_VERIFIED_EMAIL=true registration does not reveal whether an email has an account: a new ' +
+          'and a known address both answer 202 with the same body (the new account gets a verification link, ' +
+          'the existing owner a notice), and 409 is for a taken username only.',
         successDescription: 'The account was created',
         errorResponses: {
-          409: 'Email or username already taken',
+          409: 'Email or username already taken (only the username with REQUIRE_VERIFIED_EMAIL=true)',
           422: 'Invalid input',
           429: 'Too many attempts: retry after Retry-After seconds',
         },
@@ -27,8 +39,13 @@ export const authRouter = router({
     })
     .input(registerInput)
     .use(rateLimit('register'))
-    .output(userSchema)
+    .output(z.union([userSchema, acceptedSchema]))
     .mutation(async ({ ctx, input }) => {
+      if (ctx.deps.settings.requireVerifiedEmail) {
+        if (await ctx.account.registerQuietly(input)) ctx.deps.events.emit({ type: 'registration' });
+        ctx.response.status = 202;
+        return { detail: REGISTRATION_ACCEPTED };
+      }
       const user = await ctx.users.register(input);
       ctx.deps.events.emit({ type: 'registration' });
       return toUserOut(user);

@@ -3,11 +3,13 @@ import { ActionToken, User, type ActionPurpose } from '@roster/db';
 import { AppError } from '../errors.js';
 import {
   passwordResetMail,
+  registrationAttemptMail,
   verificationMail,
   type BackgroundTasks,
   type Mailer,
   type MailMessage,
 } from '../mail.js';
+import type { RegisterInput } from '../schemas/user.js';
 import type { ApiSettings } from '../settings.js';
 import { inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
@@ -86,6 +88,41 @@ export class AccountService {
       await em.flush();
       await this.send(passwordResetMail(user.email, this.link(RESET_PATH, token), RESET_TTL_MS / 60_000));
     });
+  }
+
+  /**
+   * Registration that does not tell whether an address has an account (REQUIRE_VERIFIED_EMAIL: nobody logs in
+   * before following the link mailed to the address anyway). A new address gets its account and a verification
+   * link; a known one gets a notice to its owner instead. Both cost one password hash and one audited write, and
+   * both mails go after the response, so the caller sees the same answer in the same time. Usernames are public:
+   * a taken one is still 409 USERNAME_TAKEN, checked first so that the answer never depends on the email.
+   * Resolves to the new account, or null when the address was taken.
+   */
+  async registerQuietly(input: RegisterInput): Promise<User | null> {
+    await this.users.assertUsernameFree(input.username);
+    let owner = await this.users.findByEmail(input.email);
+    if (!owner) {
+      try {
+        const user = await this.users.register(input);
+        this.requestVerificationLater(user);
+        return user;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.appCode !== 'USER_ALREADY_EXISTS') throw error;
+        // A concurrent registration won the address: answered as a known address.
+        owner = await this.users.findByEmail(input.email);
+      }
+    } else {
+      await this.passwords.hash(input.password);
+    }
+    if (owner) {
+      const { id, email, isActive } = owner;
+      await inTransaction(this.em, async () => {
+        this.audit.record('auth.registration_duplicate', { actorId: null, targetId: id });
+        await this.em.flush();
+      });
+      if (isActive) this.deps.tasks.run(() => this.send(registrationAttemptMail(email)));
+    }
+    return null;
   }
 
   /** Sets a new password from a reset link; all the account's sessions end. */

@@ -4,7 +4,14 @@ import { createContextInner } from '../context.js';
 import { createCaller } from '../root.js';
 import { encodeCursor } from './cursor.js';
 import { auditRows, seedAuditEvents, seededAccount, walkPages } from '../test/admin.js';
-import { createHarness, errorCodeOf, PASSWORD, type Account, type Harness } from '../test/harness.js';
+import {
+  createHarness,
+  errorCodeOf,
+  registered,
+  PASSWORD,
+  type Account,
+  type Harness,
+} from '../test/harness.js';
 import { AuditService, diff, inTransaction } from './audit.js';
 
 let h: Harness;
@@ -212,12 +219,12 @@ describe('auth events', () => {
     createCaller(createContextInner({ deps: h.deps, ip, userAgent: `agent ${ip}` }));
   let id: number;
   beforeAll(async () => {
-    id = (
+    id = registered(
       await request('192.0.2.1').auth.register({
         email: 'eve@example.com',
         username: 'eve',
         password: PASSWORD,
-      })
+      }),
     ).id;
   });
   const lastEvent = async () => (await auditRows(h)).at(-1);

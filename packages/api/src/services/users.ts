@@ -72,6 +72,16 @@ export class UserService {
     return this.em.findOne(User, where, { populate: ['passwordHash'] });
   }
 
+  /** The account with this (normalized) email, if any. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.em.findOne(User, { email });
+  }
+
+  /** 409 USERNAME_TAKEN when another account has this username (case-insensitively). */
+  async assertUsernameFree(username: string): Promise<void> {
+    if (await this.findConflict(undefined, username)) throw conflictError('username', 'registered');
+  }
+
   private async findConflict(email: string | undefined, username: string | undefined, except?: number) {
     if (email !== undefined) {
       const other = await this.em.findOne(User, { email }, { fields: ['id'] });

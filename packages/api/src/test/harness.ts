@@ -84,7 +84,7 @@ export async function createHarness(
       const email = extra.email ?? `${username.toLowerCase()}@example.com`;
       const password = extra.password ?? PASSWORD;
       const { email: _e, password: _p, ...profile } = extra;
-      const user = await caller().auth.register({ email, username, password, ...profile });
+      const user = registered(await caller().auth.register({ email, username, password, ...profile }));
       const { access_token } = await caller().auth.login({ username: email, password });
       return { id: user.id, email: user.email, username: user.username, token: access_token };
     },
@@ -193,4 +193,10 @@ export function lockstepEm(harness: Harness, wait: () => Promise<void>): EntityM
     return flush();
   };
   return em;
+}
+
+/** The account record a registration answered with (the default mode; fails on a 202-style acceptance). */
+export function registered<T extends object>(result: T | { detail: string }): T {
+  if (!('id' in result)) throw new Error(`registration only accepted: ${JSON.stringify(result)}`);
+  return result as T;
 }
