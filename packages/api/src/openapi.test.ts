@@ -59,6 +59,11 @@ describe('createOpenApiDocument', () => {
       description: 'The account was created',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } },
     });
+    // REQUIRE_VERIFIED_EMAIL=true: the other member of the output union, under its own status.
+    expect(register.responses['202']).toEqual({
+      description: expect.stringContaining('REQUIRE_VERIFIED_EMAIL=true'),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
+    });
     // Public: no security requirement (absent, or an explicit empty list).
     expect(register.security ?? []).toEqual([]);
   });
@@ -90,6 +95,7 @@ describe('createOpenApiDocument', () => {
     });
     expect(Object.keys(op('post', '/auth/register').responses).sort()).toEqual([
       '201',
+      '202',
       '400',
       '409',
       '413',
