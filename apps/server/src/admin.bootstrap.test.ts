@@ -28,7 +28,7 @@ describe('ADMIN_EMAIL at start-up', () => {
     const server = await fresh(ROOT_ENV);
     const token = await tokenFor(server, ROOT.email, ROOT.password);
     const me = await api(server)<{ role: string; username: string }>('GET', '/auth/me', { token });
-    expect(me.body).toMatchObject({ role: 'admin', username: ROOT.username });
+    expect(me.body).toMatchObject({ role: 'admin', username: ROOT.username, is_verified: true });
     expect((await api(server)('GET', '/admin/stats', { token })).status).toBe(200);
     const lines = bootstrapLines(server.rawLogs());
     expect(lines).toHaveLength(1);

@@ -237,7 +237,12 @@ export class AdminService {
       return 'promoted';
     }
     if (!account.password) throw new AppError('USER_NOT_FOUND', 'User not found');
-    await this.users.register({ ...account, password: account.password, role: 'admin' }, null);
+    // The operator named this address (ADMIN_EMAIL or the CLI): it counts as verified, or with
+    // REQUIRE_VERIFIED_EMAIL the first admin could not log in without working mail.
+    await this.users.register(
+      { ...account, password: account.password, role: 'admin', is_verified: true },
+      null,
+    );
     return 'created';
   }
 

@@ -24,6 +24,8 @@ function conflictError(kind: Conflict, verb: Verb): AppError {
 export interface NewAccount extends RegisterInput {
   role?: Role;
   is_active?: boolean;
+  /** Only for accounts an operator creates (bootstrap admin): their address is taken as confirmed. */
+  is_verified?: boolean;
 }
 
 export interface ProfileChanges extends UpdateMeInput {
@@ -135,6 +137,7 @@ export class UserService {
       passwordHash,
       role: input.role ?? 'user',
       isActive: input.is_active ?? true,
+      isVerified: input.is_verified ?? false,
     });
     await this.commitOrConflict(
       () =>
