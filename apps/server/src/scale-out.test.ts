@@ -25,6 +25,21 @@ const login = (on: Instance, ip: string, username: string, password: string) =>
 const registerOn = (on: Instance, account: ReturnType<typeof newAccount>, ip = '192.0.2.1') =>
   http<Json>(on.url, 'POST', '/auth/register', { json: account, headers: fromIp(ip) });
 
+/** B caches a session; A changes the profile, then logs the session out; B sees both on its next request. */
+async function cachedOnB_loggedOutOnA(a: Instance, b: Instance): Promise<void> {
+  const user = newAccount('cachedb');
+  expect((await registerOn(a, user)).status).toBe(201);
+  const token = (await login(b, '198.51.100.11', user.email, user.password)).body.access_token as string;
+  for (let i = 0; i < 2; i++) expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
+  const patched = await http<Json>(a.url, 'PATCH', '/users/me', { token, json: { bio: 'edited on A' } });
+  expect(patched.status).toBe(200);
+  expect((await http<Json>(b.url, 'GET', '/auth/me', { token })).body.bio).toBe('edited on A');
+  expect((await http(a.url, 'POST', '/auth/logout', { token, json: {} })).status).toBe(204);
+  const me = await http<Json>(b.url, 'GET', '/auth/me', { token });
+  expect(me.status).toBe(401);
+  expect(me.body.code).toBe('INVALID_TOKEN');
+}
+
 describe.skipIf(!ON_POSTGRES)(
   'two instances on one PostgreSQL and one Redis (skipped on SQLite: PostgreSQL only)',
   () => {
@@ -72,6 +87,8 @@ describe.skipIf(!ON_POSTGRES)(
       expect(created.status).toBe(201);
       const session = await login(b, '198.51.100.10', user.email, user.password);
       const token = session.body.access_token as string;
+      // B has read the session and the account, and now serves them from its auth cache.
+      expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
       expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
 
       const patched = await http<AdminUser>(a.url, 'PATCH', `/admin/users/${created.body.id as number}`, {
@@ -87,6 +104,10 @@ describe.skipIf(!ON_POSTGRES)(
       const again = await login(b, '198.51.100.10', user.email, user.password);
       expect(again.status).toBe(403);
       expect(again.body.code).toBe('ACCOUNT_DEACTIVATED');
+    });
+
+    it('refuses on B a session logged out through A, and shows on B a profile change made through A', async () => {
+      await cachedOnB_loggedOutOnA(a, b);
     });
 
     it('gives exactly one account to concurrent registrations of one email across A and B', async () => {
@@ -107,6 +128,40 @@ describe.skipIf(!ON_POSTGRES)(
       const list = await http<Page<AdminUser>>(b.url, 'GET', '/admin/users?limit=100', { token: adminToken });
       expect(list.status).toBe(200);
       expect(list.body.items.filter((u) => u.email === email)).toHaveLength(1);
+    });
+  },
+);
+
+describe.skipIf(!ON_POSTGRES)(
+  'two instances on one PostgreSQL without Redis: auth cache invalidation by LISTEN/NOTIFY',
+  () => {
+    let cluster: Cluster;
+    let a: Instance;
+    let b: Instance;
+    let adminToken: string;
+
+    beforeAll(async () => {
+      cluster = await startCluster(2, { ...ROOT_ENV, TRUST_PROXY: 'true' }, { redis: false });
+      [a, b] = cluster.instances as [SpawnedServer, SpawnedServer];
+      adminToken = (await login(a, '192.0.2.250', ROOT.email, ROOT.password)).body.access_token as string;
+    }, 120_000);
+    afterAll(() => cluster?.close());
+
+    it('refuses on B, at the next request, a user deactivated through A after B cached the session', async () => {
+      const user = newAccount('notify');
+      const created = await registerOn(b, user);
+      const token = (await login(b, '198.51.100.12', user.email, user.password)).body.access_token as string;
+      for (let i = 0; i < 2; i++) expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
+      const patched = await http(a.url, 'PATCH', `/admin/users/${created.body.id as number}`, {
+        token: adminToken,
+        json: { is_active: false },
+      });
+      expect(patched.status).toBe(200);
+      expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(401);
+    });
+
+    it('refuses on B a session logged out through A, and shows on B a profile change made through A', async () => {
+      await cachedOnB_loggedOutOnA(a, b);
     });
   },
 );

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
 import { Closers, drain } from './shutdown.js';
 import { closeRedis, connectRedis, rateLimitsFor } from './redis.js';
+import { authCacheFor } from './invalidation.js';
 
 export interface RunningServer {
   url: string;
@@ -59,6 +60,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
+      authCache: authCacheFor(config, db, redis, closers, logger),
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();

@@ -69,7 +69,8 @@ describe('admin procedures', () => {
         limit: 2,
         cursor,
       });
-      expect(page.total).toBe(3);
+      // Counted on the first page; null on the pages after it.
+      expect(page.total).toBe(cursor === undefined ? 3 : null);
       seen.push(...page.items.map((u) => u.id));
       cursor = page.next_cursor ?? undefined;
       pages += 1;

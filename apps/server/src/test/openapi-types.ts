@@ -551,7 +551,8 @@ export interface components {
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
-            total: number;
+            /** @description How many accounts match, on the first page only (no cursor); null on the pages after it, so that a deep page costs what the first one does */
+            total: number | null;
         };
         AdminUser: {
             id: number;

@@ -79,7 +79,8 @@ describe('admin.listUsers: keyset pages', () => {
         expect(ids).toEqual(expectedOrder(seeded, sort, order));
         expect(new Set(ids).size).toBe(N);
         expect(pages).toHaveLength(Math.ceil(N / 4));
-        for (const p of pages) expect(p.total).toBe(N);
+        expect(pages[0]!.total).toBe(N);
+        for (const p of pages.slice(1)) expect(p.total).toBeNull();
         expect(pages.at(-1)!.next_cursor).toBeNull();
       });
     }
@@ -125,7 +126,8 @@ describe('admin.listUsers: keyset pages', () => {
       }),
     );
     expect(ids).toEqual(expectedOrder(expected, 'email', 'asc'));
-    for (const p of pages) expect(p.total).toBe(expected.length);
+    expect(pages[0]!.total).toBe(expected.length);
+    for (const p of pages.slice(1)) expect(p.total).toBeNull();
   });
 });
 

@@ -43,7 +43,19 @@ export const adminListInput = z.strictObject({
 });
 
 export const adminListOutput = z
-  .object({ items: z.array(adminUserSchema), next_cursor: z.string().nullable(), total: z.number().int() })
+  .object({
+    items: z.array(adminUserSchema),
+    next_cursor: z.string().nullable(),
+    total: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description:
+          'How many accounts match, on the first page only (no cursor); null on the pages after it, so that a deep ' +
+          'page costs what the first one does',
+      }),
+  })
   .meta({ id: 'AdminUserPage' });
 
 export const createUserInput = z
