@@ -79,6 +79,11 @@ const opts =
         connections: 16,
       }
     : { url: `${base}${path}`, headers: { authorization: `Bearer ${token}` } };
+if (process.env.PROBE) {
+  const o = opts as { url: string; method?: string; body?: string; headers?: Record<string, string> };
+  const x = await call(o.url, o.method ?? 'GET', o.body);
+  console.log('probe', x.status, x.text.slice(0, 300));
+}
 const r = await autocannon({ connections: 32, duration: Number(secs), ...opts });
 const status = (await import('node:fs')).readFileSync(`/proc/${child.pid}/status`, 'utf8');
 console.log(
@@ -91,5 +96,16 @@ console.log(
     rssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024,
   }),
 );
+if (process.env.SHOW_METRICS) {
+  const m = await call(`${base}/metrics`);
+  console.log(
+    m.text
+      .split('\n')
+      .filter((l) =>
+        /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used)/.test(l),
+      )
+      .join('\n'),
+  );
+}
 child.kill('SIGINT');
 await new Promise((r) => child.once('exit', r));

@@ -551,7 +551,7 @@ export interface components {
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
-            /** @description How many accounts match, on the first page only (no cursor); null on the pages after it, so that a deep page costs what the first one does */
+            /** @description How many accounts match, with include_total=true; null otherwise */
             total: number | null;
         };
         AdminUser: {
@@ -2784,6 +2784,7 @@ export interface operations {
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
+                include_total?: string;
             };
             header?: never;
             path?: never;

@@ -57,21 +57,33 @@ export class AdminService {
   async listUsers(
     input: AdminListInput,
   ): Promise<{ items: User[]; nextCursor: string | null; total: number | null }> {
-    const qb = (this.em as SqlEntityManager).createQueryBuilder(User, 'u');
-    if (input.q) {
-      const p = likePattern(input.q);
-      qb.andWhere(
-        "(u.email like ? escape '!' or lower(u.username) like ? escape '!' or lower(u.full_name) like ? escape '!')",
-        [p, p, p],
-      );
+    const em = this.em as SqlEntityManager;
+    const search = (alias: string, p: string): [string, string[]] => [
+      `(${alias}.email like ? escape '!' or lower(${alias}.username) like ? escape '!' or ` +
+        `lower(${alias}.full_name) like ? escape '!')`,
+      [p, p, p],
+    ];
+    let qb = em.createQueryBuilder(User, 'u');
+    if (input.q && dialectOf(this.em) === 'postgresql') {
+      // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
+      // the planner from walking the sort index instead, testing every account until it has found a page (a term
+      // that only old accounts match would scan nearly all of them).
+      const matches = em
+        .createQueryBuilder(User, 'm')
+        .select('*')
+        .where(...search('m', likePattern(input.q)))
+        .limit(2_147_483_647);
+      qb = em.createQueryBuilder(matches, 'u');
+    } else if (input.q) {
+      qb.andWhere(...search('u', likePattern(input.q)));
     }
     if (input.role) qb.andWhere({ role: input.role });
     if (input.is_active !== undefined) qb.andWhere({ isActive: input.is_active });
     if (input.created_after) qb.andWhere({ createdAt: { $gte: new Date(input.created_after) } });
     if (input.created_before) qb.andWhere({ createdAt: { $lt: new Date(input.created_before) } });
-    // Counting every match is the expensive part of a search (a scan of all of them): only the first page does
-    // it, so a page deep in the results costs what the first one costs.
-    const counting = input.cursor === undefined ? qb.clone().getCount() : Promise.resolve(null);
+    // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
+    // limit + 1 rows along an index): done only when asked for.
+    const counting = input.include_total === true ? qb.clone().getCount() : Promise.resolve(null);
 
     const field = COLUMN[input.sort];
     const desc = input.order === 'desc';
@@ -83,8 +95,18 @@ export class AdminService {
       const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, kind);
       qb.andWhere(after(field, c, { desc, isDate: kind.date, nullable: kind.nullable }));
     }
+    // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the
+    // (column, id) index, and every search would sort all of its matches.
+    const nullable = input.sort === 'last_login_at';
+    const direction = desc
+      ? nullable
+        ? QueryOrder.DESC_NULLS_LAST
+        : QueryOrder.DESC
+      : nullable
+        ? QueryOrder.ASC_NULLS_LAST
+        : QueryOrder.ASC;
     qb.orderBy({
-      [field]: desc ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST,
+      [field]: direction,
       id: desc ? QueryOrder.DESC : QueryOrder.ASC,
     });
     const [total, rows] = await Promise.all([counting, qb.limit(input.limit + 1).getResult()]);
