@@ -5,6 +5,8 @@ import type { Session, User } from '@roster/db';
 export interface InvalidationMessage {
   users?: number[];
   sessions?: string[];
+  /** Everything (another process changed something it cannot name to us). */
+  all?: boolean;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface Invalidation {
    * until it is back, and emptied when it comes back.
    */
   healthy?(): boolean;
+  /** Called before every lookup: a bus without push delivery (a file) checks for news here. */
+  poll?(): void;
 }
 
 /** One process, nothing to tell anyone (SQLite, tests): invalidation is local only. */
@@ -139,6 +143,7 @@ export class AuthCache {
 
   private usable(): boolean {
     if (this.ttlMs <= 0) return false;
+    this.bus.poll?.();
     const healthy = this.bus.healthy?.() ?? true;
     if (healthy !== this.wasHealthy) {
       // Messages may have been missed while the bus was down: start over.
@@ -200,6 +205,7 @@ export class AuthCache {
 
   /** Forgets, in this process only, what the message names. */
   invalidate(message: InvalidationMessage): void {
+    if (message.all) return this.clear();
     this.counter += 1;
     for (const userId of message.users ?? []) {
       this.remember(`u:${userId}`);
