@@ -41,7 +41,10 @@ function after(
   const beyond = opts.desc ? '$lt' : '$gt';
   if (v === null) return { [field]: null, id: { [beyond]: id } } as QBFilterQuery<User>;
   const past = [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }];
-  return { $or: opts.nullable ? [...past, { [field]: null }] : past } as QBFilterQuery<User>;
+  if (opts.nullable) return { $or: [...past, { [field]: null }] } as QBFilterQuery<User>;
+  // The redundant bound (column ≤ value, or ≥) is what an index can start from: with the $or alone PostgreSQL walks
+  // the index from its first entry, so a page deep in the list would read every row before it.
+  return { [field]: { [opts.desc ? '$lte' : '$gte']: v }, $or: past } as QBFilterQuery<User>;
 }
 
 /** What admins do to accounts. Every change is audited in the transaction that makes it. */
