@@ -80,7 +80,7 @@ const opts =
       }
     : { url: `${base}${path}`, headers: { authorization: `Bearer ${token}` } };
 if (process.env.PROBE) {
-  const o = opts as { url: string; method?: string; body?: string; headers?: Record<string, string> };
+  const o = opts as unknown as { url: string; method?: string; body?: string };
   const x = await call(o.url, o.method ?? 'GET', o.body);
   console.log('probe', x.status, x.text.slice(0, 300));
 }
