@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AuthCache, type Invalidation } from '@roster/api';
 import { closeDatabase, openDatabase, type Database } from '@roster/db';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, postgresReachable, testDatabaseKind, type TestDatabase } from '@roster/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -111,6 +111,22 @@ describe('Redis pub/sub', () => {
     expect(cache.set(user(3), session('s3', 3), cache.mark())).toBe(true);
   });
 
+  it('ignores what is not one of its messages on its channel, and acts on one without an id', async () => {
+    const bus = redisInvalidation(client(), `${prefix}odd:`, closers);
+    const cache = new AuthCache({ bus });
+    await until(() => bus.healthy?.() === true);
+    await until(() => cache.set(user(10), session('s10', 10), cache.mark()));
+    const raw = client();
+    await until(() => raw.status === 'ready');
+    for (const junk of ['not json', '{"users":"10","sessions":7}', '{"users":[1.5],"sessions":[10]}'])
+      await raw.publish(`${prefix}odd:auth-invalidate`, junk);
+    await raw.publish(`${prefix}other-channel`, '{"users":[10]}');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cache.get('s10')).toBeDefined();
+    await raw.publish(`${prefix}odd:auth-invalidate`, '{"users":[10]}');
+    await until(() => cache.get('s10') === undefined);
+  });
+
   it('is what the CLI publishes through when REDIS_URL is set', async () => {
     const listening = redisInvalidation(client(), prefix, closers);
     const cache = new AuthCache({ bus: listening });
@@ -126,11 +142,15 @@ describe('Redis pub/sub', () => {
   });
 });
 
-describe.runIf(testDatabaseKind() === 'postgresql')('PostgreSQL LISTEN/NOTIFY', () => {
+// On the PostgreSQL leg, and on the SQLite one too whenever a PostgreSQL is reachable (the bus is not the database
+// under test).
+const WITH_PG = testDatabaseKind() === 'postgresql' || (await postgresReachable());
+
+describe.runIf(WITH_PG)('PostgreSQL LISTEN/NOTIFY', () => {
   let testDb: TestDatabase;
   const dbs: Database[] = [];
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase('postgresql');
     for (let i = 0; i < 3; i++) dbs.push(await openDatabase(testDb.url));
   });
   afterAll(async () => {
@@ -144,6 +164,22 @@ describe.runIf(testDatabaseKind() === 'postgresql')('PostgreSQL LISTEN/NOTIFY', 
       postgresInvalidation(dbs[0]!, closers, logger),
       postgresInvalidation(dbs[1]!, closers, logger),
     );
+  });
+
+  it('bypasses the cache while its listening connection is down, and comes back by itself', async () => {
+    const bus = postgresInvalidation(dbs[1]!, closers, logger);
+    const cache = new AuthCache({ bus });
+    await until(() => bus.healthy?.() === true);
+    await dbs[0]!.orm.em
+      .getConnection()
+      .execute(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'LISTEN%'",
+      );
+    await until(() => bus.healthy?.() === false);
+    expect(cache.set(user(9), session('s9', 9), cache.mark())).toBe(false);
+    expect(logs.some((l) => l.includes('LISTEN connection lost'))).toBe(true);
+    await until(() => bus.healthy?.() === true, 5_000);
+    await until(() => cache.set(user(9), session('s9', 9), cache.mark()));
   });
 
   it('is what the CLI publishes through without Redis, and what a server without Redis uses', async () => {

@@ -67,7 +67,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    await bootstrapAdmin(deps, config, logger);
+    // Announced to running instances once committed, like a request's changes.
+    await deps.authCache.scope(() => bootstrapAdmin(deps, config, logger));
     const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
     server.on('request', app.callback());
     server.headersTimeout = 30_000;
@@ -80,6 +81,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       });
     });
   } catch (error) {
+    // What start-up opened so far (the auth cache's listener among it), then Redis and the database.
+    await closers.closeAll(logger);
     await closeRedis(redis);
     await closeDatabase(db);
     throw error;
