@@ -272,7 +272,7 @@ describe('GET /admin/stats', () => {
     await createUser(s.server, s.rootToken, 'idle', { is_active: false });
     const { body: all } = await s.req<{ total: number; items: AdminUser[] }>(
       'GET',
-      '/admin/users?limit=100',
+      '/admin/users?limit=100&include_total=true',
       {
         token: s.rootToken,
       },

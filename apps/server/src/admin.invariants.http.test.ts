@@ -19,8 +19,11 @@ afterAll(() => s.server.close());
 const patch = (token: string, id: number, json: object) =>
   s.req<AdminUser>('PATCH', `/admin/users/${id}`, { token, json });
 const activeAdmins = async () =>
-  (await s.req<{ total: number }>('GET', '/admin/users?role=admin&is_active=true', { token: s.rootToken }))
-    .body.total;
+  (
+    await s.req<{ total: number }>('GET', '/admin/users?role=admin&is_active=true&include_total=true', {
+      token: s.rootToken,
+    })
+  ).body.total;
 
 describe('the last active admin', () => {
   it('cannot be demoted or deactivated: 409 LAST_ADMIN, nothing changes', async () => {

@@ -25,7 +25,13 @@ const SORTS = ['created_at', 'email', 'username', 'last_login_at'] as const;
 type Sort = (typeof SORTS)[number];
 
 const list = (params: Record<string, string | number | undefined>) =>
-  s.req<Page<AdminUser> & { total: number }>('GET', `/admin/users${qs(params)}`, { token: s.rootToken });
+  s.req<Page<AdminUser> & { total: number | null }>(
+    'GET',
+    `/admin/users${qs({ include_total: 'true', ...params })}`,
+    {
+      token: s.rootToken,
+    },
+  );
 const ids = (users: { id: number }[]) => users.map((u) => u.id);
 
 /** The order the issue asks for: by the field, nulls last in both directions, ties broken by id the same way. */

@@ -2,12 +2,13 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AppError, createApiDeps, createContextInner } from '@roster/api';
+import { AppError, AuthCache, createApiDeps, createContextInner } from '@roster/api';
 import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
 import { z } from 'zod';
 import { apiSettings } from './api-settings.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { configReport } from './config-report.js';
+import { cliInvalidation } from './invalidation.js';
 import { readSecret } from './prompt.js';
 
 const USAGE = `Usage: roster <command>
@@ -39,8 +40,26 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
   }
 }
 
-function contextFor(db: Database, config: Config) {
-  return createContextInner({ deps: createApiDeps(db.orm, apiSettings(config)), userAgent: 'roster-cli' });
+/**
+ * Runs `work` with the API over `db`; what it changes is announced to running servers (their auth caches) once
+ * committed, before the command returns.
+ */
+async function withApi<T>(
+  db: Database,
+  config: Config,
+  work: (ctx: ReturnType<typeof createContextInner>) => Promise<T>,
+): Promise<T> {
+  const bus = cliInvalidation(config, db);
+  const authCache = new AuthCache({ ttlMs: 0, bus });
+  try {
+    const ctx = createContextInner({
+      deps: createApiDeps(db.orm, apiSettings(config), { authCache }),
+      userAgent: 'roster-cli',
+    });
+    return await authCache.scope(() => work(ctx));
+  } finally {
+    await bus.close();
+  }
 }
 
 async function createAdmin(args: string[], config: Config, io: CliIo): Promise<number> {
@@ -83,7 +102,7 @@ async function createAdmin(args: string[], config: Config, io: CliIo): Promise<n
   }
   return withDatabase(config, async (db) => {
     await migrateDatabase(db);
-    const outcome = await contextFor(db, config).admin.ensureAdmin(input.data);
+    const outcome = await withApi(db, config, (ctx) => ctx.admin.ensureAdmin(input.data));
     io.out.write(
       `${input.data.email}: ${outcome === 'created' ? 'admin created' : outcome === 'promoted' ? 'promoted to admin' : 'already an admin'}\n`,
     );
@@ -98,7 +117,7 @@ async function setRole(args: string[], config: Config, io: CliIo): Promise<numbe
     return 2;
   }
   return withDatabase(config, async (db) => {
-    const user = await contextFor(db, config).admin.setRole(email.trim().toLowerCase(), role);
+    const user = await withApi(db, config, (ctx) => ctx.admin.setRole(email.trim().toLowerCase(), role));
     io.out.write(`${user.email} is now ${user.role}\n`);
     return 0;
   });

@@ -65,6 +65,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
+  AUTH_CACHE_TTL_SECONDS: intFrom(0, 300).default(5),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z
     .string()
@@ -123,6 +124,8 @@ export interface Config {
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /** How long a verified session and its user are believed without the database (0: always ask it). */
+  authCacheTtlSeconds: number;
   /** Shared rate-limit counters (and cross-instance notifications) when set; in memory otherwise. */
   redisUrl: string | null;
   /** Prepended to every Redis key Roster writes. */
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     metricsToken: e.METRICS_TOKEN ?? null,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: { enabled: e.RATE_LIMIT_ENABLED, table: e.RATE_LIMITS },

@@ -25,6 +25,39 @@ const login = (on: Instance, ip: string, username: string, password: string) =>
 const registerOn = (on: Instance, account: ReturnType<typeof newAccount>, ip = '192.0.2.1') =>
   http<Json>(on.url, 'POST', '/auth/register', { json: account, headers: fromIp(ip) });
 
+/**
+ * What B answers `token` on /auth/me: at once (Redis delivers to every subscriber before the publisher hears back),
+ * or within PostgreSQL's NOTIFY delivery time, which can trail the changing instance's own echo by a few ms.
+ */
+async function meOnB(
+  b: Instance,
+  token: string,
+  settle: boolean,
+  ok: (r: { status: number; body: Json }) => boolean,
+) {
+  let res = await http<Json>(b.url, 'GET', '/auth/me', { token });
+  for (let i = 0; settle && !ok(res) && i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    res = await http<Json>(b.url, 'GET', '/auth/me', { token });
+  }
+  return res;
+}
+
+/** B caches a session; A changes the profile, then logs the session out; B sees both on its next request. */
+async function cachedOnB_loggedOutOnA(a: Instance, b: Instance, settle = false): Promise<void> {
+  const user = newAccount('cachedb');
+  expect((await registerOn(a, user)).status).toBe(201);
+  const token = (await login(b, '198.51.100.11', user.email, user.password)).body.access_token as string;
+  for (let i = 0; i < 2; i++) expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
+  const patched = await http<Json>(a.url, 'PATCH', '/users/me', { token, json: { bio: 'edited on A' } });
+  expect(patched.status).toBe(200);
+  expect((await meOnB(b, token, settle, (r) => r.body.bio === 'edited on A')).body.bio).toBe('edited on A');
+  expect((await http(a.url, 'POST', '/auth/logout', { token, json: {} })).status).toBe(204);
+  const me = await meOnB(b, token, settle, (r) => r.status === 401);
+  expect(me.status).toBe(401);
+  expect(me.body.code).toBe('INVALID_TOKEN');
+}
+
 describe.skipIf(!ON_POSTGRES)(
   'two instances on one PostgreSQL and one Redis (skipped on SQLite: PostgreSQL only)',
   () => {
@@ -72,6 +105,8 @@ describe.skipIf(!ON_POSTGRES)(
       expect(created.status).toBe(201);
       const session = await login(b, '198.51.100.10', user.email, user.password);
       const token = session.body.access_token as string;
+      // B has read the session and the account, and now serves them from its auth cache.
+      expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
       expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
 
       const patched = await http<AdminUser>(a.url, 'PATCH', `/admin/users/${created.body.id as number}`, {
@@ -112,6 +147,10 @@ describe.skipIf(!ON_POSTGRES)(
       expect(refreshed.body.code).toBe('INVALID_REFRESH_TOKEN');
     });
 
+    it('refuses on B a session logged out through A, and shows on B a profile change made through A', async () => {
+      await cachedOnB_loggedOutOnA(a, b);
+    });
+
     it('gives exactly one account to concurrent registrations of one email across A and B', async () => {
       const email = newAccount('race').email;
       const results = await Promise.all(
@@ -130,6 +169,40 @@ describe.skipIf(!ON_POSTGRES)(
       const list = await http<Page<AdminUser>>(b.url, 'GET', '/admin/users?limit=100', { token: adminToken });
       expect(list.status).toBe(200);
       expect(list.body.items.filter((u) => u.email === email)).toHaveLength(1);
+    });
+  },
+);
+
+describe.skipIf(!ON_POSTGRES)(
+  'two instances on one PostgreSQL without Redis: auth cache invalidation by LISTEN/NOTIFY',
+  () => {
+    let cluster: Cluster;
+    let a: Instance;
+    let b: Instance;
+    let adminToken: string;
+
+    beforeAll(async () => {
+      cluster = await startCluster(2, { ...ROOT_ENV, TRUST_PROXY: 'true' }, { redis: false });
+      [a, b] = cluster.instances as [SpawnedServer, SpawnedServer];
+      adminToken = (await login(a, '192.0.2.250', ROOT.email, ROOT.password)).body.access_token as string;
+    }, 120_000);
+    afterAll(() => cluster?.close());
+
+    it('refuses on B, at the next request, a user deactivated through A after B cached the session', async () => {
+      const user = newAccount('notify');
+      const created = await registerOn(b, user);
+      const token = (await login(b, '198.51.100.12', user.email, user.password)).body.access_token as string;
+      for (let i = 0; i < 2; i++) expect((await http(b.url, 'GET', '/auth/me', { token })).status).toBe(200);
+      const patched = await http(a.url, 'PATCH', `/admin/users/${created.body.id as number}`, {
+        token: adminToken,
+        json: { is_active: false },
+      });
+      expect(patched.status).toBe(200);
+      expect((await meOnB(b, token, true, (r) => r.status === 401)).status).toBe(401);
+    });
+
+    it('refuses on B a session logged out through A, and shows on B a profile change made through A', async () => {
+      await cachedOnB_loggedOutOnA(a, b, true);
     });
   },
 );

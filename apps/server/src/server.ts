@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
 import { Closers, drain } from './shutdown.js';
 import { closeRedis, connectRedis, rateLimitsFor } from './redis.js';
+import { authCacheFor } from './invalidation.js';
 
 export interface RunningServer {
   url: string;
@@ -59,13 +60,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
+      authCache: authCacheFor(config, db, redis, closers, logger),
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    await bootstrapAdmin(deps, config, logger);
+    // Announced to running instances once committed, like a request's changes.
+    await deps.authCache.scope(() => bootstrapAdmin(deps, config, logger));
     const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
     server.on('request', app.callback());
     server.headersTimeout = 30_000;
@@ -78,6 +81,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       });
     });
   } catch (error) {
+    // What start-up opened so far (the auth cache's listener among it), then Redis and the database.
+    await closers.closeAll(logger);
     await closeRedis(redis);
     await closeDatabase(db);
     throw error;

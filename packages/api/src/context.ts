@@ -11,6 +11,8 @@ import { AccountService } from './services/account.js';
 import { SessionService } from './services/sessions.js';
 import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
+import { AuthCache } from './auth-cache.js';
+import { User } from '@roster/db';
 
 /** Long-lived collaborators, built once per process. */
 export interface ApiDeps {
@@ -25,6 +27,8 @@ export interface ApiDeps {
   tasks: BackgroundTasks;
   /** The counters behind `rateLimit(rule)`; nothing is limited unless the caller passes some. */
   rateLimits: RateLimits;
+  /** Verified sessions and their users, believed for a few seconds; invalidated on every change that matters. */
+  authCache: AuthCache;
 }
 
 export interface ApiDepsOptions {
@@ -33,9 +37,23 @@ export interface ApiDepsOptions {
   /** Reports a background task's failure (the server logs it). */
   onTaskError?: (error: unknown) => void;
   rateLimits?: RateLimits;
+  /** The auth cache (with its cross-instance invalidation bus); an in-process one by default. */
+  authCache?: AuthCache;
+}
+
+/** Every flushed change to an account (profile, role, status, password, verification, deletion) invalidates it. */
+function invalidateOnUserChange(orm: MikroORM, cache: AuthCache): void {
+  const changed = (args: { entity: User }) => cache.changed({ users: [args.entity.id] });
+  orm.em.getEventManager().registerSubscriber({
+    getSubscribedEntities: () => [User],
+    afterUpdate: changed,
+    afterDelete: changed,
+  });
 }
 
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
+  const authCache = opts.authCache ?? new AuthCache();
+  invalidateOnUserChange(orm, authCache);
   return {
     orm,
     settings,
@@ -45,6 +63,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     mailer: opts.mailer ?? nullMailer,
     tasks: new BackgroundTasks(opts.onTaskError),
     rateLimits: opts.rateLimits ?? RateLimits.disabled(),
+    authCache,
   };
 }
 
@@ -75,7 +94,15 @@ export function createContextInner(opts: ContextInnerOptions) {
   const userAgent = opts.userAgent ?? null;
   const { deps } = opts;
   const audit = new AuditService(em, { ip, userAgent });
-  const sessions = new SessionService(em, deps.tokens, deps.settings, audit, deps.events, { ip, userAgent });
+  const sessions = new SessionService(
+    em,
+    deps.tokens,
+    deps.settings,
+    audit,
+    deps.events,
+    { ip, userAgent },
+    deps.authCache,
+  );
   const users = new UserService(em, deps.passwords, audit, sessions);
   const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
   const auth = new AuthService(
@@ -88,6 +115,7 @@ export function createContextInner(opts: ContextInnerOptions) {
     deps.events,
     deps.settings.requireVerifiedEmail ?? false,
     (user) => account.requestVerificationLater(user),
+    deps.authCache,
   );
   const admin = new AdminService(em, users, deps.passwords, audit, sessions);
   return {

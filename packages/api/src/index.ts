@@ -44,3 +44,10 @@ export {
   type RateLimitStore,
   type RateLimitTable,
 } from './ratelimit/index.js';
+export {
+  AuthCache,
+  localInvalidation,
+  type AuthCacheOptions,
+  type Invalidation,
+  type InvalidationMessage,
+} from './auth-cache.js';

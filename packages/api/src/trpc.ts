@@ -43,8 +43,15 @@ const t = initTRPC
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
 export const middleware = t.middleware;
+
+/**
+ * Every call runs in an auth-cache scope: what it changed is forgotten again once its transactions are committed,
+ * and announced to the other instances before the answer goes out.
+ */
+export const publicProcedure = t.procedure.use(function authCacheScope({ ctx, next }) {
+  return ctx.deps.authCache.scope(() => next());
+});
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 

@@ -61,6 +61,7 @@ describe('admin procedures', () => {
         order: 'asc',
         limit: 2,
         cursor,
+        include_total: 'true',
       });
       expect(page.total).toBe(3);
       seen.push(...page.items.map((u) => u.id));

@@ -113,7 +113,7 @@ describe('admin procedures', () => {
     expectTypeOf<RouterOutputs['admin']['listUsers']>().toEqualTypeOf<{
       items: AdminUser[];
       next_cursor: string | null;
-      total: number;
+      total: number | null;
     }>();
     type ListInput = RouterInputs['admin']['listUsers'];
     expectTypeOf<RequiredKeys<ListInput>>().toEqualTypeOf<never>();

@@ -26,7 +26,7 @@ export interface AuditEventOut {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
-  total?: number;
+  total?: number | null;
 }
 
 /** Every admin route over REST, with a request that would be valid for an admin. */

@@ -14,10 +14,15 @@ export interface Cluster {
 }
 
 /**
- * `count` Roster processes on one fresh database and one Redis (under a key prefix of their own). The first
+ * `count` Roster processes on one fresh database and one Redis (under a key prefix of their own; none with
+ * `redis: false`). The first
  * applies the migrations and the bootstrap admin before the others start, as a rolling deployment would.
  */
-export async function startCluster(count: number, env: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  count: number,
+  env: Record<string, string> = {},
+  opts: { redis?: boolean } = {},
+): Promise<Cluster> {
   const database = await createTestDatabase();
   const redisPrefix = testRedisPrefix('cluster');
   const instances: SpawnedServer[] = [];
@@ -30,7 +35,10 @@ export async function startCluster(count: number, env: Record<string, string> = 
     spawnServer({
       script: SERVER_MAIN,
       database,
-      env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, ...env },
+      env: {
+        ...(opts.redis === false ? {} : { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix }),
+        ...env,
+      },
     });
   try {
     instances.push(await start());

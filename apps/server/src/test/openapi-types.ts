@@ -551,7 +551,8 @@ export interface components {
         AdminUserPage: {
             items: components["schemas"]["AdminUser"][];
             next_cursor: string | null;
-            total: number;
+            /** @description How many accounts match, with include_total=true; null otherwise */
+            total: number | null;
         };
         AdminUser: {
             id: number;
@@ -2792,6 +2793,7 @@ export interface operations {
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
+                include_total?: string;
             };
             header?: never;
             path?: never;

@@ -67,7 +67,7 @@ function expectedOrder(rows: User[], sort: Sort, order: 'asc' | 'desc'): number[
 }
 
 const list = (input: Parameters<ReturnType<Harness['caller']>['admin']['listUsers']>[0]) =>
-  h.caller(boss.token).admin.listUsers(input);
+  h.caller(boss.token).admin.listUsers({ include_total: 'true', ...input });
 
 describe('admin.listUsers: keyset pages', () => {
   for (const sort of ['created_at', 'email', 'username', 'last_login_at'] as const) {
@@ -84,6 +84,15 @@ describe('admin.listUsers: keyset pages', () => {
       });
     }
   }
+
+  it('counts the matches only when asked (include_total), on any page', async () => {
+    const plain = await h.caller(boss.token).admin.listUsers({ q: '@seed.test', limit: 4 });
+    expect(plain.total).toBeNull();
+    expect(plain.items).toHaveLength(4);
+    const next = await list({ q: '@seed.test', limit: 4, cursor: plain.next_cursor! });
+    expect(next.total).toBe(N);
+    expect((await list({ q: '@seed.test', include_total: 'false' })).total).toBeNull();
+  });
 
   it('answers one page with a null cursor when everything fits, and nothing for no match', async () => {
     const all = await list({ q: '@seed.test', limit: 100 });

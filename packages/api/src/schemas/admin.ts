@@ -40,10 +40,20 @@ export const adminListInput = z.strictObject({
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional().meta({ description: 'next_cursor from the previous page' }),
+  include_total: z.stringbool().optional().meta({
+    description:
+      'true: also count every match (total). Off by default: the count scans all matches, a page only its own rows',
+  }),
 });
 
 export const adminListOutput = z
-  .object({ items: z.array(adminUserSchema), next_cursor: z.string().nullable(), total: z.number().int() })
+  .object({
+    items: z.array(adminUserSchema),
+    next_cursor: z.string().nullable(),
+    total: z.number().int().nullable().meta({
+      description: 'How many accounts match, with include_total=true; null otherwise',
+    }),
+  })
   .meta({ id: 'AdminUserPage' });
 
 export const createUserInput = z

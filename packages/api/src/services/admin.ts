@@ -41,7 +41,10 @@ function after(
   const beyond = opts.desc ? '$lt' : '$gt';
   if (v === null) return { [field]: null, id: { [beyond]: id } } as QBFilterQuery<User>;
   const past = [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }];
-  return { $or: opts.nullable ? [...past, { [field]: null }] : past } as QBFilterQuery<User>;
+  if (opts.nullable) return { $or: [...past, { [field]: null }] } as QBFilterQuery<User>;
+  // The redundant bound (column ≤ value, or ≥) is what an index can start from: with the $or alone PostgreSQL walks
+  // the index from its first entry, so a page deep in the list would read every row before it.
+  return { [field]: { [opts.desc ? '$lte' : '$gte']: v }, $or: past } as QBFilterQuery<User>;
 }
 
 /** What admins do to accounts. Every change is audited in the transaction that makes it. */
@@ -56,20 +59,34 @@ export class AdminService {
 
   async listUsers(
     input: AdminListInput,
-  ): Promise<{ items: User[]; nextCursor: string | null; total: number }> {
-    const qb = (this.em as SqlEntityManager).createQueryBuilder(User, 'u');
-    if (input.q) {
-      const p = likePattern(input.q);
-      qb.andWhere(
-        "(u.email like ? escape '!' or lower(u.username) like ? escape '!' or lower(u.full_name) like ? escape '!')",
-        [p, p, p],
-      );
+  ): Promise<{ items: User[]; nextCursor: string | null; total: number | null }> {
+    const em = this.em as SqlEntityManager;
+    const search = (alias: string, p: string): [string, string[]] => [
+      `(${alias}.email like ? escape '!' or lower(${alias}.username) like ? escape '!' or ` +
+        `lower(${alias}.full_name) like ? escape '!')`,
+      [p, p, p],
+    ];
+    let qb = em.createQueryBuilder(User, 'u');
+    if (input.q && dialectOf(this.em) === 'postgresql') {
+      // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
+      // the planner from walking the sort index instead, testing every account until it has found a page (a term
+      // that only old accounts match would scan nearly all of them).
+      const matches = em
+        .createQueryBuilder(User, 'm')
+        .select('*')
+        .where(...search('m', likePattern(input.q)))
+        .limit(2_147_483_647);
+      qb = em.createQueryBuilder(matches, 'u');
+    } else if (input.q) {
+      qb.andWhere(...search('u', likePattern(input.q)));
     }
     if (input.role) qb.andWhere({ role: input.role });
     if (input.is_active !== undefined) qb.andWhere({ isActive: input.is_active });
     if (input.created_after) qb.andWhere({ createdAt: { $gte: new Date(input.created_after) } });
     if (input.created_before) qb.andWhere({ createdAt: { $lt: new Date(input.created_before) } });
-    const total = await qb.clone().getCount();
+    // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
+    // limit + 1 rows along an index): done only when asked for.
+    const counting = input.include_total === true ? qb.clone().getCount() : Promise.resolve(null);
 
     const field = COLUMN[input.sort];
     const desc = input.order === 'desc';
@@ -81,11 +98,21 @@ export class AdminService {
       const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, kind);
       qb.andWhere(after(field, c, { desc, isDate: kind.date, nullable: kind.nullable }));
     }
+    // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the
+    // (column, id) index, and every search would sort all of its matches.
+    const nullable = input.sort === 'last_login_at';
+    const direction = desc
+      ? nullable
+        ? QueryOrder.DESC_NULLS_LAST
+        : QueryOrder.DESC
+      : nullable
+        ? QueryOrder.ASC_NULLS_LAST
+        : QueryOrder.ASC;
     qb.orderBy({
-      [field]: desc ? QueryOrder.DESC_NULLS_LAST : QueryOrder.ASC_NULLS_LAST,
+      [field]: direction,
       id: desc ? QueryOrder.DESC : QueryOrder.ASC,
     });
-    const rows = await qb.limit(input.limit + 1).getResult();
+    const [total, rows] = await Promise.all([counting, qb.limit(input.limit + 1).getResult()]);
     const items = rows.slice(0, input.limit);
     const last = items.at(-1);
     const nextCursor =

@@ -7,7 +7,8 @@ import type { PasswordHasher } from './passwords.js';
 import type { IssuedTokens, SessionService } from './sessions.js';
 import type { TokenService } from './tokens.js';
 import type { UserService } from './users.js';
-import type { Session } from '@roster/db';
+import { Session } from '@roster/db';
+import { sessionSnapshot, userSnapshot, type AuthCache } from '../auth-cache.js';
 
 export interface LoginResult extends IssuedTokens {
   user: User;
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly requireVerifiedEmail = false,
     /** Told of a right password refused for an unverified address: the way to a verification link. */
     private readonly onUnverified: (user: User) => void = () => undefined,
+    private readonly cache?: AuthCache,
   ) {}
 
   /**
@@ -104,12 +106,24 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<Authenticated> {
     const claims = await this.tokens.verifyAccessToken(token);
+    const cached = this.cache?.get(claims.sessionId);
+    if (
+      cached &&
+      cached.user.id === claims.userId &&
+      (await this.sessions.stillLive(claims, cached.session))
+    ) {
+      // A detached copy: UserService.update attaches it to the request's unit of work before changing it.
+      const user = Object.assign(new User(), cached.user);
+      return { user, session: Object.assign(new Session(), cached.session) };
+    }
+    const mark = this.cache?.mark() ?? 0;
     const [session, user] = await Promise.all([
       this.sessions.live(claims),
       this.users.findById(claims.userId),
     ]);
     if (!user || !session) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
+    this.cache?.set(userSnapshot(user), sessionSnapshot(session), mark);
     return { user, session };
   }
 }

@@ -47,4 +47,18 @@ describe('PasswordHasher', () => {
     expect(hasher.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
     expect(hasher.needsRehash('garbage')).toBe(true);
   });
+
+  it('runs at most `concurrency` hashes at once, and every caller gets its answer', async () => {
+    const two = new PasswordHasher(TEST_SETTINGS.argon2, 2);
+    const hash = await two.hash('s3cret-password');
+    let most = 0;
+    const sample = setInterval(() => (most = Math.max(most, two.inFlight)), 1);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => two.verify(hash, i % 2 === 0 ? 's3cret-password' : 'wrong')),
+    );
+    clearInterval(sample);
+    expect(results).toEqual([true, false, true, false, true]);
+    expect(most).toBe(2);
+    expect(two.inFlight).toBe(0);
+  });
 });

@@ -1,20 +1,49 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import type { ApiSettings } from '../settings.js';
 
-/** argon2id hashing with parameters from config, and a decoy hash so unknown users cost one verification too. */
+/**
+ * argon2id hashing with parameters from config, and a decoy hash so unknown users cost one verification too.
+ *
+ * At most `concurrency` hashes run at once (libuv's default pool of 4 threads, or one per core on a bigger
+ * machine): more would not finish sooner, but each holds `memoryCost` KiB while it runs.
+ */
 export class PasswordHasher {
   private decoy: Promise<string> | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly params: ApiSettings['argon2']) {}
+  constructor(
+    private readonly params: ApiSettings['argon2'],
+    private readonly concurrency = Math.max(4, availableParallelism()),
+  ) {}
+
+  /** Hashes running now (never more than `concurrency`). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter; `running` only drops when nobody waits.
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.params });
+    return this.limited(() => argon2.hash(password, { type: argon2.argon2id, ...this.params }));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.limited(() => argon2.verify(hash, password));
     } catch {
       return false;
     }

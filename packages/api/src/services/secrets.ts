@@ -15,9 +15,21 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** A key derived from the server secret for one purpose, so no two uses share a key. */
+const derived = new Map<string, Buffer>();
+
+/**
+ * A key derived from the server secret for one purpose, so no two uses share a key. Remembered: services are built
+ * per request, and a secret has few purposes.
+ */
 export function deriveKey(secret: string, purpose: string): Buffer {
-  return createHmac('sha256', secret).update(`roster:${purpose}`).digest();
+  const id = `${purpose}\0${secret}`;
+  let key = derived.get(id);
+  if (!key) {
+    if (derived.size > 64) derived.clear();
+    key = createHmac('sha256', secret).update(`roster:${purpose}`).digest();
+    derived.set(id, key);
+  }
+  return key;
 }
 
 /** HMAC-SHA256 of `value` under `key`, base64url. */

@@ -6,6 +6,7 @@ import { DEFAULT_SESSIONS, type ApiSettings } from '../settings.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { deriveKey, hashToken, mac, newOpaqueToken, newSessionId } from './secrets.js';
 import type { AccessClaims, TokenService } from './tokens.js';
+import type { AuthCache, SessionSnapshot } from '../auth-cache.js';
 
 export interface IssuedTokens {
   sessionId: string;
@@ -53,6 +54,7 @@ export class SessionService {
     private readonly audit: AuditService,
     private readonly events: ApiEvents,
     private readonly request: RequestMeta,
+    private readonly cache?: AuthCache,
   ) {
     this.settings = settings.sessions ?? DEFAULT_SESSIONS;
     this.chainKey = deriveKey(settings.jwt.secret, 'refresh-chain');
@@ -176,20 +178,28 @@ export class SessionService {
    */
   async live(claims: AccessClaims): Promise<Session | null> {
     const session = await this.em.findOne(Session, { id: claims.sessionId });
+    return (await this.stillLive(claims, session)) ? session : null;
+  }
+
+  /** Checks a session (a row or a cached snapshot) against the token's claims and touches `last_used_at`. */
+  async stillLive(
+    claims: AccessClaims,
+    session: (SessionSnapshot & { revokedAt?: Date | null }) | null,
+  ): Promise<boolean> {
     const now = Date.now();
     if (
       !session ||
       session.userId !== claims.userId ||
-      session.revokedAt !== null ||
+      (session.revokedAt !== undefined && session.revokedAt !== null) ||
       session.expiresAt.getTime() <= now
     ) {
-      return null;
+      return false;
     }
     if (now - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       session.lastUsedAt = new Date(now);
       await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
     }
-    return session;
+    return true;
   }
 
   /** The user's live sessions, most recently used first. */
@@ -215,15 +225,19 @@ export class SessionService {
     );
   }
 
-  private revokeWhere(
+  private async revokeWhere(
     em: EntityManager,
     where: { id?: string | { $ne: string }; userId?: number },
     reason: RevokeReason,
   ): Promise<number> {
-    return em.nativeUpdate(
+    const ended = await em.nativeUpdate(
       Session,
       { ...where, revokedAt: null },
       { revokedAt: new Date(), revokedReason: reason },
     );
+    // Forgotten even when no row changed: a racing revocation may have changed it a moment ago.
+    if (typeof where.id === 'string') this.cache?.changed({ sessions: [where.id] });
+    else if (where.userId !== undefined) this.cache?.changed({ users: [where.userId] });
+    return ended;
   }
 }

@@ -159,7 +159,9 @@ export class UserService {
    * Applies profile (and, for admins, role and status) changes; audited with a diff in the same transaction.
    * `actorId` is who acts: the user themselves by default, an admin, or null for the CLI and start-up.
    */
-  async update(user: User, input: ProfileChanges, actorId: number | null = user.id): Promise<User> {
+  async update(account: User, input: ProfileChanges, actorId: number | null = account.id): Promise<User> {
+    // The caller's own account may come from the auth cache, detached: this unit of work takes it on as it is.
+    const user = this.em.merge(account);
     const email = input.email !== undefined && input.email !== user.email ? input.email : undefined;
     const username =
       input.username !== undefined && input.username !== user.username ? input.username : undefined;

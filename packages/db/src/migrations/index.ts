@@ -2,6 +2,8 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000Users as PgUsers } from './postgresql/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as PgAdmin } from './postgresql/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as PgSessions } from './postgresql/Migration20261125020000Sessions.js';
+import { Migration20261125050000Search as PgSearch } from './postgresql/Migration20261125050000Search.js';
+import { Migration20261125050000Search as SqliteSearch } from './sqlite/Migration20261125050000Search.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -11,9 +13,11 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: PgUsers },
   { name: 'Migration20261125010000Admin', class: PgAdmin },
   { name: 'Migration20261125020000Sessions', class: PgSessions },
+  { name: 'Migration20261125050000Search', class: PgSearch },
 ];
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: SqliteUsers },
   { name: 'Migration20261125010000Admin', class: SqliteAdmin },
   { name: 'Migration20261125020000Sessions', class: SqliteSessions },
+  { name: 'Migration20261125050000Search', class: SqliteSearch },
 ];

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AuthCache,
+  type Invalidation,
+  type InvalidationMessage,
+  type SessionSnapshot,
+  type UserSnapshot,
+} from './auth-cache.js';
+
+const at = new Date('2026-01-01T00:00:00Z');
+const user = (id: number): UserSnapshot => ({
+  id,
+  email: `u${id}@example.com`,
+  username: `u${id}`,
+  fullName: null,
+  bio: null,
+  role: 'user',
+  isActive: true,
+  isVerified: false,
+  createdAt: at,
+  updatedAt: at,
+  lastLoginAt: null,
+  version: 1,
+});
+const session = (id: string, userId: number): SessionSnapshot => ({
+  id,
+  userId,
+  createdAt: at,
+  lastUsedAt: at,
+  expiresAt: new Date(at.getTime() + 86_400_000),
+});
+
+/** An in-memory bus: what is published reaches every subscriber, like Redis pub/sub does. */
+function memoryBus(): Invalidation & { sent: InvalidationMessage[]; up: boolean } {
+  const listeners: ((m: InvalidationMessage) => void)[] = [];
+  return {
+    sent: [],
+    up: true,
+    publish(message) {
+      this.sent.push(message);
+      for (const listener of listeners) listener(message);
+      return Promise.resolve();
+    },
+    subscribe: (listener) => void listeners.push(listener),
+    healthy() {
+      return this.up;
+    },
+  };
+}
+
+describe('AuthCache', () => {
+  it('believes an entry for its TTL only', () => {
+    let now = 1_000;
+    const cache = new AuthCache({ ttlMs: 100, now: () => now });
+    expect(cache.set(user(1), session('s1', 1), cache.mark())).toBe(true);
+    expect(cache.get('s1')?.user.id).toBe(1);
+    now += 99;
+    expect(cache.get('s1')).toBeDefined();
+    now += 1;
+    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('forgets every session of a user, or one session', () => {
+    const cache = new AuthCache();
+    const mark = cache.mark();
+    cache.set(user(1), session('a', 1), mark);
+    cache.set(user(1), session('b', 1), mark);
+    cache.set(user(2), session('c', 2), mark);
+    cache.invalidate({ users: [1] });
+    expect([cache.get('a'), cache.get('b')]).toEqual([undefined, undefined]);
+    expect(cache.get('c')).toBeDefined();
+    cache.invalidate({ sessions: ['c'] });
+    expect(cache.get('c')).toBeUndefined();
+  });
+
+  it('refuses a load that started before an invalidation of what it read', () => {
+    const cache = new AuthCache();
+    const before = cache.mark();
+    cache.invalidate({ users: [1] });
+    expect(cache.set(user(1), session('a', 1), before)).toBe(false);
+    cache.invalidate({ sessions: ['b'] });
+    expect(cache.set(user(2), session('b', 2), before)).toBe(false);
+    // Others were not touched by those invalidations.
+    expect(cache.set(user(3), session('c', 3), before)).toBe(true);
+    expect(cache.set(user(1), session('a', 1), cache.mark())).toBe(true);
+  });
+
+  it('keeps at most maxEntries, dropping the oldest', () => {
+    const cache = new AuthCache({ maxEntries: 2 });
+    for (const id of [1, 2, 3]) cache.set(user(id), session(`s${id}`, id), cache.mark());
+    expect(cache.size).toBe(2);
+    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.get('s3')).toBeDefined();
+  });
+
+  it('remembers a bounded number of invalidations, refusing loads older than the ones it forgot', () => {
+    const cache = new AuthCache();
+    const old = cache.mark();
+    for (let id = 0; id <= 10_000; id++) cache.invalidate({ users: [100_000 + id] });
+    expect(cache.set(user(1), session('a', 1), old)).toBe(false);
+    expect(cache.set(user(1), session('a', 1), cache.mark())).toBe(true);
+  });
+
+  it('is off with a TTL of 0, and still announces changes', async () => {
+    const bus = memoryBus();
+    const cache = new AuthCache({ ttlMs: 0, bus });
+    expect(cache.set(user(1), session('a', 1), cache.mark())).toBe(false);
+    expect(cache.get('a')).toBeUndefined();
+    await cache.scope(async () => cache.changed({ users: [1] }));
+    expect(bus.sent).toEqual([{ users: [1], sessions: [] }]);
+  });
+
+  it('is bypassed while the bus is down, and starts over when it is back', () => {
+    const bus = memoryBus();
+    const cache = new AuthCache({ bus });
+    cache.set(user(1), session('a', 1), cache.mark());
+    bus.up = false;
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.set(user(2), session('b', 2), cache.mark())).toBe(false);
+    bus.up = true;
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.set(user(1), session('a', 1), cache.mark())).toBe(true);
+  });
+
+  it('announces a scope’s changes once, after its work, and forgets them again then', async () => {
+    const bus = memoryBus();
+    const cache = new AuthCache({ bus });
+    const stale = cache.mark();
+    await cache.scope(async () => {
+      cache.changed({ users: [1] });
+      cache.changed({ users: [1], sessions: ['x'] });
+      // Nested scopes (a batch, a caller inside a procedure) belong to the outer one.
+      await cache.scope(async () => cache.changed({ sessions: ['y'] }));
+      expect(bus.sent).toEqual([]);
+      // A slower read of the old rows, finishing inside the scope, must not survive it.
+      cache.set(user(1), session('a', 1), cache.mark());
+    });
+    expect(bus.sent).toEqual([{ users: [1], sessions: ['x', 'y'] }]);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.set(user(1), session('a', 1), stale)).toBe(false);
+  });
+
+  it('announces at once outside a scope, and a scope without changes announces nothing', async () => {
+    const bus = memoryBus();
+    const cache = new AuthCache({ bus });
+    await cache.scope(() => Promise.resolve(1));
+    expect(bus.sent).toEqual([]);
+    cache.changed({ sessions: ['s'] });
+    expect(bus.sent).toEqual([{ sessions: ['s'] }]);
+  });
+
+  it('hears other instances through the bus', () => {
+    const bus = memoryBus();
+    const a = new AuthCache({ bus });
+    const b = new AuthCache({ bus });
+    b.set(user(1), session('s', 1), b.mark());
+    a.changed({ users: [1] });
+    expect(b.get('s')).toBeUndefined();
+  });
+
+  it('survives a bus that cannot publish (the TTL bounds what the others keep)', async () => {
+    const cache = new AuthCache({
+      bus: { publish: () => Promise.reject(new Error('down')), subscribe: () => undefined },
+    });
+    cache.set(user(1), session('s', 1), cache.mark());
+    await cache.scope(async () => cache.changed({ users: [1] }));
+    expect(cache.get('s')).toBeUndefined();
+  });
+});
