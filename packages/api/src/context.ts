@@ -94,28 +94,11 @@ export function createContextInner(opts: ContextInnerOptions) {
   const userAgent = opts.userAgent ?? null;
   const { deps } = opts;
   const audit = new AuditService(em, { ip, userAgent });
-  const sessions = new SessionService(
-    em,
-    deps.tokens,
-    deps.settings,
-    audit,
-    deps.events,
-    { ip, userAgent },
-    deps.authCache,
-  );
+  const sessions = new SessionService(em, audit, { ip, userAgent }, deps);
   const users = new UserService(em, deps.passwords, audit, sessions);
   const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
-  const auth = new AuthService(
-    em,
-    users,
-    deps.passwords,
-    deps.tokens,
-    sessions,
-    audit,
-    deps.events,
-    deps.settings.requireVerifiedEmail ?? false,
-    (user) => account.requestVerificationLater(user),
-    deps.authCache,
+  const auth = new AuthService(em, users, sessions, audit, deps, (user) =>
+    account.requestVerificationLater(user),
   );
   const admin = new AdminService(em, users, deps.passwords, audit, sessions);
   return {

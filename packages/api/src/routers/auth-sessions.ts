@@ -31,9 +31,7 @@ export const sessionProcedures = {
     .output(tokenSchema)
     .mutation(async ({ ctx, input }) => {
       const tokens = await ctx.sessions.refresh(input.refresh_token);
-      const claims = await ctx.deps.tokens.verifyAccessToken(tokens.accessToken);
-      const user = await ctx.users.getById(claims.userId);
-      return toTokenOut(tokens, user);
+      return toTokenOut(tokens, await ctx.users.getById(tokens.userId));
     }),
 
   logout: authedProcedure

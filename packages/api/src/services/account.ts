@@ -47,11 +47,6 @@ export class AccountService {
     return `${base}${path}#token=${token}`;
   }
 
-  private async passwordHashOf(userId: number): Promise<string> {
-    const row = await this.em.fork().findOne(User, { id: userId }, { fields: ['id', 'passwordHash'] });
-    return row?.passwordHash ?? '';
-  }
-
   /** Sets a new password in `em`'s transaction: reset links die, and so do the given sessions. */
   private async storePassword(em: EntityManager, userId: number, password: string): Promise<void> {
     const passwordHash = await this.passwords.hash(password);
@@ -63,9 +58,7 @@ export class AccountService {
 
   /** Changes the caller's password; every other session of theirs ends. */
   async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
-    if (!(await this.passwords.verify(await this.passwordHashOf(user.id), current))) {
-      throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
-    }
+    await this.users.assertPassword(user, current);
     await inTransaction(this.em, async () => {
       await this.storePassword(this.em, user.id, next);
       await this.sessions.revokeAll(user.id, 'password_changed', sessionId);

@@ -7,6 +7,7 @@ import type { PasswordHasher } from './passwords.js';
 import type { IssuedTokens, SessionService } from './sessions.js';
 import type { TokenService } from './tokens.js';
 import type { UserService } from './users.js';
+import type { ApiSettings } from '../settings.js';
 import { Session } from '@roster/db';
 import { sessionSnapshot, userSnapshot, type AuthCache } from '../auth-cache.js';
 
@@ -21,21 +22,38 @@ export interface Authenticated {
 
 const INCORRECT = 'Incorrect email or password';
 
+/** The process-wide collaborators AuthService uses (ApiDeps has them all). */
+export interface AuthDeps {
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  events: ApiEvents;
+  authCache?: AuthCache;
+  settings: Pick<ApiSettings, 'requireVerifiedEmail'>;
+}
+
 /** Logging in and turning a bearer token back into the account it belongs to, as the database says now. */
 export class AuthService {
+  private readonly passwords: PasswordHasher;
+  private readonly tokens: TokenService;
+  private readonly events: ApiEvents;
+  private readonly cache: AuthCache | undefined;
+  private readonly requireVerifiedEmail: boolean;
+
   constructor(
     private readonly em: EntityManager,
     private readonly users: UserService,
-    private readonly passwords: PasswordHasher,
-    private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
-    private readonly events: ApiEvents,
-    private readonly requireVerifiedEmail = false,
+    deps: AuthDeps,
     /** Told of a right password refused for an unverified address: the way to a verification link. */
     private readonly onUnverified: (user: User) => void = () => undefined,
-    private readonly cache?: AuthCache,
-  ) {}
+  ) {
+    this.passwords = deps.passwords;
+    this.tokens = deps.tokens;
+    this.events = deps.events;
+    this.cache = deps.authCache;
+    this.requireVerifiedEmail = deps.settings.requireVerifiedEmail ?? false;
+  }
 
   /**
    * Writes login bookkeeping (audit events, last_login_at, a re-hash) in a unit of work of its own, so that the

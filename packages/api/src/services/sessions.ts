@@ -10,10 +10,20 @@ import type { AuthCache, SessionSnapshot } from '../auth-cache.js';
 
 export interface IssuedTokens {
   sessionId: string;
+  /** The account the session belongs to. */
+  userId: number;
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
   refreshExpiresIn: number;
+}
+
+/** The process-wide collaborators SessionService uses (ApiDeps has them all). */
+export interface SessionDeps {
+  tokens: TokenService;
+  events: ApiEvents;
+  authCache?: AuthCache;
+  settings: ApiSettings;
 }
 
 /** Why a session ended, as recorded on the row and in the audit log. */
@@ -47,18 +57,22 @@ export class SessionService {
   private readonly chainKey: Buffer;
   private readonly jtiKey: Buffer;
 
+  private readonly tokens: TokenService;
+  private readonly events: ApiEvents;
+  private readonly cache: AuthCache | undefined;
+
   constructor(
     private readonly em: EntityManager,
-    private readonly tokens: TokenService,
-    settings: ApiSettings,
     private readonly audit: AuditService,
-    private readonly events: ApiEvents,
     private readonly request: RequestMeta,
-    private readonly cache?: AuthCache,
+    deps: SessionDeps,
   ) {
-    this.settings = settings.sessions ?? DEFAULT_SESSIONS;
-    this.chainKey = deriveKey(settings.jwt.secret, 'refresh-chain');
-    this.jtiKey = deriveKey(settings.jwt.secret, 'refresh-jti');
+    this.tokens = deps.tokens;
+    this.events = deps.events;
+    this.cache = deps.authCache;
+    this.settings = deps.settings.sessions ?? DEFAULT_SESSIONS;
+    this.chainKey = deriveKey(deps.settings.jwt.secret, 'refresh-chain');
+    this.jtiKey = deriveKey(deps.settings.jwt.secret, 'refresh-jti');
   }
 
   private refreshExpiry(from: Date, session: Session): Date {
@@ -73,6 +87,7 @@ export class SessionService {
     });
     return {
       sessionId: session.id,
+      userId: session.userId,
       accessToken,
       expiresIn: this.tokens.ttlSeconds,
       refreshToken,

@@ -222,12 +222,20 @@ export class UserService {
           ],
         });
       }
-      const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
-      if (!(await this.passwords.verify(stored?.passwordHash ?? '', currentPassword))) {
-        throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
-      }
+      await this.assertPassword(user, currentPassword);
     }
     return this.update(user, changes);
+  }
+
+  /**
+   * Refuses with WRONG_PASSWORD unless `password` is the account's current one. The hash is read in a unit of
+   * work of its own, so the request's copy of the account never holds it.
+   */
+  async assertPassword(user: User, password: string): Promise<void> {
+    const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
+    if (!(await this.passwords.verify(stored?.passwordHash ?? '', password))) {
+      throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
+    }
   }
 
   /**
