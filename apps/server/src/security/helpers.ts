@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { expect } from 'vitest';
-import { api } from '../test/accounts.js';
+import { api, registerAndLogin, type Session } from '../test/accounts.js';
 import { startWithRoot, walk, qs, type AdminSession, type AdminUser, type Page } from '../test/admin.js';
 import { http, TEST_SECRET, type JsonResponse, type TestServer } from '../test/harness.js';
 
@@ -13,6 +13,12 @@ export type { AdminSession };
 /** A server whose first admin is logged in (see test/admin.ts). */
 export const startAttackTarget = (env: Record<string, string> = {}): Promise<AdminSession> =>
   startWithRoot(env);
+
+/** An attack target and a regular account on it, `mallory`: where most files of the suite start. */
+export async function startTargetWithMallory(): Promise<{ target: AdminSession; mallory: Session }> {
+  const target = await startAttackTarget();
+  return { target, mallory: await registerAndLogin(target.server, 'mallory') };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // tRPC over raw HTTP

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAccount, registerAndLogin, type Session } from '../test/accounts.js';
+import { newAccount, type Session } from '../test/accounts.js';
 import { qs } from '../test/admin.js';
 import {
   expectClientOutcome,
   expectUnchanged,
   observe,
-  startAttackTarget,
+  startTargetWithMallory,
   trpcCall,
   trpcError,
   type AdminSession,
@@ -19,8 +19,7 @@ let target: AdminSession;
 let mallory: Session;
 
 beforeAll(async () => {
-  target = await startAttackTarget();
-  mallory = await registerAndLogin(target.server, 'mallory');
+  ({ target, mallory } = await startTargetWithMallory());
 });
 afterAll(() => target.server.close());
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAccount, registerAndLogin, type Session } from '../test/accounts.js';
+import { newAccount, type Session } from '../test/accounts.js';
 import { rawRequest } from '../test/raw-http.js';
 import {
-  startAttackTarget,
+  startTargetWithMallory,
   trpcBatch,
   trpcCall,
   trpcError,
@@ -17,8 +17,7 @@ let target: AdminSession;
 let mallory: Session;
 
 beforeAll(async () => {
-  target = await startAttackTarget();
-  mallory = await registerAndLogin(target.server, 'mallory');
+  ({ target, mallory } = await startTargetWithMallory());
 });
 afterAll(() => target.server.close());
 

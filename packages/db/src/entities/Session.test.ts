@@ -1,23 +1,18 @@
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, migrateDatabase, openDatabase, type Database } from '../orm.js';
+import type { Database } from '../orm.js';
+import { openMigratedTestDatabase } from '../test/database.js';
 import { ActionToken } from './ActionToken.js';
 import { RefreshToken } from './RefreshToken.js';
 import { Session } from './Session.js';
 import { User } from './User.js';
 
-let testDb: TestDatabase;
 let db: Database;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await openDatabase(testDb.url);
-  await migrateDatabase(db);
+  ({ db, close } = await openMigratedTestDatabase());
 });
-afterAll(async () => {
-  await closeDatabase(db);
-  await testDb.drop();
-});
+afterAll(() => close());
 
 describe('sessions, refresh tokens and action tokens', () => {
   it('store their rows with defaults, and go with their account (foreign keys cascade)', async () => {

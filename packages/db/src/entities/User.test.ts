@@ -1,22 +1,17 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeDatabase, migrateDatabase, openDatabase, type Database } from '../orm.js';
+import type { Database } from '../orm.js';
+import { openMigratedTestDatabase } from '../test/database.js';
 import { ROLES, User, UserSchema } from './User.js';
 import { entities } from './index.js';
 
-let testDb: TestDatabase;
 let db: Database;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await openDatabase(testDb.url);
-  await migrateDatabase(db);
+  ({ db, close } = await openMigratedTestDatabase());
 });
-afterAll(async () => {
-  await closeDatabase(db);
-  await testDb.drop();
-});
+afterAll(() => close());
 
 let em: EntityManager;
 beforeEach(async () => {
