@@ -72,14 +72,3 @@ export function accountPages(): Middleware {
     ctx.body = asset.body;
   };
 }
-
-/** The public keys that verify Roster's access tokens (empty under HS256). */
-export function jwks(load: () => Promise<unknown>): Middleware {
-  return async function serveJwks(ctx, next) {
-    if (ctx.path !== '/.well-known/jwks.json' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
-      return next();
-    }
-    ctx.set('Cache-Control', 'public, max-age=300');
-    ctx.body = await load();
-  };
-}

@@ -12,12 +12,13 @@ import {
 } from '@roster/api';
 import type { Database } from '@roster/db';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
-import { accountPages, jwks } from './account-pages.js';
+import { accountPages } from './account-pages.js';
 import { apiSettings } from './api-settings.js';
 import { bodyParser } from './body.js';
 import type { Config } from './config.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
+import { jwks } from './jwks.js';
 import type { Logger } from './logger.js';
 import { metricsEndpoint, type Metrics } from './metrics.js';
 import { readiness } from './ready.js';
