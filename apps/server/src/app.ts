@@ -4,6 +4,7 @@ import {
   AppError,
   createApiDeps,
   createContextInner,
+  createHotReads,
   createOpenApiDocument,
   formRoutes,
   isUnexpected,
@@ -18,6 +19,7 @@ import { bodyParser } from './body.js';
 import type { Config } from './config.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
+import { hotReads } from './hot-reads.js';
 import { jwks } from './jwks.js';
 import type { Logger } from './logger.js';
 import { metricsEndpoint, type Metrics } from './metrics.js';
@@ -131,6 +133,7 @@ export function createApp(
   app.use(securityHeaders());
   app.use(errorResponder());
   app.use(corsFor(config.allowedOrigins));
+  app.use(hotReads(createHotReads(deps)));
   app.use(health());
   app.use(readiness({ db, logger, draining }));
   app.use(metricsEndpoint(metrics, config.metricsToken));

@@ -164,7 +164,8 @@ export function postgresInvalidation(db: Database, closers: Closers, logger: Log
 /**
  * SQLite: one server process, but the `roster` CLI writes to the same file from another. It rewrites a file next
  * to the database after its change is committed; the server looks at that file's modification time (one stat,
- * no thread pool) before every cache lookup and starts over when it moved, so the next request sees the change.
+ * no thread pool, at most once a millisecond) before a cache lookup and starts over when it moved, so the next
+ * request sees the change.
  */
 export function fileInvalidation(path: string): Invalidation {
   const stamp = () => {
@@ -176,6 +177,7 @@ export function fileInvalidation(path: string): Invalidation {
     }
   };
   let seen = stamp();
+  let lastPoll = performance.now();
   const listeners: ((message: InvalidationMessage) => void)[] = [];
   return {
     async publish() {
@@ -185,6 +187,11 @@ export function fileInvalidation(path: string): Invalidation {
       listeners.push(listener);
     },
     poll() {
+      // At most one stat per millisecond: under load that is one per many requests, and no CLI process can
+      // write the file, exit and have its operator's next request arrive within a millisecond.
+      const at = performance.now();
+      if (at - lastPoll < 1) return;
+      lastPoll = at;
       const now = stamp();
       if (now === seen) return;
       seen = now;

@@ -33,23 +33,42 @@ export const DOCS_CSP = {
   'frame-ancestors': ["'none'"],
 };
 
-function koa(middleware: Connect): (ctx: Parameters<Middleware>[0]) => Promise<void> {
-  return (ctx) =>
-    new Promise((resolve, reject) => {
-      middleware(ctx.req, ctx.res, (error) => (error ? reject(error as Error) : resolve()));
-    });
+/**
+ * The headers a helmet middleware sets. They depend on its options only (no directive here is a function of the
+ * request), so they are worked out once at start-up and copied onto each response.
+ */
+function headersOf(middleware: Connect): [string, string][] {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers.set(name, String(value));
+    },
+    removeHeader: (name: string) => {
+      headers.delete(name);
+    },
+  };
+  let done = false;
+  middleware({} as IncomingMessage, res as unknown as ServerResponse, (error) => {
+    if (error) throw error as Error;
+    done = true;
+  });
+  if (!done) throw new Error('helmet did not finish synchronously');
+  return [...headers];
 }
 
 /** helmet's headers on every response, tRPC's included; a looser CSP for /docs and the account pages. */
 export function securityHeaders(): Middleware {
-  const api = koa(helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
-  const docs = koa(
+  const api = headersOf(
+    helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }),
+  );
+  const docs = headersOf(
     helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
   );
-  return async function setSecurityHeaders(ctx, next) {
+  return function setSecurityHeaders(ctx, next) {
     const forDocs =
       ctx.path === '/docs' || ctx.path.startsWith('/docs/') || ACCOUNT_PAGE_PATHS.includes(ctx.path);
-    await (forDocs ? docs : api)(ctx);
+    const res = ctx.res;
+    for (const [name, value] of forDocs ? docs : api) res.setHeader(name, value);
     return next();
   };
 }

@@ -51,3 +51,4 @@ export {
   type Invalidation,
   type InvalidationMessage,
 } from './auth-cache.js';
+export { createHotReads, type HotAnswer, type HotReads } from './hot-reads.js';

@@ -2,6 +2,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody } from './errors.js';
+import { bearerToken } from './services/tokens.js';
 
 /**
  * Procedure metadata: the REST mapping plus the success status REST answers with (200 when unset). A procedure
@@ -53,13 +54,11 @@ export const publicProcedure = t.procedure.use(function authCacheScope({ ctx, ne
   return ctx.deps.authCache.scope(() => next());
 });
 
-const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
-
 /** Resolves the bearer token to the account as the database says it is now, and puts it on ctx. */
 export const isAuthed = t.middleware(async function isAuthed({ ctx, next }) {
-  const match = ctx.authorization ? BEARER.exec(ctx.authorization) : null;
-  if (!match?.[1]) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
-  const { user, session } = await ctx.auth.authenticate(match[1]);
+  const token = bearerToken(ctx.authorization);
+  if (!token) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+  const { user, session } = await ctx.auth.authenticate(token);
   ctx.onAuthenticated(user);
   return next({ ctx: { user, session } });
 });

@@ -4,7 +4,22 @@ import type { IssuedTokens } from './sessions.js';
 import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
 
-export function toUserOut(user: User): UserOut {
+/** What the full record shows: an entity, a cached snapshot or a row mapped to property names. */
+export type UserFields = Pick<
+  User,
+  | 'id'
+  | 'email'
+  | 'username'
+  | 'fullName'
+  | 'bio'
+  | 'role'
+  | 'isActive'
+  | 'isVerified'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+export function toUserOut(user: UserFields): UserOut {
   return {
     id: user.id,
     email: user.email,

@@ -42,6 +42,26 @@ export type RevokeReason =
 const TOUCH_INTERVAL_MS = 5 * 60_000;
 const INVALID = 'Invalid or expired refresh token';
 
+/**
+ * Whether a session (a row or a cached snapshot) still backs a token with these claims: `dead` (missing, someone
+ * else's, revoked or expired), `stale` (live, but `last_used_at` is due to be written) or `live`.
+ */
+export function sessionState(
+  claims: Pick<AccessClaims, 'userId'>,
+  session: (SessionSnapshot & { revokedAt?: Date | null }) | null,
+  now: number,
+): 'dead' | 'stale' | 'live' {
+  if (
+    !session ||
+    session.userId !== claims.userId ||
+    (session.revokedAt !== undefined && session.revokedAt !== null) ||
+    session.expiresAt.getTime() <= now
+  ) {
+    return 'dead';
+  }
+  return now - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS ? 'stale' : 'live';
+}
+
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reuse'; session: Session }
@@ -202,15 +222,9 @@ export class SessionService {
     session: (SessionSnapshot & { revokedAt?: Date | null }) | null,
   ): Promise<boolean> {
     const now = Date.now();
-    if (
-      !session ||
-      session.userId !== claims.userId ||
-      (session.revokedAt !== undefined && session.revokedAt !== null) ||
-      session.expiresAt.getTime() <= now
-    ) {
-      return false;
-    }
-    if (now - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+    const state = sessionState(claims, session, now);
+    if (state === 'dead') return false;
+    if (state === 'stale' && session) {
       session.lastUsedAt = new Date(now);
       await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
     }

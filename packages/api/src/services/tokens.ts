@@ -7,6 +7,13 @@ import { loadKeyRing, type KeyRing } from './keys.js';
 /** The `typ` of Roster's access tokens; no other token Roster issues is a JWT of this type. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+
+/** The token of an `Authorization: Bearer …` header; null when there is none or it is malformed. */
+export function bearerToken(authorization: string | null | undefined): string | null {
+  return (authorization ? BEARER.exec(authorization)?.[1] : undefined) ?? null;
+}
+
 export interface AccessClaims {
   userId: number;
   sessionId: string;
@@ -86,13 +93,19 @@ export class TokenService {
       .sign(keys.signing.key);
   }
 
+  /** The claims of a token this process has verified before and that has not expired since; no crypto. */
+  alreadyVerified(token: string): AccessClaims | undefined {
+    const known = this.verified.get(token);
+    if (!known) return undefined;
+    if (known.expiresAt * 1000 > Date.now()) return known;
+    this.verified.delete(token);
+    return undefined;
+  }
+
   /** Resolves the claims of a valid access token; anything else is a 401 INVALID_TOKEN. */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
-    const known = this.verified.get(token);
-    if (known) {
-      if (known.expiresAt * 1000 > Date.now()) return known;
-      this.verified.delete(token);
-    }
+    const known = this.alreadyVerified(token);
+    if (known) return known;
     const claims = await this.verifySignature(token);
     if (this.verified.size >= this.cacheSize) {
       this.verified.delete(this.verified.keys().next().value as string);

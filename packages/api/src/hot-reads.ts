@@ -1,0 +1,38 @@
+import type { ApiDeps } from './context.js';
+import { toUserOut } from './services/serialize.js';
+import { sessionState } from './services/sessions.js';
+import { bearerToken } from './services/tokens.js';
+
+/** An answer the hot path can give: whose it is (for the request log) and the JSON body. */
+export interface HotAnswer {
+  userId: number;
+  json: string;
+}
+
+/**
+ * The reads that most requests are — "who am I" with a token seen moments ago — answered from memory: a token
+ * this process already verified (no signature check) whose session and user are in the auth cache (no query) and
+ * whose `last_used_at` is not due to be written. Anything else (first sight of a token, a cache miss, an
+ * invalidated user or session, a session to touch, any error) returns undefined and goes through the procedure,
+ * which verifies, answers or refuses, and fills the cache again. Because every change that matters invalidates the
+ * cache before its request answers, a deactivated user or revoked session is refused on the very next request.
+ */
+export interface HotReads {
+  /** `auth.me` / `GET /auth/me`. */
+  me(authorization: string | null | undefined): HotAnswer | undefined;
+}
+
+export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): HotReads {
+  return {
+    me(authorization) {
+      const token = bearerToken(authorization);
+      const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
+      if (!claims) return undefined;
+      const entry = deps.authCache.get(claims.sessionId);
+      if (!entry || entry.user.id !== claims.userId) return undefined;
+      if (sessionState(claims, entry.session, Date.now()) !== 'live') return undefined;
+      entry.meJson ??= JSON.stringify(toUserOut(entry.user));
+      return { userId: entry.user.id, json: entry.meJson };
+    },
+  };
+}
