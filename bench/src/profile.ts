@@ -46,6 +46,8 @@ const child = spawn(process.execPath, [...args, `${root}apps/server/dist/main.js
     DATA_DIR: dir,
     RATE_LIMIT_ENABLED: 'false',
     ...(process.env.SRV_REDIS ? { REDIS_URL: process.env.SRV_REDIS } : {}),
+    // Extra server environment as JSON, e.g. SRV_ENV='{"MALLOC_ARENA_MAX":"2"}'.
+    ...(process.env.SRV_ENV ? (JSON.parse(process.env.SRV_ENV) as Record<string, string>) : {}),
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -46,6 +46,7 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: intFrom(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: intFrom(2, 100).default(2),
   ARGON2_PARALLELISM: intFrom(1, 64).default(1),
+  ARGON2_CONCURRENCY: intFrom(1, 256).optional(),
   DATA_DIR: z.string().default('./data'),
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
@@ -104,7 +105,7 @@ export interface Config {
   publicUrl: string | null;
   jwtIssuer: string;
   jwtAudience: string;
-  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number; concurrency?: number };
   dataDir: string;
   /** Applied at start-up only while no admin exists. */
   bootstrapAdmin: { email: string; username: string; password: string } | null;
@@ -219,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
       memoryCost: e.ARGON2_MEMORY_KIB,
       timeCost: e.ARGON2_TIME_COST,
       parallelism: e.ARGON2_PARALLELISM,
+      ...(e.ARGON2_CONCURRENCY ? { concurrency: e.ARGON2_CONCURRENCY } : {}),
     },
     dataDir: e.DATA_DIR,
     bootstrapAdmin: bootstrapAdminFrom(e),

@@ -18,6 +18,8 @@ export interface ApiSettings {
     memoryCost: number;
     timeCost: number;
     parallelism: number;
+    /** Hashes computed at once; by default one per core, leaving a thread of libuv's pool to the database. */
+    concurrency?: number;
   };
   sessions?: {
     /** How long one refresh token stays usable. */

@@ -3,11 +3,19 @@ import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import type { ApiSettings } from '../settings.js';
 
+/** libuv's default thread pool size, which argon2, SQLite and fs share. */
+const LIBUV_POOL = 4;
+
+export function defaultHashConcurrency(): number {
+  return Math.max(1, Math.min(availableParallelism(), LIBUV_POOL - 1));
+}
+
 /**
  * argon2id hashing with parameters from config, and a decoy hash so unknown users cost one verification too.
  *
- * At most `concurrency` hashes run at once (libuv's default pool of 4 threads, or one per core on a bigger
- * machine): more would not finish sooner, but each holds `memoryCost` KiB while it runs.
+ * At most `concurrency` hashes run at once: one per core, and never all of libuv's default pool of 4 threads
+ * (SQLite queries and file writes run there too; a login whose query waits behind four hashes leaves a core
+ * idle). More would not finish sooner, and each holds `memoryCost` KiB while it runs.
  */
 export class PasswordHasher {
   private decoy: Promise<string> | undefined;
@@ -16,7 +24,7 @@ export class PasswordHasher {
 
   constructor(
     private readonly params: ApiSettings['argon2'],
-    private readonly concurrency = Math.max(4, availableParallelism()),
+    private readonly concurrency = params.concurrency ?? defaultHashConcurrency(),
   ) {}
 
   /** Hashes running now (never more than `concurrency`). */
