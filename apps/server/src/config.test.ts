@@ -66,6 +66,7 @@ describe('loadConfig: defaults', () => {
         ARGON2_MEMORY_KIB: '65536',
         ARGON2_TIME_COST: '3',
         ARGON2_PARALLELISM: '4',
+        ARGON2_CONCURRENCY: '2',
       }),
     );
     expect(config).toMatchObject({
@@ -76,7 +77,7 @@ describe('loadConfig: defaults', () => {
       logLevel: 'silent',
       jwtIssuer: 'issuer',
       jwtAudience: 'aud',
-      argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4 },
+      argon2: { memoryCost: 65536, timeCost: 3, parallelism: 4, concurrency: 2 },
     });
   });
 });

@@ -1,7 +1,8 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { describe, expect, it } from 'vitest';
 import { TEST_SETTINGS } from '../test/harness.js';
-import { PasswordHasher } from './passwords.js';
+import { defaultHashConcurrency, PasswordHasher } from './passwords.js';
 
 const hasher = new PasswordHasher(TEST_SETTINGS.argon2);
 
@@ -60,5 +61,16 @@ describe('PasswordHasher', () => {
     expect(results).toEqual([true, false, true, false, true]);
     expect(most).toBe(2);
     expect(two.inFlight).toBe(0);
+  });
+
+  it('hashes one per core by default and leaves one of libuv’s four pool threads free', async () => {
+    expect(defaultHashConcurrency()).toBe(Math.max(1, Math.min(availableParallelism(), 3)));
+    const configured = new PasswordHasher({ ...TEST_SETTINGS.argon2, concurrency: 1 });
+    const hash = await configured.hash('s3cret-password');
+    let most = 0;
+    const sample = setInterval(() => (most = Math.max(most, configured.inFlight)), 1);
+    await Promise.all(Array.from({ length: 3 }, () => configured.verify(hash, 's3cret-password')));
+    clearInterval(sample);
+    expect(most).toBe(1);
   });
 });
