@@ -1,6 +1,6 @@
 // pnpm bench: Roster's production build on loopback, on SQLite and on PostgreSQL, beside this machine's ceiling.
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, closeDatabase } from '@roster/db';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { rawArgon2Rate, runScenarios, type Row } from './scenarios.js';
 import { seed } from './seed.js';
 import { report } from './report.js';
 
+const ANALYSIS_MARKER = '<!-- analysis: kept by pnpm bench -->';
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = fileURLToPath(new URL('../.work', import.meta.url));
@@ -95,7 +96,13 @@ async function main() {
     results,
   });
   writeFileSync(`${root}bench/results.json`, JSON.stringify(out.json, null, 2) + '\n');
-  writeFileSync(`${root}bench/REPORT.md`, out.markdown);
+  // The hand-written analysis below the marker survives a new run; the tables above it are replaced.
+  const reportFile = `${root}bench/REPORT.md`;
+  const previous = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+  const analysis = previous.includes(ANALYSIS_MARKER)
+    ? previous.slice(previous.indexOf(ANALYSIS_MARKER))
+    : '';
+  writeFileSync(reportFile, analysis ? `${out.markdown}\n${analysis}` : out.markdown);
   process.stdout.write(`\n${out.markdown}\n`);
 }
 
