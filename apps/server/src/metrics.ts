@@ -86,6 +86,8 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // One series per method, route template and status (a bounded set): looked up once, then reused.
+  const requestSeries = new Map<string, ReturnType<typeof requests.labels>>();
   // Known outcomes start at zero, so dashboards see the series before the first event.
   for (const outcome of LOGIN_OUTCOMES) logins.labels(outcome).inc(0);
   for (const outcome of REFRESH_OUTCOMES) refreshes.labels(outcome).inc(0);
@@ -113,7 +115,10 @@ export function createMetrics(): Metrics {
     registry,
     events,
     observeRequest({ method, route, status, seconds }) {
-      requests.labels(method, route, String(status)).observe(seconds);
+      const key = `${method} ${status} ${route}`;
+      let series = requestSeries.get(key);
+      if (!series) requestSeries.set(key, (series = requests.labels(method, route, String(status))));
+      series.observe(seconds);
     },
     observeQuery({ query, seconds, failed }) {
       queries.labels(queryOperation(query), failed ? 'error' : 'ok').observe(seconds);

@@ -31,7 +31,20 @@ export function routeResolver(): (method: string, path: string) => string {
   // Literal segments beat parameters: `/users/me` before `/users/{id}`.
   const templates = restTemplates().sort((a, b) => a.params - b.params);
   const procedures = new Set(Object.keys(appRouter._def.procedures));
+  // Recent answers: the same few paths come again and again (bounded: paths carry ids and arbitrary text).
+  const seen = new Map<string, string>();
   return (method, path) => {
+    const key = `${method} ${path}`;
+    let route = seen.get(key);
+    if (route === undefined) {
+      if (seen.size >= 1_000) seen.clear();
+      route = resolve(method, path);
+      seen.set(key, route);
+    }
+    return route;
+  };
+
+  function resolve(method: string, path: string): string {
     if (path === TRPC_PREFIX || path.startsWith(`${TRPC_PREFIX}/`)) {
       const names = path.slice(TRPC_PREFIX.length + 1).split(',');
       if (!names.every((name) => procedures.has(name))) return 'trpc:unknown';
@@ -42,5 +55,5 @@ export function routeResolver(): (method: string, path: string) => string {
     if (path.startsWith('/docs/')) return '/docs';
     const matching = templates.filter((t) => t.pattern.test(path));
     return (matching.find((t) => t.method === method) ?? matching[0])?.path ?? UNMATCHED;
-  };
+  }
 }
