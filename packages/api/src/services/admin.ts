@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { ADMIN_USER_FIELDS, type AdminUserFields } from './serialize.js';
 import type { PasswordHasher } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
@@ -22,7 +23,7 @@ function likePattern(q: string): string {
   return `%${q.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
 }
 
-function cursorValue(user: User, sort: AdminListInput['sort']): string | null {
+function cursorValue(user: AdminUserFields, sort: AdminListInput['sort']): string | null {
   const value = user[COLUMN[sort]];
   return value instanceof Date ? value.toISOString() : value;
 }
@@ -59,7 +60,7 @@ export class AdminService {
 
   async listUsers(
     input: AdminListInput,
-  ): Promise<{ items: User[]; nextCursor: string | null; total: number | null }> {
+  ): Promise<{ items: AdminUserFields[]; nextCursor: string | null; total: number | null }> {
     const em = this.em as SqlEntityManager;
     const search = (alias: string, p: string): [string, string[]] => [
       `(${alias}.email like ? escape '!' or lower(${alias}.username) like ? escape '!' or ` +
@@ -112,7 +113,10 @@ export class AdminService {
       [field]: direction,
       id: desc ? QueryOrder.DESC : QueryOrder.ASC,
     });
-    const [total, rows] = await Promise.all([counting, qb.limit(input.limit + 1).getResult()]);
+    // A page is read-only: plain rows of the columns admins see, mapped to property names (dates and booleans as
+    // an entity holds them), without hydrating an entity per row.
+    qb.select(ADMIN_USER_FIELDS.map((field) => `u.${field}`)).limit(input.limit + 1);
+    const [total, rows] = await Promise.all([counting, qb.execute<AdminUserFields[]>('all', true)]);
     const items = rows.slice(0, input.limit);
     const last = items.at(-1);
     const nextCursor =

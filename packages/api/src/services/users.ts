@@ -1,9 +1,17 @@
-import { LockMode, raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import {
+  LockMode,
+  QueryOrder,
+  raw,
+  UniqueConstraintViolationException,
+  type EntityManager,
+} from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { dialectOf, User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
 import { diff, inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
+import { USER_FIELDS, type UserFields } from './serialize.js';
 import type { SessionService } from './sessions.js';
 
 type Conflict = 'email' | 'username';
@@ -260,12 +268,19 @@ export class UserService {
     });
   }
 
-  /** Newest first. Only admins may include deactivated accounts. */
-  list(input: ListUsersInput, includeInactive: boolean): Promise<User[]> {
-    return this.em.find(User, includeInactive ? {} : { isActive: true }, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      offset: input.skip,
-      limit: input.limit,
-    });
+  /**
+   * Newest first. Only admins may include deactivated accounts. A page is read-only: plain rows with the full
+   * record's columns (no password hash), mapped to property names, dates and booleans as an entity holds them,
+   * without the cost of entities (hydration, identity map) for every row.
+   */
+  list(input: ListUsersInput, includeInactive: boolean): Promise<UserFields[]> {
+    const qb = (this.em as SqlEntityManager)
+      .createQueryBuilder(User, 'u')
+      .select([...USER_FIELDS])
+      .orderBy({ createdAt: QueryOrder.DESC, id: QueryOrder.DESC })
+      .offset(input.skip)
+      .limit(input.limit);
+    if (!includeInactive) qb.where({ isActive: true });
+    return qb.execute<UserFields[]>('all', true);
   }
 }
