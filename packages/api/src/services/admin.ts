@@ -1,51 +1,16 @@
-import { QueryOrder, type EntityManager, type FilterQuery } from '@mikro-orm/core';
-import type { QBFilterQuery } from '@mikro-orm/knex';
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { ActionToken, AuditEvent, dialectOf, User, type Session } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
+import { listUserPage, type AdminUserPage } from './admin-list.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { PasswordHasher } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
 
-const COLUMN = {
-  created_at: 'createdAt',
-  email: 'email',
-  username: 'username',
-  last_login_at: 'lastLoginAt',
-} as const;
 const DAY_MS = 86_400_000;
-
-function likePattern(q: string): string {
-  return `%${q.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
-}
-
-function cursorValue(user: User, sort: AdminListInput['sort']): string | null {
-  const value = user[COLUMN[sort]];
-  return value instanceof Date ? value.toISOString() : value;
-}
-
-/**
- * Keyset condition: rows strictly after (value, id) in the listing's order; nulls sort last. Only a nullable
- * column gets the `is null` alternative: on the others it would stop the (column, id) index from being used.
- */
-function after(
-  field: string,
-  cursor: { value: string | null; id: number },
-  opts: { desc: boolean; isDate: boolean; nullable: boolean },
-): QBFilterQuery<User> {
-  const { value, id } = cursor;
-  const v = value === null ? null : opts.isDate ? new Date(value) : value;
-  const beyond = opts.desc ? '$lt' : '$gt';
-  if (v === null) return { [field]: null, id: { [beyond]: id } } as QBFilterQuery<User>;
-  const past = [{ [field]: { [beyond]: v } }, { [field]: v, id: { [beyond]: id } }];
-  if (opts.nullable) return { $or: [...past, { [field]: null }] } as QBFilterQuery<User>;
-  // The redundant bound (column ≤ value, or ≥) is what an index can start from: with the $or alone PostgreSQL walks
-  // the index from its first entry, so a page deep in the list would read every row before it.
-  return { [field]: { [opts.desc ? '$lte' : '$gte']: v }, $or: past } as QBFilterQuery<User>;
-}
 
 /** What admins do to accounts. Every change is audited in the transaction that makes it. */
 export class AdminService {
@@ -57,73 +22,9 @@ export class AdminService {
     private readonly sessions: SessionService,
   ) {}
 
-  async listUsers(
-    input: AdminListInput,
-  ): Promise<{ items: User[]; nextCursor: string | null; total: number | null }> {
-    const em = this.em as SqlEntityManager;
-    const search = (alias: string, p: string): [string, string[]] => [
-      `(${alias}.email like ? escape '!' or lower(${alias}.username) like ? escape '!' or ` +
-        `lower(${alias}.full_name) like ? escape '!')`,
-      [p, p, p],
-    ];
-    let qb = em.createQueryBuilder(User, 'u');
-    if (input.q && dialectOf(this.em) === 'postgresql') {
-      // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
-      // the planner from walking the sort index instead, testing every account until it has found a page (a term
-      // that only old accounts match would scan nearly all of them).
-      const matches = em
-        .createQueryBuilder(User, 'm')
-        .select('*')
-        .where(...search('m', likePattern(input.q)))
-        .limit(2_147_483_647);
-      qb = em.createQueryBuilder(matches, 'u');
-    } else if (input.q) {
-      qb.andWhere(...search('u', likePattern(input.q)));
-    }
-    if (input.role) qb.andWhere({ role: input.role });
-    if (input.is_active !== undefined) qb.andWhere({ isActive: input.is_active });
-    if (input.created_after) qb.andWhere({ createdAt: { $gte: new Date(input.created_after) } });
-    if (input.created_before) qb.andWhere({ createdAt: { $lt: new Date(input.created_before) } });
-    // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
-    // limit + 1 rows along an index): done only when asked for.
-    const counting = input.include_total === true ? qb.clone().getCount() : Promise.resolve(null);
-
-    const field = COLUMN[input.sort];
-    const desc = input.order === 'desc';
-    if (input.cursor) {
-      const kind = {
-        date: input.sort === 'created_at' || input.sort === 'last_login_at',
-        nullable: input.sort === 'last_login_at',
-      };
-      const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, kind);
-      qb.andWhere(after(field, c, { desc, isDate: kind.date, nullable: kind.nullable }));
-    }
-    // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the
-    // (column, id) index, and every search would sort all of its matches.
-    const nullable = input.sort === 'last_login_at';
-    const direction = desc
-      ? nullable
-        ? QueryOrder.DESC_NULLS_LAST
-        : QueryOrder.DESC
-      : nullable
-        ? QueryOrder.ASC_NULLS_LAST
-        : QueryOrder.ASC;
-    qb.orderBy({
-      [field]: direction,
-      id: desc ? QueryOrder.DESC : QueryOrder.ASC,
-    });
-    const [total, rows] = await Promise.all([counting, qb.limit(input.limit + 1).getResult()]);
-    const items = rows.slice(0, input.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      rows.length > input.limit && last
-        ? encodeCursor({
-            sort: `${input.sort}:${input.order}`,
-            value: cursorValue(last, input.sort),
-            id: last.id,
-          })
-        : null;
-    return { items, nextCursor, total };
+  /** A page of accounts (see listUserPage: one statement, plain rows). */
+  listUsers(input: AdminListInput): Promise<AdminUserPage> {
+    return listUserPage(this.em as SqlEntityManager, input);
   }
 
   createUser(input: CreateUserInput, actor: User): Promise<User> {

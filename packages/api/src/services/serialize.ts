@@ -4,20 +4,34 @@ import type { IssuedTokens } from './sessions.js';
 import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
 
-/** What the full record shows: an entity, a cached snapshot or a row mapped to property names. */
-export type UserFields = Pick<
-  User,
-  | 'id'
-  | 'email'
-  | 'username'
-  | 'fullName'
-  | 'bio'
-  | 'role'
-  | 'isActive'
-  | 'isVerified'
-  | 'createdAt'
-  | 'updatedAt'
->;
+/** The columns the full record shows, as property names (what a list page selects). */
+export const USER_FIELDS = [
+  'id',
+  'email',
+  'username',
+  'fullName',
+  'bio',
+  'role',
+  'isActive',
+  'isVerified',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof User)[];
+
+/** The full record plus what only admins see. */
+export const ADMIN_USER_FIELDS = [
+  ...USER_FIELDS,
+  'lastLoginAt',
+  'version',
+] as const satisfies readonly (keyof User)[];
+
+/**
+ * What the full record shows: an entity, a cached snapshot or a row mapped to property names (a query builder's
+ * `execute('all', true)`: the same dates and booleans an entity would hold, on either database).
+ */
+export type UserFields = Pick<User, (typeof USER_FIELDS)[number]>;
+export type AdminUserFields = Pick<User, (typeof ADMIN_USER_FIELDS)[number]>;
+export type PublicUserFields = Pick<User, 'id' | 'username' | 'fullName' | 'bio' | 'createdAt'>;
 
 export function toUserOut(user: UserFields): UserOut {
   return {
@@ -35,7 +49,7 @@ export function toUserOut(user: UserFields): UserOut {
   };
 }
 
-export function toPublicUserOut(user: User): PublicUserOut {
+export function toPublicUserOut(user: PublicUserFields): PublicUserOut {
   return {
     id: user.id,
     username: user.username,
@@ -46,11 +60,11 @@ export function toPublicUserOut(user: User): PublicUserOut {
 }
 
 /** Owners and admins see the whole record; everyone else the public profile. */
-export function viewUser(user: User, viewer: User): UserOut | PublicUserOut {
+export function viewUser(user: UserFields, viewer: Pick<User, 'id' | 'role'>): UserOut | PublicUserOut {
   return viewer.id === user.id || viewer.role === 'admin' ? toUserOut(user) : toPublicUserOut(user);
 }
 
-export function toAdminUserOut(user: User): AdminUserOut {
+export function toAdminUserOut(user: AdminUserFields): AdminUserOut {
   return {
     ...toUserOut(user),
     last_login_at: user.lastLoginAt?.toISOString() ?? null,
