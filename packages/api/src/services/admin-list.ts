@@ -28,15 +28,16 @@ export interface AdminUserPage {
 
 /** Column names by property, from the entity's metadata (once per process). */
 let columnsOf: ((property: keyof User) => string) | undefined;
-let selectList: string | undefined;
 
 function columns(em: SqlEntityManager) {
   if (!columnsOf) {
     const props = em.getMetadata().get<User>(User.name).properties;
     columnsOf = (property) => props[property].fieldNames[0]!;
-    selectList = ADMIN_USER_FIELDS.map((p) => `u.${columnsOf!(p)}`).join(', ');
   }
-  return { column: columnsOf, select: selectList! };
+  const column = columnsOf;
+  /** The columns admins see, of table `alias`. */
+  const select = (alias: string) => ADMIN_USER_FIELDS.map((p) => `${alias}.${column(p)}`).join(', ');
+  return { column, select };
 }
 
 function likePattern(q: string): string {
@@ -55,6 +56,45 @@ function cursorValue(user: AdminUserFields, sort: AdminListInput['sort']): strin
   return value instanceof Date ? value.toISOString() : value;
 }
 
+/** Above this many candidates a search walks the sort order instead (a common term fills a page at once). */
+const SQLITE_SEARCH_CANDIDATES = 20_000;
+
+/**
+ * SQLite: the FTS5 phrase to look `q` up with in the trigram index (Migration20261126000000SearchIndex), or null
+ * to test every account along the sort order instead: for terms under three characters (no trigram to look up)
+ * and for terms with more candidates than SQLITE_SEARCH_CANDIDATES (counted only that far), which the walk finds a
+ * page of sooner than the index's candidates can be sorted.
+ */
+async function sqliteSearchPhrase(
+  conn: ReturnType<SqlEntityManager['getConnection']>,
+  ctx: ReturnType<SqlEntityManager['getTransactionContext']>,
+  q: string,
+): Promise<string | null> {
+  const term = q.toLowerCase();
+  if ([...term].length < 3) return null;
+  const phrase = `"${term.replaceAll('"', '""')}"`;
+  const known = searchPlans.get(term);
+  if (known && known.until > Date.now()) return known.indexed ? phrase : null;
+  const probe = await conn.execute<Dictionary>(
+    `select count(*) as n from (select rowid from users_search where users_search match ? limit ?)`,
+    [phrase, SQLITE_SEARCH_CANDIDATES + 1],
+    'get',
+    ctx,
+  );
+  const indexed = Number(probe.n) <= SQLITE_SEARCH_CANDIDATES;
+  if (searchPlans.size >= SEARCH_PLANS_KEPT) searchPlans.delete(searchPlans.keys().next().value!);
+  searchPlans.set(term, { indexed, until: Date.now() + SEARCH_PLAN_MS });
+  return indexed ? phrase : null;
+}
+
+/**
+ * Which way recent terms were looked up, so the pages of one search (and repeated searches) count candidates once
+ * a minute at most: the choice only decides how fast a page is found, never what it holds.
+ */
+const searchPlans = new Map<string, { indexed: boolean; until: number }>();
+const SEARCH_PLANS_KEPT = 1_000;
+const SEARCH_PLAN_MS = 60_000;
+
 export async function listUserPage(em: SqlEntityManager, input: AdminListInput): Promise<AdminUserPage> {
   const { column, select } = columns(em);
   const where: string[] = [];
@@ -63,6 +103,8 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
     where.push(sql);
     params.push(...values);
   };
+  const conn = em.getConnection('read');
+  const ctx = em.getTransactionContext();
   let from = 'users as u';
   const fromParams: unknown[] = [];
   if (input.q) {
@@ -74,15 +116,23 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
       from = `(select m.* from users as m where ${search('m')} limit 2147483647) as u`;
       fromParams.push(p, p, p);
     } else {
-      add(search('u'), p, p, p);
+      const phrase = await sqliteSearchPhrase(conn, ctx, input.q);
+      if (phrase !== null) {
+        // The candidates come from the trigram index, a superset of the matches (it folds case at least as widely
+        // as LIKE does), which LIKE then decides as without the index; then they are ordered, as on PostgreSQL.
+        from =
+          `(select ${select('m')} from users_search as s cross join users as m ` +
+          `on m.id = s.rowid where users_search match ? and ${search('m')} limit 2147483647) as u`;
+        fromParams.push(phrase, p, p, p);
+      } else {
+        add(search('u'), p, p, p);
+      }
     }
   }
   if (input.role) add('u.role = ?', input.role);
   if (input.is_active !== undefined) add('u.is_active = ?', input.is_active);
   if (input.created_after) add('u.created_at >= ?', new Date(input.created_after));
   if (input.created_before) add('u.created_at < ?', new Date(input.created_before));
-  const conn = em.getConnection('read');
-  const ctx = em.getTransactionContext();
   const filtered = () => `from ${from}${where.length ? ` where ${where.join(' and ')}` : ''}`;
   // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
   // limit + 1 rows along an index): done only when asked for.
@@ -126,7 +176,7 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the (column, id)
   // index, and every search would sort all of its matches.
   const direction = `${desc ? 'desc' : 'asc'}${nullable ? ' nulls last' : ''}`;
-  const sql = `select ${select} ${filtered()} order by ${field} ${direction}, u.id ${desc ? 'desc' : 'asc'} limit ?`;
+  const sql = `select ${select('u')} ${filtered()} order by ${field} ${direction}, u.id ${desc ? 'desc' : 'asc'} limit ?`;
   const [total, rows] = await Promise.all([
     counting,
     conn.execute<Dictionary[]>(sql, [...fromParams, ...params, input.limit + 1], 'all', ctx),
