@@ -68,6 +68,26 @@ describe('admin search', () => {
     expect(await searchIds(q)).toEqual(await likeIds(q));
   });
 
+  it.each(['search.test', 'snake', 'e_c', 'ist'])(
+    '%j page by page (a page found in the next rows, or from the index) matches what LIKE matches',
+    async (q) => {
+      for (const limit of [1, 2, 3]) {
+        const ids: number[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await h
+            .caller(boss.token)
+            .admin.listUsers({ q, limit, include_total: 'true', ...(cursor ? { cursor } : {}) });
+          expect(page.total).toBe((await likeIds(q)).length);
+          ids.push(...page.items.map((u) => u.id));
+          if (!page.next_cursor) break;
+          cursor = page.next_cursor;
+        }
+        expect(ids).toEqual(await likeIds(q));
+      }
+    },
+  );
+
   it('follows inserts, changes and deletions of email, username and full_name', async () => {
     const [temp] = await seedUsers(h, [
       { email: 'zebra@later.test', username: 'zebra', fullName: 'Zed Ebra' },
