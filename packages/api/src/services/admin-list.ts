@@ -28,15 +28,16 @@ export interface AdminUserPage {
 
 /** Column names by property, from the entity's metadata (once per process). */
 let columnsOf: ((property: keyof User) => string) | undefined;
-let selectList: string | undefined;
 
 function columns(em: SqlEntityManager) {
   if (!columnsOf) {
     const props = em.getMetadata().get<User>(User.name).properties;
     columnsOf = (property) => props[property].fieldNames[0]!;
-    selectList = ADMIN_USER_FIELDS.map((p) => `u.${columnsOf!(p)}`).join(', ');
   }
-  return { column: columnsOf, select: selectList! };
+  const column = columnsOf;
+  /** The columns admins see, of table `alias`. */
+  const select = (alias: string) => ADMIN_USER_FIELDS.map((p) => `${alias}.${column(p)}`).join(', ');
+  return { column, select };
 }
 
 function likePattern(q: string): string {
@@ -55,82 +56,119 @@ function cursorValue(user: AdminUserFields, sort: AdminListInput['sort']): strin
   return value instanceof Date ? value.toISOString() : value;
 }
 
+/**
+ * How many rows of the sort order a SQLite search (of three characters or more) tests with LIKE before it asks the
+ * trigram index: a common term fills its page within them, a rare one (or one only old accounts match) is found
+ * sooner among the index's candidates.
+ */
+const SQLITE_SEARCH_WINDOW = 500;
+
+type Condition = readonly [sql: string, values: readonly unknown[]];
+
+function fromWhere(from: string, fromParams: readonly unknown[], conditions: readonly Condition[]) {
+  const where = conditions.length ? ` where ${conditions.map(([sql]) => sql).join(' and ')}` : '';
+  return {
+    sql: `from ${from}${where}`,
+    params: [...fromParams, ...conditions.flatMap(([, values]) => values)],
+  };
+}
+
+/** Keyset condition: rows strictly after the cursor's (value, id) in the listing's order; nulls sort last. */
+function after(input: AdminListInput, cursor: string, field: string): Condition {
+  const desc = input.order === 'desc';
+  const date = input.sort === 'created_at' || input.sort === 'last_login_at';
+  const nullable = input.sort === 'last_login_at';
+  const c = decodeCursor(cursor, `${input.sort}:${input.order}`, { date, nullable });
+  const beyond = desc ? '<' : '>';
+  if (c.value === null) return [`${field} is null and u.id ${beyond} ?`, [c.id]];
+  const v = date ? new Date(c.value) : c.value;
+  const past = `${field} ${beyond} ? or (${field} = ? and u.id ${beyond} ?)`;
+  // Only a nullable column gets the `is null` alternative: on the others it would stop the (column, id) index
+  // from being used.
+  if (nullable) return [`(${past} or ${field} is null)`, [v, v, c.id]];
+  // The redundant bound (column ≤ value, or ≥) is what an index can start from: with the alternatives alone
+  // PostgreSQL walks the index from its first entry, so a page deep in the list would read every row before it.
+  return [`${field} ${beyond}= ? and (${past})`, [v, v, v, c.id]];
+}
+
 export async function listUserPage(em: SqlEntityManager, input: AdminListInput): Promise<AdminUserPage> {
   const { column, select } = columns(em);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
-  let from = 'users as u';
-  const fromParams: unknown[] = [];
-  if (input.q) {
-    const p = likePattern(input.q);
-    if (dialectOf(em) === 'postgresql') {
-      // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
-      // the planner from walking the sort index instead, testing every account until it has found a page (a term
-      // that only old accounts match would scan nearly all of them).
-      from = `(select m.* from users as m where ${search('m')} limit 2147483647) as u`;
-      fromParams.push(p, p, p);
-    } else {
-      add(search('u'), p, p, p);
-    }
-  }
-  if (input.role) add('u.role = ?', input.role);
-  if (input.is_active !== undefined) add('u.is_active = ?', input.is_active);
-  if (input.created_after) add('u.created_at >= ?', new Date(input.created_after));
-  if (input.created_before) add('u.created_at < ?', new Date(input.created_before));
   const conn = em.getConnection('read');
   const ctx = em.getTransactionContext();
-  const filtered = () => `from ${from}${where.length ? ` where ${where.join(' and ')}` : ''}`;
+  const filters: Condition[] = [];
+  if (input.role) filters.push(['u.role = ?', [input.role]]);
+  if (input.is_active !== undefined) filters.push(['u.is_active = ?', [input.is_active]]);
+  if (input.created_after) filters.push(['u.created_at >= ?', [new Date(input.created_after)]]);
+  if (input.created_before) filters.push(['u.created_at < ?', [new Date(input.created_before)]]);
+
+  // Where the matches of a search come from: every account tested with LIKE (`users as u` and the condition), or a
+  // sub-query of the candidates an index gives (LIKE still decides).
+  let from = 'users as u';
+  let fromParams: unknown[] = [];
+  const matching: Condition[] = [];
+  let windowFirst = false;
+  const p = input.q ? likePattern(input.q) : '';
+  if (input.q && dialectOf(em) === 'postgresql') {
+    // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
+    // the planner from walking the sort index instead, testing every account until it has found a page (a term
+    // that only old accounts match would scan nearly all of them).
+    from = `(select m.* from users as m where ${search('m')} limit 2147483647) as u`;
+    fromParams = [p, p, p];
+  } else if (input.q && [...input.q.toLowerCase()].length >= 3) {
+    // SQLite: the candidates come from the trigram index (Migration20261126000000SearchIndex), a superset of the
+    // matches (it folds case at least as widely as LIKE does), which LIKE then decides; then they are ordered.
+    from =
+      `(select ${select('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
+      `where users_search match ? and ${search('m')} limit 2147483647) as u`;
+    fromParams = [`"${input.q.toLowerCase().replaceAll('"', '""')}"`, p, p, p];
+    windowFirst = true;
+  } else if (input.q) {
+    // Shorter terms have no trigram to look up.
+    matching.push([search('u'), [p, p, p]]);
+  }
+
   // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
   // limit + 1 rows along an index): done only when asked for.
+  const count = fromWhere(from, fromParams, [...matching, ...filters]);
   const counting =
     input.include_total === true
       ? conn
-          .execute<Dictionary>(
-            `select count(*) as count ${filtered()}`,
-            [...fromParams, ...params],
-            'get',
-            ctx,
-          )
+          .execute<Dictionary>(`select count(*) as count ${count.sql}`, count.params, 'get', ctx)
           .then((row) => Number(row.count))
       : Promise.resolve(null);
 
   const field = `u.${column(SORT_PROPERTY[input.sort])}`;
   const desc = input.order === 'desc';
-  const nullable = input.sort === 'last_login_at';
-  if (input.cursor) {
-    const date = input.sort === 'created_at' || input.sort === 'last_login_at';
-    const c = decodeCursor(input.cursor, `${input.sort}:${input.order}`, { date, nullable });
-    const beyond = desc ? '<' : '>';
-    // Keyset condition: rows strictly after (value, id) in the listing's order; nulls sort last.
-    if (c.value === null) {
-      add(`${field} is null and u.id ${beyond} ?`, c.id);
-    } else {
-      const v = date ? new Date(c.value) : c.value;
-      const past = `${field} ${beyond} ? or (${field} = ? and u.id ${beyond} ?)`;
-      if (nullable) {
-        // Only a nullable column gets the `is null` alternative: on the others it would stop the (column, id)
-        // index from being used.
-        add(`(${past} or ${field} is null)`, v, v, c.id);
-      } else {
-        // The redundant bound (column ≤ value, or ≥) is what an index can start from: with the alternatives alone
-        // PostgreSQL walks the index from its first entry, so a page deep in the list would read every row before
-        // it.
-        add(`${field} ${beyond}= ? and (${past})`, v, v, v, c.id);
-      }
-    }
-  }
+  const keyset = input.cursor ? [after(input, input.cursor, field)] : [];
   // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the (column, id)
   // index, and every search would sort all of its matches.
-  const direction = `${desc ? 'desc' : 'asc'}${nullable ? ' nulls last' : ''}`;
-  const sql = `select ${select} ${filtered()} order by ${field} ${direction}, u.id ${desc ? 'desc' : 'asc'} limit ?`;
-  const [total, rows] = await Promise.all([
-    counting,
-    conn.execute<Dictionary[]>(sql, [...fromParams, ...params, input.limit + 1], 'all', ctx),
-  ]);
+  const order =
+    `order by ${field} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
+    `u.id ${desc ? 'desc' : 'asc'}`;
+  const limit = input.limit + 1;
+  const page = async (): Promise<Dictionary[]> => {
+    if (windowFirst) {
+      // The next SQLITE_SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page
+      // (the first matches in order are among them), and the index is not asked.
+      const window = fromWhere('users as u', [], [...filters, ...keyset]);
+      const rows = await conn.execute<Dictionary[]>(
+        `select * from (select ${select('u')} ${window.sql} ${order} limit ${SQLITE_SEARCH_WINDOW}) as u ` +
+          `where ${search('u')} ${order} limit ?`,
+        [...window.params, p, p, p, limit],
+        'all',
+        ctx,
+      );
+      if (rows.length === limit) return rows;
+    }
+    const q = fromWhere(from, fromParams, [...matching, ...filters, ...keyset]);
+    return conn.execute<Dictionary[]>(
+      `select ${select('u')} ${q.sql} ${order} limit ?`,
+      [...q.params, limit],
+      'all',
+      ctx,
+    );
+  };
+  const [total, rows] = await Promise.all([counting, page()]);
   const comparator = em.getComparator();
   const items = rows
     .slice(0, input.limit)

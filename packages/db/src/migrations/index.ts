@@ -4,6 +4,7 @@ import { Migration20261125010000Admin as PgAdmin } from './postgresql/Migration2
 import { Migration20261125020000Sessions as PgSessions } from './postgresql/Migration20261125020000Sessions.js';
 import { Migration20261125050000Search as PgSearch } from './postgresql/Migration20261125050000Search.js';
 import { Migration20261125050000Search as SqliteSearch } from './sqlite/Migration20261125050000Search.js';
+import { Migration20261126000000SearchIndex as SqliteSearchIndex } from './sqlite/Migration20261126000000SearchIndex.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -20,4 +21,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125010000Admin', class: SqliteAdmin },
   { name: 'Migration20261125020000Sessions', class: SqliteSessions },
   { name: 'Migration20261125050000Search', class: SqliteSearch },
+  { name: 'Migration20261126000000SearchIndex', class: SqliteSearchIndex },
 ];
