@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorBody, login, registerAndLogin } from './test/accounts.js';
 import { startWithRoot, type AdminSession } from './test/admin.js';
-import { http, type JsonResponse, type TestServer } from './test/harness.js';
+import { http, startTestServer, type JsonResponse, type TestServer } from './test/harness.js';
 
 // GET /auth/me and GET /trpc/auth.me answered from memory once a token has been seen (hot-reads.ts): the same
 // answer as the procedure's, and every change that matters is seen by the very next request.
@@ -67,6 +67,31 @@ describe('answers from memory', () => {
     await expect
       .poll(() => server.logs.find((l) => l.reqId === id && l.msg === 'request'))
       .toMatchObject({ route: '/auth/me', status: 200, userId: user.id, method: 'GET' });
+  });
+});
+
+describe('CORS', () => {
+  it('a browser’s call from an allowed origin gets the same CORS headers from memory as from the procedure', async () => {
+    const cors = await startTestServer({ ALLOWED_ORIGINS: 'http://app.example' });
+    try {
+      const { token } = await registerAndLogin(cors, 'hotcors');
+      const headers = { origin: 'http://app.example' };
+      const [first, second] = [
+        await http(cors.url, 'GET', '/auth/me', { token, headers }),
+        await http(cors.url, 'GET', '/auth/me', { token, headers }),
+      ];
+      expect(second.status).toBe(200);
+      expect(second.headers.get('access-control-allow-origin')).toBe('http://app.example');
+      expect(second.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(stable(second)).toEqual(stable(first));
+      const other = await http(cors.url, 'GET', '/auth/me', {
+        token,
+        headers: { origin: 'http://evil.example' },
+      });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await cors.close();
+    }
   });
 });
 
