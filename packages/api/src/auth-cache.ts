@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
+import type { AdminUserFields } from './services/serialize.js';
 
 /** What changed: every session of these users, and these sessions. */
 export interface InvalidationMessage {
@@ -31,22 +32,8 @@ export const localInvalidation: Invalidation = {
   subscribe: () => undefined,
 };
 
-/** The part of a User that authorization and GET /auth/me read (the password hash is never cached). */
-export type UserSnapshot = Pick<
-  User,
-  | 'id'
-  | 'email'
-  | 'username'
-  | 'fullName'
-  | 'bio'
-  | 'role'
-  | 'isActive'
-  | 'isVerified'
-  | 'createdAt'
-  | 'updatedAt'
-  | 'lastLoginAt'
-  | 'version'
->;
+/** What authorization and GET /auth/me read of a User: what admins see (never the password hash). */
+export type UserSnapshot = AdminUserFields;
 
 export type SessionSnapshot = Pick<Session, 'id' | 'userId' | 'createdAt' | 'lastUsedAt' | 'expiresAt'> &
   Partial<Pick<Session, 'ip' | 'userAgent'>>;

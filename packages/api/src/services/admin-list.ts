@@ -1,17 +1,12 @@
 import type { Dictionary } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { dialectOf, User } from '@roster/db';
+import { dialectOf } from '@roster/db';
 import type { AdminListInput } from '../schemas/admin.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ADMIN_USER_FIELDS, type AdminUserFields } from './serialize.js';
+import { selectList, userColumn, userRows } from './user-rows.js';
 
-/**
- * The admin account listing as one statement written out here, not built per request by the query builder (whose
- * work per call cost more than the query): "?" placeholders and their values, which the connection formats for the
- * database exactly as it does the builder's (dates as epoch milliseconds on SQLite, ISO strings on PostgreSQL).
- * Rows come back as plain rows, mapped to property names by MikroORM's result mapper (the dates and booleans an
- * entity would hold), without hydrating an entity per row.
- */
+/** The admin account listing as one statement written out here, read as plain rows (see user-rows.ts). */
 
 const SORT_PROPERTY = {
   created_at: 'createdAt',
@@ -24,20 +19,6 @@ export interface AdminUserPage {
   items: AdminUserFields[];
   nextCursor: string | null;
   total: number | null;
-}
-
-/** Column names by property, from the entity's metadata (once per process). */
-let columnsOf: ((property: keyof User) => string) | undefined;
-
-function columns(em: SqlEntityManager) {
-  if (!columnsOf) {
-    const props = em.getMetadata().get<User>(User.name).properties;
-    columnsOf = (property) => props[property].fieldNames[0]!;
-  }
-  const column = columnsOf;
-  /** The columns admins see, of table `alias`. */
-  const select = (alias: string) => ADMIN_USER_FIELDS.map((p) => `${alias}.${column(p)}`).join(', ');
-  return { column, select };
 }
 
 function likePattern(q: string): string {
@@ -92,9 +73,8 @@ function after(input: AdminListInput, cursor: string, field: string): Condition 
 }
 
 export async function listUserPage(em: SqlEntityManager, input: AdminListInput): Promise<AdminUserPage> {
-  const { column, select } = columns(em);
-  const conn = em.getConnection('read');
-  const ctx = em.getTransactionContext();
+  /** The columns admins see, of table `alias`. */
+  const select = (alias: string) => selectList(em, ADMIN_USER_FIELDS, alias);
   const filters: Condition[] = [];
   if (input.role) filters.push(['u.role = ?', [input.role]]);
   if (input.is_active !== undefined) filters.push(['u.is_active = ?', [input.is_active]]);
@@ -132,12 +112,18 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   const count = fromWhere(from, fromParams, [...matching, ...filters]);
   const counting =
     input.include_total === true
-      ? conn
-          .execute<Dictionary>(`select count(*) as count ${count.sql}`, count.params, 'get', ctx)
+      ? em
+          .getConnection('read')
+          .execute<Dictionary>(
+            `select count(*) as count ${count.sql}`,
+            count.params,
+            'get',
+            em.getTransactionContext(),
+          )
           .then((row) => Number(row.count))
       : Promise.resolve(null);
 
-  const field = `u.${column(SORT_PROPERTY[input.sort])}`;
+  const field = `u.${userColumn(em, SORT_PROPERTY[input.sort])}`;
   const desc = input.order === 'desc';
   const keyset = input.cursor ? [after(input, input.cursor, field)] : [];
   // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the (column, id)
@@ -146,33 +132,27 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
     `order by ${field} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
     `u.id ${desc ? 'desc' : 'asc'}`;
   const limit = input.limit + 1;
-  const page = async (): Promise<Dictionary[]> => {
+  const page = async (): Promise<AdminUserFields[]> => {
     if (windowFirst) {
       // The next SQLITE_SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page
       // (the first matches in order are among them), and the index is not asked.
       const window = fromWhere('users as u', [], [...filters, ...keyset]);
-      const rows = await conn.execute<Dictionary[]>(
+      const rows = await userRows<AdminUserFields>(
+        em,
         `select * from (select ${select('u')} ${window.sql} ${order} limit ${SQLITE_SEARCH_WINDOW}) as u ` +
           `where ${search('u')} ${order} limit ?`,
         [...window.params, p, p, p, limit],
-        'all',
-        ctx,
       );
       if (rows.length === limit) return rows;
     }
     const q = fromWhere(from, fromParams, [...matching, ...filters, ...keyset]);
-    return conn.execute<Dictionary[]>(
-      `select ${select('u')} ${q.sql} ${order} limit ?`,
-      [...q.params, limit],
-      'all',
-      ctx,
-    );
+    return userRows<AdminUserFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
+      ...q.params,
+      limit,
+    ]);
   };
   const [total, rows] = await Promise.all([counting, page()]);
-  const comparator = em.getComparator();
-  const items = rows
-    .slice(0, input.limit)
-    .map((row) => comparator.mapResult<User>(User.name, row) as AdminUserFields);
+  const items = rows.slice(0, input.limit);
   const last = items.at(-1);
   const nextCursor =
     rows.length > input.limit && last

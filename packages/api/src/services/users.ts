@@ -1,11 +1,4 @@
-import {
-  LockMode,
-  QueryOrder,
-  raw,
-  UniqueConstraintViolationException,
-  type Dictionary,
-  type EntityManager,
-} from '@mikro-orm/core';
+import { LockMode, raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { dialectOf, User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
@@ -14,6 +7,7 @@ import { diff, inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 import { USER_FIELDS, type UserFields } from './serialize.js';
 import type { SessionService } from './sessions.js';
+import { selectList, userColumn, userRows } from './user-rows.js';
 
 type Conflict = 'email' | 'username';
 type Verb = 'registered' | 'in use';
@@ -271,47 +265,17 @@ export class UserService {
 
   /**
    * Newest first. Only admins may include deactivated accounts. A page is read-only: plain rows with the full
-   * record's columns (no password hash), mapped to property names, dates and booleans as an entity holds them,
-   * without the cost of entities (hydration, identity map) for every row. The statement's text depends only on
-   * the database and the filter, so the query builder makes it once (see listQuery); a page only binds its values.
+   * record's columns (no password hash), see user-rows.ts.
    */
-  async list(input: ListUsersInput, includeInactive: boolean): Promise<UserFields[]> {
+  list(input: ListUsersInput, includeInactive: boolean): Promise<UserFields[]> {
     const em = this.em as SqlEntityManager;
-    const { sql, where } = listQuery(em, includeInactive);
-    const rows = await em
-      .getConnection('read')
-      .execute<Dictionary[]>(sql, [...where, input.limit, input.skip], 'all', em.getTransactionContext());
-    const comparator = em.getComparator();
-    return rows.map((row) => comparator.mapResult<User>(User.name, row) as UserFields);
+    const column = (property: keyof User) => `u.${userColumn(em, property)}`;
+    const where = includeInactive ? '' : ` where ${column('isActive')} = ?`;
+    return userRows<UserFields>(
+      em,
+      `select ${selectList(em, USER_FIELDS, 'u')} from users as u${where} ` +
+        `order by ${column('createdAt')} desc, ${column('id')} desc limit ? offset ?`,
+      [...(includeInactive ? [] : [true]), input.limit, input.skip],
+    );
   }
-}
-
-const LIMIT_MARK = 2_147_483_001;
-const OFFSET_MARK = 2_147_483_002;
-const listQueries = new Map<string, { sql: string; where: readonly unknown[] }>();
-
-/**
- * users.list's statement for this database and filter, made by the query builder on first use: its text and
- * the filter's bound values, to which a page appends its limit and offset (checked to be the last two).
- */
-function listQuery(em: SqlEntityManager, includeInactive: boolean) {
-  const key = `${dialectOf(em)}:${includeInactive}`;
-  let query = listQueries.get(key);
-  if (!query) {
-    const qb = em
-      .createQueryBuilder(User, 'u')
-      .select([...USER_FIELDS])
-      .orderBy({ createdAt: QueryOrder.DESC, id: QueryOrder.DESC })
-      .limit(LIMIT_MARK)
-      .offset(OFFSET_MARK);
-    if (!includeInactive) qb.where({ isActive: true });
-    // The knex form ("?" placeholders), which the connection formats for either database, as the builder does.
-    const { sql, bindings: params } = qb.toQuery()._sql;
-    if (params.length < 2 || params.at(-2) !== LIMIT_MARK || params.at(-1) !== OFFSET_MARK) {
-      throw new Error('users.list: the query builder no longer binds limit and offset last');
-    }
-    query = { sql, where: params.slice(0, -2) };
-    listQueries.set(key, query);
-  }
-  return query;
 }
