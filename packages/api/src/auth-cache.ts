@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
 import type { AdminUserFields } from './services/serialize.js';
+import { sessionState } from './services/sessions.js';
+import type { AccessClaims } from './services/tokens.js';
 
 /** What changed: every session of these users, and these sessions. */
 export interface InvalidationMessage {
@@ -84,9 +86,10 @@ export function sessionSnapshot(session: Session): SessionSnapshot {
   };
 }
 
+/** Made on the first change: most requests change nothing. */
 interface Pending {
-  users: Set<number>;
-  sessions: Set<string>;
+  users?: Set<number>;
+  sessions?: Set<string>;
 }
 
 /** Changes made during the current request, published once its work is committed (see `AuthCache.scope`). */
@@ -158,6 +161,19 @@ export class AuthCache {
     return entry;
   }
 
+  /**
+   * The entry behind a token's claims while its session still backs them: `live`, or `stale` when `last_used_at` is
+   * due to be written (see sessionState). Undefined for a miss, another user's session or a dead one.
+   */
+  lookup(
+    claims: Pick<AccessClaims, 'sessionId' | 'userId'>,
+  ): { entry: AuthEntry; state: 'live' | 'stale' } | undefined {
+    const entry = this.get(claims.sessionId);
+    if (!entry || entry.user.id !== claims.userId) return undefined;
+    const state = sessionState(claims, entry.session, this.now());
+    return state === 'dead' ? undefined : { entry, state };
+  }
+
   /** Remembers a load that started at `mark`, unless something it read was invalidated since. */
   set(user: UserSnapshot, session: SessionSnapshot, mark: number): boolean {
     if (!this.usable() || mark < this.floor) return false;
@@ -222,8 +238,8 @@ export class AuthCache {
     this.invalidate(message);
     const pending = pendingScope.getStore();
     if (pending) {
-      for (const id of message.users ?? []) pending.users.add(id);
-      for (const id of message.sessions ?? []) pending.sessions.add(id);
+      for (const id of message.users ?? []) (pending.users ??= new Set()).add(id);
+      for (const id of message.sessions ?? []) (pending.sessions ??= new Set()).add(id);
       return;
     }
     void this.publish(message);
@@ -239,12 +255,12 @@ export class AuthCache {
    */
   async scope<T>(work: () => Promise<T>): Promise<T> {
     if (pendingScope.getStore()) return work();
-    const pending: Pending = { users: new Set(), sessions: new Set() };
+    const pending: Pending = {};
     try {
       return await pendingScope.run(pending, work);
     } finally {
-      if (pending.users.size > 0 || pending.sessions.size > 0) {
-        const message = { users: [...pending.users], sessions: [...pending.sessions] };
+      if (pending.users || pending.sessions) {
+        const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
         this.invalidate(message);
         await this.publish(message);
       }

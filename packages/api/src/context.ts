@@ -3,6 +3,7 @@ import { AdminService } from './services/admin.js';
 import { AuditService } from './services/audit.js';
 import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
+import { sessionKeys, type SessionKeys } from './services/secrets.js';
 import { TokenService } from './services/tokens.js';
 import { UserService } from './services/users.js';
 import { noEvents, type ApiEvents } from './events.js';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   rateLimits: RateLimits;
   /** Verified sessions and their users, believed for a few seconds; invalidated on every change that matters. */
   authCache: AuthCache;
+  /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
+  sessionKeys: SessionKeys;
 }
 
 export interface ApiDepsOptions {
@@ -64,6 +67,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     tasks: new BackgroundTasks(opts.onTaskError),
     rateLimits: opts.rateLimits ?? RateLimits.disabled(),
     authCache,
+    sessionKeys: sessionKeys(settings.jwt.secret),
   };
 }
 

@@ -1,6 +1,5 @@
 import type { ApiDeps } from './context.js';
 import { toUserOut } from './services/serialize.js';
-import { sessionState } from './services/sessions.js';
 import { bearerToken } from './services/tokens.js';
 
 /** An answer the hot path can give: whose it is (for the request log) and the JSON body. */
@@ -28,9 +27,9 @@ export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): Hot
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
       if (!claims) return undefined;
-      const entry = deps.authCache.get(claims.sessionId);
-      if (!entry || entry.user.id !== claims.userId) return undefined;
-      if (sessionState(claims, entry.session, Date.now()) !== 'live') return undefined;
+      const found = deps.authCache.lookup(claims);
+      if (found?.state !== 'live') return undefined;
+      const { entry } = found;
       entry.meJson ??= JSON.stringify(toUserOut(entry.user));
       return { userId: entry.user.id, json: entry.meJson };
     },

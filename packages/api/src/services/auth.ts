@@ -124,15 +124,13 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<Authenticated> {
     const claims = await this.tokens.verifyAccessToken(token);
-    const cached = this.cache?.get(claims.sessionId);
-    if (
-      cached &&
-      cached.user.id === claims.userId &&
-      (await this.sessions.stillLive(claims, cached.session))
-    ) {
+    const cached = this.cache?.lookup(claims);
+    if (cached) {
+      const { entry } = cached;
+      if (cached.state === 'stale') await this.sessions.touch(entry.session);
       // A detached copy: UserService.update attaches it to the request's unit of work before changing it.
-      const user = Object.assign(new User(), cached.user);
-      return { user, session: Object.assign(new Session(), cached.session) };
+      const user = Object.assign(new User(), entry.user);
+      return { user, session: Object.assign(new Session(), entry.session) };
     }
     const mark = this.cache?.mark() ?? 0;
     const [session, user] = await Promise.all([

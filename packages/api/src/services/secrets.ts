@@ -15,21 +15,21 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-const derived = new Map<string, Buffer>();
-
-/**
- * A key derived from the server secret for one purpose, so no two uses share a key. Remembered: services are built
- * per request, and a secret has few purposes.
- */
+/** A key derived from the server secret for one purpose, so no two uses share a key. */
 export function deriveKey(secret: string, purpose: string): Buffer {
-  const id = `${purpose}\0${secret}`;
-  let key = derived.get(id);
-  if (!key) {
-    if (derived.size > 64) derived.clear();
-    key = createHmac('sha256', secret).update(`roster:${purpose}`).digest();
-    derived.set(id, key);
-  }
-  return key;
+  return createHmac('sha256', secret).update(`roster:${purpose}`).digest();
+}
+
+/** The keys of refresh-token chains: derived once per process (see createApiDeps). */
+export interface SessionKeys {
+  /** A refresh token's successor is its HMAC under this key. */
+  chain: Buffer;
+  /** The access token's jti for a refresh token. */
+  jti: Buffer;
+}
+
+export function sessionKeys(secret: string): SessionKeys {
+  return { chain: deriveKey(secret, 'refresh-chain'), jti: deriveKey(secret, 'refresh-jti') };
 }
 
 /** HMAC-SHA256 of `value` under `key`, base64url. */

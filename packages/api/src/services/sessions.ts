@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { ApiEvents } from '../events.js';
 import { DEFAULT_SESSIONS, type ApiSettings } from '../settings.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { deriveKey, hashToken, mac, newOpaqueToken, newSessionId } from './secrets.js';
+import { hashToken, mac, newOpaqueToken, newSessionId, type SessionKeys } from './secrets.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 import type { AuthCache, SessionSnapshot } from '../auth-cache.js';
 
@@ -24,6 +24,7 @@ export interface SessionDeps {
   events: ApiEvents;
   authCache?: AuthCache;
   settings: ApiSettings;
+  sessionKeys: SessionKeys;
 }
 
 /** Why a session ended, as recorded on the row and in the audit log. */
@@ -91,8 +92,8 @@ export class SessionService {
     this.events = deps.events;
     this.cache = deps.authCache;
     this.settings = deps.settings.sessions ?? DEFAULT_SESSIONS;
-    this.chainKey = deriveKey(deps.settings.jwt.secret, 'refresh-chain');
-    this.jtiKey = deriveKey(deps.settings.jwt.secret, 'refresh-jti');
+    this.chainKey = deps.sessionKeys.chain;
+    this.jtiKey = deps.sessionKeys.jti;
   }
 
   private refreshExpiry(from: Date, session: Session): Date {
@@ -221,14 +222,16 @@ export class SessionService {
     claims: AccessClaims,
     session: (SessionSnapshot & { revokedAt?: Date | null }) | null,
   ): Promise<boolean> {
-    const now = Date.now();
-    const state = sessionState(claims, session, now);
-    if (state === 'dead') return false;
-    if (state === 'stale' && session) {
-      session.lastUsedAt = new Date(now);
-      await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
-    }
+    const state = sessionState(claims, session, Date.now());
+    if (state === 'dead' || !session) return false;
+    if (state === 'stale') await this.touch(session);
     return true;
+  }
+
+  /** Writes `last_used_at` (now) to the row and to the object given (a row or a cached snapshot). */
+  async touch(session: SessionSnapshot): Promise<void> {
+    session.lastUsedAt = new Date();
+    await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
   }
 
   /** The user's live sessions, most recently used first. */
