@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { RESET_PATH, VERIFY_PATH } from '@roster/api';
 
 /**
  * The pages the emails link to. The token travels in the URL fragment, which browsers never send to a server, so
@@ -54,8 +55,8 @@ main{max-width:28rem;padding:2rem}label{display:block;margin:1rem 0}input{displa
 button{padding:.5rem 1rem}`;
 
 const ASSETS: Record<string, { type: string; body: string }> = {
-  '/reset-password': { type: 'text/html; charset=utf-8', body: RESET },
-  '/verify-email': { type: 'text/html; charset=utf-8', body: VERIFY },
+  [RESET_PATH]: { type: 'text/html; charset=utf-8', body: RESET },
+  [VERIFY_PATH]: { type: 'text/html; charset=utf-8', body: VERIFY },
   '/account/pages.js': { type: 'text/javascript; charset=utf-8', body: SCRIPT },
   '/account/pages.css': { type: 'text/css; charset=utf-8', body: STYLE },
 };

@@ -104,7 +104,7 @@ export function createContextInner(opts: ContextInnerOptions) {
   const auth = new AuthService(em, users, sessions, audit, deps, (user) =>
     account.requestVerificationLater(user),
   );
-  const admin = new AdminService(em, users, deps.passwords, audit, sessions);
+  const admin = new AdminService(em, users, audit, sessions);
   return {
     em,
     deps: opts.deps,

@@ -31,7 +31,7 @@ export const sessionProcedures = {
     .output(tokenSchema)
     .mutation(async ({ ctx, input }) => {
       const tokens = await ctx.sessions.refresh(input.refresh_token);
-      return toTokenOut(tokens, await ctx.users.getById(tokens.userId));
+      return toTokenOut(tokens, tokens.user);
     }),
 
   logout: authedProcedure

@@ -8,7 +8,7 @@ import { passwordProcedures } from './auth-password.js';
 import { sessionProcedures } from './auth-sessions.js';
 
 /** The one answer to a registration when REQUIRE_VERIFIED_EMAIL=true, whether or not the email had an account. */
-export const REGISTRATION_ACCEPTED = 'Check your inbox to confirm your address';
+const REGISTRATION_ACCEPTED = 'Check your inbox to confirm your address';
 
 export const authRouter = router({
   register: publicProcedure

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { passwordSchema, emailSchema } from './user.js';
+import { SESSION_ID } from '../services/tokens.js';
 
 /** Opaque tokens Roster issued: 43 base64url characters; anything else cannot be one. */
 const opaqueToken = (what: string) =>
@@ -28,10 +29,7 @@ export const sessionSchema = z
   .meta({ id: 'Session' });
 
 export const sessionIdInput = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,32}$/, 'Not a session id')
-    .meta({ description: 'Session id' }),
+  id: z.string().regex(SESSION_ID, 'Not a session id').meta({ description: 'Session id' }),
 });
 
 export const changePasswordInput = z

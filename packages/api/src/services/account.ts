@@ -47,21 +47,11 @@ export class AccountService {
     return `${base}${path}#token=${token}`;
   }
 
-  /** Sets a new password in `em`'s transaction: reset links die, and so do the given sessions. */
-  private async storePassword(em: EntityManager, userId: number, password: string): Promise<void> {
-    const passwordHash = await this.passwords.hash(password);
-    const user = await em.findOneOrFail(User, { id: userId });
-    user.passwordHash = passwordHash;
-    user.version += 1;
-    await em.nativeDelete(ActionToken, { userId, purpose: 'password_reset' });
-  }
-
   /** Changes the caller's password; every other session of theirs ends. */
   async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
     await this.users.assertPassword(user, current);
     await inTransaction(this.em, async () => {
-      await this.storePassword(this.em, user.id, next);
-      await this.sessions.revokeAll(user.id, 'password_changed', sessionId);
+      await this.users.setPassword(user.id, next, 'password_changed', sessionId);
       this.audit.record('user.password_changed', { actorId: user.id, targetId: user.id });
       await this.em.flush();
     });
@@ -122,8 +112,7 @@ export class AccountService {
   async resetPassword(token: string, password: string): Promise<void> {
     await inTransaction(this.em, async () => {
       const { user } = await this.consume(token, 'password_reset');
-      await this.storePassword(this.em, user.id, password);
-      await this.sessions.revokeAll(user.id, 'password_reset');
+      await this.users.setPassword(user.id, password, 'password_reset');
       this.audit.record('user.password_reset', { actorId: user.id, targetId: user.id });
       await this.em.flush();
     });

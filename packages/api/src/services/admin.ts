@@ -1,12 +1,11 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { ActionToken, AuditEvent, dialectOf, User, type Session } from '@roster/db';
+import { AuditEvent, dialectOf, User, type Session } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { listUserPage, type AdminUserPage } from './admin-list.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { PasswordHasher } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
 
@@ -17,7 +16,6 @@ export class AdminService {
   constructor(
     private readonly em: EntityManager,
     private readonly users: UserService,
-    private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
   ) {}
@@ -59,12 +57,9 @@ export class AdminService {
 
   async setPassword(id: number, password: string, actor: User): Promise<void> {
     const target = await this.users.getById(id);
-    target.passwordHash = await this.passwords.hash(password);
-    target.version += 1;
-    this.audit.record('admin.password_set', { actorId: actor.id, targetId: target.id });
     await inTransaction(this.em, async () => {
-      await this.em.nativeDelete(ActionToken, { userId: target.id, purpose: 'password_reset' });
-      await this.sessions.revokeAll(target.id, 'password_set_by_admin');
+      await this.users.setPassword(target.id, password, 'password_set_by_admin');
+      this.audit.record('admin.password_set', { actorId: actor.id, targetId: target.id });
       await this.em.flush();
     });
   }

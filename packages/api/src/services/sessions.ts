@@ -10,8 +10,6 @@ import type { AuthCache, SessionSnapshot } from '../auth-cache.js';
 
 export interface IssuedTokens {
   sessionId: string;
-  /** The account the session belongs to. */
-  userId: number;
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
@@ -66,7 +64,14 @@ export function sessionState(
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reuse'; session: Session }
-  | { kind: 'rotated' | 'grace'; session: Session; next: string; issuedAt: Date; expiresAt: Date };
+  | {
+      kind: 'rotated' | 'grace';
+      session: Session;
+      user: User;
+      next: string;
+      issuedAt: Date;
+      expiresAt: Date;
+    };
 
 /**
  * Sessions and their refresh-token chains. Each refresh token's successor is derived from it (an HMAC under a
@@ -108,7 +113,6 @@ export class SessionService {
     });
     return {
       sessionId: session.id,
-      userId: session.userId,
       accessToken,
       expiresIn: this.tokens.ttlSeconds,
       refreshToken,
@@ -143,7 +147,8 @@ export class SessionService {
   }
 
   /** Exchanges a refresh token for a new pair; see the class comment for races and reuse. */
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  /** The new pair and the account it is for (read once, with the check that it is still active). */
+  async refresh(refreshToken: string): Promise<IssuedTokens & { user: User }> {
     const outcome = await this.em.fork().transactional((em) => this.rotate(em, refreshToken));
     if (outcome.kind === 'invalid') {
       this.events.emit({ type: 'refresh', outcome: 'invalid' });
@@ -162,7 +167,8 @@ export class SessionService {
       throw new AppError('INVALID_REFRESH_TOKEN', INVALID);
     }
     this.events.emit({ type: 'refresh', outcome: outcome.kind === 'rotated' ? 'success' : 'grace' });
-    return this.issue(outcome.session, outcome.next, outcome.issuedAt, outcome.expiresAt);
+    const tokens = await this.issue(outcome.session, outcome.next, outcome.issuedAt, outcome.expiresAt);
+    return { ...tokens, user: outcome.user };
   }
 
   private async rotate(em: EntityManager, presented: string): Promise<RefreshOutcome> {
@@ -171,7 +177,7 @@ export class SessionService {
     if (!link) return { kind: 'invalid' };
     const session = await em.findOne(Session, { id: link.sessionId });
     if (!session || session.revokedAt !== null || session.expiresAt <= now) return { kind: 'invalid' };
-    const user = await em.findOne(User, { id: session.userId }, { fields: ['id', 'isActive'] });
+    const user = await em.findOne(User, { id: session.userId });
     if (!user?.isActive) return { kind: 'invalid' };
     const next = mac(this.chainKey, presented);
     const nextHash = hashToken(next);
@@ -188,7 +194,7 @@ export class SessionService {
           spentAt: null,
         });
         await em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: now });
-        return { kind: 'rotated', session, next, issuedAt: now, expiresAt };
+        return { kind: 'rotated', session, user, next, issuedAt: now, expiresAt };
       }
     }
     const spent = await em.findOne(RefreshToken, { id: link.id }, { refresh: true });
@@ -200,6 +206,7 @@ export class SessionService {
       return {
         kind: 'grace',
         session,
+        user,
         next,
         issuedAt: successor.createdAt,
         expiresAt: successor.expiresAt,

@@ -42,7 +42,8 @@ function issuedInFuture(iat: unknown): boolean {
 const VERIFIED_CACHE_SIZE = 10_000;
 /** Headers that would let a token choose its own verification key. Roster's tokens never carry them. */
 const FOREIGN_KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
-const SESSION_ID = /^[A-Za-z0-9_-]{16,32}$/;
+/** What a session id looks like (newSessionId: 128 bits, base64url); tokens and inputs are checked against it. */
+export const SESSION_ID = /^[A-Za-z0-9_-]{16,32}$/;
 
 /**
  * Issues and verifies access tokens: JWTs bound to a session (`sid`), with iss, aud, exp, typ, sub and the

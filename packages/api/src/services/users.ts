@@ -1,12 +1,12 @@
 import { LockMode, raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { dialectOf, User, type Role } from '@roster/db';
+import { ActionToken, dialectOf, User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
 import { diff, inTransaction, type AuditService } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 import { USER_FIELDS, type UserFields } from './serialize.js';
-import type { SessionService } from './sessions.js';
+import type { RevokeReason, SessionService } from './sessions.js';
 import { selectList, userColumn, userRows } from './user-rows.js';
 
 type Conflict = 'email' | 'username';
@@ -228,6 +228,26 @@ export class UserService {
       await this.assertPassword(user, currentPassword);
     }
     return this.update(user, changes);
+  }
+
+  /**
+   * A new password, in the caller's transaction (or one of its own): reset links die, and so do the account's
+   * sessions, all but `keepSessionId`. The caller audits why.
+   */
+  async setPassword(
+    userId: number,
+    password: string,
+    reason: RevokeReason,
+    keepSessionId?: string,
+  ): Promise<void> {
+    const passwordHash = await this.passwords.hash(password);
+    await inTransaction(this.em, async () => {
+      const user = await this.em.findOneOrFail(User, { id: userId });
+      user.passwordHash = passwordHash;
+      user.version += 1;
+      await this.em.nativeDelete(ActionToken, { userId, purpose: 'password_reset' });
+      await this.sessions.revokeAll(userId, reason, keepSessionId);
+    });
   }
 
   /**
