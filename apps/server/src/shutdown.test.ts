@@ -1,14 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { spawnServer, type SpawnedServer } from '@roster/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAccount, register } from './test/accounts.js';
+import { SERVER_MAIN } from './test/cluster.js';
 import { startTestServer, type TestServer } from './test/harness.js';
 
 // Graceful shutdown: stop accepting, let in-flight requests finish within SHUTDOWN_TIMEOUT_MS, cut the rest, close
 // what was registered and the database. The slow request is a real login: argon2 with a high cost takes a while.
 
 const SLOW_ARGON2 = { ARGON2_MEMORY_KIB: '65536', ARGON2_TIME_COST: '40' };
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const SPAWN = { timeout: 120_000 };
 
 function loginRequest(url: string, account: { username: string; password: string }) {
@@ -74,7 +73,7 @@ describe('SIGTERM to node dist/main.js', SPAWN, () => {
   });
 
   async function startSlow(env: Record<string, string>) {
-    spawned = await spawnServer({ script: MAIN, env: { ...SLOW_ARGON2, ...env } });
+    spawned = await spawnServer({ script: SERVER_MAIN, env: { ...SLOW_ARGON2, ...env } });
     const exited = new Promise<number | null>((resolve) =>
       spawned!.child.once('exit', (code) => resolve(code)),
     );

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type Session } from '../test/accounts.js';
-import {
-  expectSameTiming,
-  stableHeaders,
-  startAttackTarget,
-  trpcCall,
-  type AdminSession,
-} from './helpers.js';
+import { expectSameTiming, startAttackTarget, timedAnswer, trpcCall, type AdminSession } from './helpers.js';
 
 // Account enumeration through LOGIN and FORGOT-PASSWORD: a known account and an unknown one answer with the same
 // status, body and headers, and take the same time (an unknown login is verified against a decoy hash; the reset
@@ -27,12 +21,8 @@ afterAll(() => target.server.close());
 
 const SAMPLES = 15;
 
-async function attempt(username: string, password: string) {
-  const started = performance.now();
-  const res = await target.req('POST', '/auth/login', { form: { username, password } });
-  const ms = performance.now() - started;
-  return { status: res.status, body: res.body, headers: stableHeaders(res.headers), ms };
-}
+const attempt = (username: string, password: string) =>
+  timedAnswer(() => target.req('POST', '/auth/login', { form: { username, password } }));
 
 describe('login does not tell known accounts from unknown ones', () => {
   it('same status, body and headers for: known email, known username, deactivated account, unknown ones', async () => {
@@ -65,12 +55,8 @@ describe('login does not tell known accounts from unknown ones', () => {
   });
 });
 
-async function forgot(email: string) {
-  const started = performance.now();
-  const res = await target.req('POST', '/auth/password/forgot', { json: { email } });
-  const ms = performance.now() - started;
-  return { status: res.status, body: res.body, headers: stableHeaders(res.headers), ms };
-}
+const forgot = (email: string) =>
+  timedAnswer(() => target.req('POST', '/auth/password/forgot', { json: { email } }));
 
 describe('forgot-password does not tell known addresses from unknown ones', () => {
   it('same status, body and headers for: a known address (any case), a deactivated account, unknown ones', async () => {

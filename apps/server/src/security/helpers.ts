@@ -1,13 +1,12 @@
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'vitest';
-import { api, registerAndLogin, type Session } from '../test/accounts.js';
+import { registerAndLogin, type Session } from '../test/accounts.js';
 import { startWithRoot, walk, qs, type AdminSession, type AdminUser, type Page } from '../test/admin.js';
-import { http, TEST_SECRET, type JsonResponse, type TestServer } from '../test/harness.js';
+import { http, type JsonResponse, type TestServer } from '../test/harness.js';
 
 // Helpers for the adversarial suite: it attacks a running server over HTTP only (REST and tRPC), then checks
 // what the server says afterwards through an admin's reads, never through the database behind its back.
 
-export { TEST_SECRET };
 export type { AdminSession };
 
 /** A server whose first admin is logged in (see test/admin.ts). */
@@ -67,23 +66,6 @@ export function trpcError(body: unknown): { code: unknown; httpStatus: unknown }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Token forgery
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** `header.payload.` with whatever signature part is given (empty by default). */
-export function unsignedToken(header: Record<string, unknown>, payload: Record<string, unknown>, sig = '') {
-  return `${b64(header)}.${b64(payload)}.${sig}`;
-}
-
-/** HMAC-SHA256 over header.payload with `key` (the header's alg is taken as given). */
-export function hmacToken(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  key: string | Buffer,
-): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
 
 /** An attacker's own EC key pair, as a JWK (public) and a signer producing RS/ES-style tokens. */
 export function attackerKeys() {
@@ -173,13 +155,17 @@ export function expectNoLeak(body: unknown): void {
   expect(JSON.stringify(body ?? null)).not.toMatch(LEAK);
 }
 
-/** `api(server)` re-exported for the suite's files. */
-export { api };
-
 // ---------------------------------------------------------------------------------------------------------------
 // Timing
 
-export const median = (xs: number[]): number => {
+/** `work`'s result and how long it took (ms). */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
@@ -216,4 +202,12 @@ export function stableHeaders(headers: Headers): Record<string, string> {
   return Object.fromEntries(
     [...headers.entries()].filter(([k]) => !['date', 'x-request-id', 'content-length'].includes(k)),
   );
+}
+
+/** The status, body and stable headers of the response `send` answers, and how long it took (ms). */
+export async function timedAnswer<T>(
+  send: () => Promise<JsonResponse<T>>,
+): Promise<{ status: number; body: T; headers: Record<string, string>; ms: number }> {
+  const { value: res, ms } = await timed(send);
+  return { status: res.status, body: res.body, headers: stableHeaders(res.headers), ms };
 }

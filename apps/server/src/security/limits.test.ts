@@ -3,6 +3,7 @@ import { newAccount, type Session } from '../test/accounts.js';
 import { rawRequest } from '../test/raw-http.js';
 import {
   startTargetWithMallory,
+  timed,
   trpcBatch,
   trpcCall,
   trpcError,
@@ -24,12 +25,6 @@ afterAll(() => target.server.close());
 const MB = 1024 * 1024;
 /** A quick answer: well under the time a hash or a full scan would take. */
 const QUICK_MS = 2000;
-
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-}
 
 describe('page sizes and numbers', () => {
   const BAD = ['1e6', '1000000', '-1', 'abc', '1.5', '0', '', '99999999999999999999', 'NaN', 'Infinity'];

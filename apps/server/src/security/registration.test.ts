@@ -5,8 +5,8 @@ import { startTestServer } from '../test/harness.js';
 import { linkOf, startInbox, type Inbox } from '../test/smtp.js';
 import {
   expectSameTiming,
-  stableHeaders,
   startAttackTarget,
+  timedAnswer,
   trpcCall,
   trpcError,
   type AdminSession,
@@ -47,12 +47,8 @@ afterAll(async () => {
   await inbox?.close();
 });
 
-async function registerOn(on: AdminSession, json: unknown) {
-  const started = performance.now();
-  const res = await on.req('POST', '/auth/register', { json });
-  const ms = performance.now() - started;
-  return { status: res.status, body: res.body, headers: stableHeaders(res.headers), ms };
-}
+const registerOn = (on: AdminSession, json: unknown) =>
+  timedAnswer(() => on.req('POST', '/auth/register', { json }));
 
 describe('by default: 201 with the account, 409 for a taken email or username', () => {
   it('on REST', async () => {

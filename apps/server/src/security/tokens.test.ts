@@ -2,16 +2,14 @@ import { createHmac, sign as cryptoSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccount, registerAndLogin, type Session } from '../test/accounts.js';
 import { linkOf, startInbox, type Inbox } from '../test/smtp.js';
-import { claims, jwtPart } from '../test/jwt.js';
+import { TEST_SECRET } from '../test/harness.js';
+import { claims, jwtPart, signHs256, unsignedToken } from '../test/jwt.js';
 import {
   attackerKeys,
-  hmacToken,
-  TEST_SECRET,
   trpcBatch,
   trpcCall,
   trpcError,
   startAttackTarget,
-  unsignedToken,
   type AdminSession,
 } from './helpers.js';
 
@@ -47,12 +45,9 @@ interface AttackContext {
 
 type Attack = [name: string, make: (c: AttackContext) => string];
 
-/** The session id (`sid`) the real token is bound to. */
-const sidOf = (token: string): unknown =>
-  (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sid?: unknown }).sid;
 const valid = (c: AttackContext, extra: Record<string, unknown> = {}) => ({
   ...claims({ sub: c.userId, iss: ISS, aud: AUD }),
-  sid: sidOf(c.token),
+  sid: jwtPart(c.token, 1).sid,
   ...extra,
 });
 const header = (extra: Record<string, unknown> = {}) => ({ alg: 'HS256', typ: 'at+jwt', ...extra });
@@ -86,9 +81,9 @@ export const ATTACKS: Attack[] = [
   // Keys that are not the server's.
   [
     'HS256 signed with another key',
-    (c) => hmacToken(header(), valid(c, { sub: String(c.adminId) }), ATTACKER_SECRET),
+    (c) => signHs256(header(), valid(c, { sub: String(c.adminId) }), ATTACKER_SECRET),
   ],
-  ['HS256 signed with an empty key', (c) => hmacToken(header(), valid(c), '')],
+  ['HS256 signed with an empty key', (c) => signHs256(header(), valid(c), '')],
   [
     'HS512 signed with the server key',
     (c) => {
@@ -111,7 +106,7 @@ export const ATTACKS: Attack[] = [
   [
     'signature of another token',
     (c) => {
-      const other = hmacToken(header(), valid(c, { sub: String(c.adminId) }), TEST_SECRET);
+      const other = signHs256(header(), valid(c, { sub: String(c.adminId) }), TEST_SECRET);
       return `${c.token.split('.').slice(0, 2).join('.')}.${other.split('.')[2]}`;
     },
   ],
@@ -124,41 +119,41 @@ export const ATTACKS: Attack[] = [
     },
   ],
   // Claims, correctly signed with the server's own key.
-  ['expired', (c) => hmacToken(header(), valid(c, { iat: now() - 7200, exp: now() - 3600 }), TEST_SECRET)],
-  ['expired a second ago', (c) => hmacToken(header(), valid(c, { exp: now() - 1 }), TEST_SECRET)],
-  ['nbf in the future', (c) => hmacToken(header(), valid(c, { nbf: now() + 3600 }), TEST_SECRET)],
-  ['iat in the future', (c) => hmacToken(header(), valid(c, { iat: now() + 3600 }), TEST_SECRET)],
-  ['wrong iss', (c) => hmacToken(header(), valid(c, { iss: 'https://evil.example' }), TEST_SECRET)],
-  ['no iss', (c) => hmacToken(header(), valid(c, { iss: undefined }), TEST_SECRET)],
-  ['wrong aud', (c) => hmacToken(header(), valid(c, { aud: 'another-service' }), TEST_SECRET)],
-  ['aud as a list without ours', (c) => hmacToken(header(), valid(c, { aud: ['a', 'b'] }), TEST_SECRET)],
-  ['no exp', (c) => hmacToken(header(), valid(c, { exp: undefined }), TEST_SECRET)],
-  ['no jti', (c) => hmacToken(header(), valid(c, { jti: undefined }), TEST_SECRET)],
-  ['exp as a string', (c) => hmacToken(header(), valid(c, { exp: String(now() + 600) }), TEST_SECRET)],
+  ['expired', (c) => signHs256(header(), valid(c, { iat: now() - 7200, exp: now() - 3600 }), TEST_SECRET)],
+  ['expired a second ago', (c) => signHs256(header(), valid(c, { exp: now() - 1 }), TEST_SECRET)],
+  ['nbf in the future', (c) => signHs256(header(), valid(c, { nbf: now() + 3600 }), TEST_SECRET)],
+  ['iat in the future', (c) => signHs256(header(), valid(c, { iat: now() + 3600 }), TEST_SECRET)],
+  ['wrong iss', (c) => signHs256(header(), valid(c, { iss: 'https://evil.example' }), TEST_SECRET)],
+  ['no iss', (c) => signHs256(header(), valid(c, { iss: undefined }), TEST_SECRET)],
+  ['wrong aud', (c) => signHs256(header(), valid(c, { aud: 'another-service' }), TEST_SECRET)],
+  ['aud as a list without ours', (c) => signHs256(header(), valid(c, { aud: ['a', 'b'] }), TEST_SECRET)],
+  ['no exp', (c) => signHs256(header(), valid(c, { exp: undefined }), TEST_SECRET)],
+  ['no jti', (c) => signHs256(header(), valid(c, { jti: undefined }), TEST_SECRET)],
+  ['exp as a string', (c) => signHs256(header(), valid(c, { exp: String(now() + 600) }), TEST_SECRET)],
   ...['JWT', 'rt+jwt', 'AT+JWT ', '', 'application/at+jwt+x'].map(
-    (typ): Attack => [`typ ${JSON.stringify(typ)}`, (c) => hmacToken(header({ typ }), valid(c), TEST_SECRET)],
+    (typ): Attack => [`typ ${JSON.stringify(typ)}`, (c) => signHs256(header({ typ }), valid(c), TEST_SECRET)],
   ),
-  ['typ missing', (c) => hmacToken({ alg: 'HS256' }, valid(c), TEST_SECRET)],
+  ['typ missing', (c) => signHs256({ alg: 'HS256' }, valid(c), TEST_SECRET)],
   ...['0', '-1', '1.5', '1e3', 'admin', ' 1', '9007199254740993', '99999999'].map(
     (sub): Attack => [
       `sub ${JSON.stringify(sub)}`,
-      (c) => hmacToken(header(), valid(c, { sub }), TEST_SECRET),
+      (c) => signHs256(header(), valid(c, { sub }), TEST_SECRET),
     ],
   ),
-  ['sub as a number', (c) => hmacToken(header(), valid(c, { sub: c.adminId }), TEST_SECRET)],
+  ['sub as a number', (c) => signHs256(header(), valid(c, { sub: c.adminId }), TEST_SECRET)],
   [
     'crit header the server does not understand',
-    (c) => hmacToken(header({ crit: ['x-evil'], 'x-evil': 1 }), valid(c), TEST_SECRET),
+    (c) => signHs256(header({ crit: ['x-evil'], 'x-evil': 1 }), valid(c), TEST_SECRET),
   ],
   // Headers pointing at the attacker's keys.
   [
     'kid path traversal signed with an empty key',
-    (c) => hmacToken(header({ kid: '../../../../../../dev/null' }), valid(c, { sub: String(c.adminId) }), ''),
+    (c) => signHs256(header({ kid: '../../../../../../dev/null' }), valid(c, { sub: String(c.adminId) }), ''),
   ],
   [
     'kid SQL injection signed with the injected key',
     (c) =>
-      hmacToken(
+      signHs256(
         header({ kid: "x' UNION SELECT 'attacker" }),
         valid(c, { sub: String(c.adminId) }),
         'attacker',
@@ -187,7 +182,7 @@ export const ATTACKS: Attack[] = [
   [
     'embedded symmetric jwk with the attacker secret (HS256)',
     (c) =>
-      hmacToken(
+      signHs256(
         header({ jwk: { kty: 'oct', k: Buffer.from(ATTACKER_SECRET).toString('base64url') } }),
         valid(c, { sub: String(c.adminId) }),
         ATTACKER_SECRET,
@@ -195,7 +190,7 @@ export const ATTACKS: Attack[] = [
   ],
   [
     'jku with HS256 signed by the attacker',
-    (c) => hmacToken(header({ jku: 'http://127.0.0.1:1/jwks.json' }), valid(c), ATTACKER_SECRET),
+    (c) => signHs256(header({ jku: 'http://127.0.0.1:1/jwks.json' }), valid(c), ATTACKER_SECRET),
   ],
   // Not a JWT at all.
   ['three dots', () => '...'],
@@ -206,13 +201,13 @@ export const ATTACKS: Attack[] = [
   ],
   [
     'payload is a JSON array',
-    () => hmacToken(header(), [] as unknown as Record<string, unknown>, TEST_SECRET),
+    () => signHs256(header(), [] as unknown as Record<string, unknown>, TEST_SECRET),
   ],
   ['payload is JSON null', () => `${Buffer.from(JSON.stringify(header())).toString('base64url')}.bnVsbA.x`],
   ['4 KB of base64url', () => 'A'.repeat(4096)],
   [
     'an 8 KB header under a foreign key',
-    (c) => hmacToken(header({ pad: 'x'.repeat(8 * 1024) }), valid(c), ATTACKER_SECRET),
+    (c) => signHs256(header({ pad: 'x'.repeat(8 * 1024) }), valid(c), ATTACKER_SECRET),
   ],
 ];
 
@@ -230,7 +225,7 @@ describe('forged and tampered access tokens', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: victim.user.id });
     // The same claims, signed correctly by the server's key, are accepted: the refusals below are for cause.
-    const twin = hmacToken(header(), valid(context()), TEST_SECRET);
+    const twin = signHs256(header(), valid(context()), TEST_SECRET);
     expect((await target.req('GET', '/auth/me', { token: twin })).status).toBe(200);
   });
 
@@ -282,7 +277,7 @@ describe('forged and tampered access tokens', () => {
   });
 
   it('a token past the header size limit is refused by the HTTP layer (431) and the server answers on', async () => {
-    const token = hmacToken(header({ pad: 'x'.repeat(64 * 1024) }), valid(context()), TEST_SECRET);
+    const token = signHs256(header({ pad: 'x'.repeat(64 * 1024) }), valid(context()), TEST_SECRET);
     const res = await fetch(`${target.server.url}/auth/me`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -14,6 +14,15 @@ export function signHs256(
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
+/** `header.payload.` with whatever signature part is given (empty by default). */
+export function unsignedToken(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  sig = '',
+): string {
+  return `${b64url(header)}.${b64url(payload)}.${sig}`;
+}
+
 /** The decoded header or payload (part 0 or 1) of a JWT. */
 export function jwtPart(token: string, part: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString('utf8')) as Record<

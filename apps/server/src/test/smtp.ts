@@ -1,4 +1,5 @@
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closedPort } from '@roster/testing';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { startTestServer, type TestServer } from './harness.js';
@@ -94,15 +95,6 @@ export async function startInbox(): Promise<Inbox> {
   };
 }
 
-/** A TCP port nothing listens on right now (for a server that must know its own URL before it starts). */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /**
  * A Roster that mails through `inbox`, listening on a port known beforehand so that PUBLIC_URL (the origin of
  * every link it mails) is where it really answers: links can be followed.
@@ -111,7 +103,7 @@ export async function startMailingServer(
   inbox: Inbox,
   env: Record<string, string> = {},
 ): Promise<TestServer> {
-  const port = await freePort();
+  const port = await closedPort();
   return startTestServer({
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
