@@ -21,10 +21,40 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts Roster on a known port with its logs (info, as in production) going to /dev/null; waits for /health. */
-export async function startRoster(script: string, env: NodeJS.ProcessEnv): Promise<Proc> {
+/**
+ * Roster's production environment for the bench: loopback, info logs, a fixed secret key, no rate limits.
+ * `extra` is added last (and can override).
+ */
+export function rosterEnv(
+  databaseUrl: string,
+  dataDir: string,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
+    DATA_DIR: dataDir,
+    // The load comes from one address: the rate limits would measure themselves, not Roster.
+    RATE_LIMIT_ENABLED: 'false',
+    ...extra,
+  };
+}
+
+/**
+ * Starts Roster on a known port with its logs (info, as in production) going to /dev/null; waits for /health.
+ * `nodeArgs` go before the script (e.g. --cpu-prof).
+ */
+export async function startRoster(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -3,11 +3,10 @@ import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, closeDatabase } from '@roster/db';
-import pg from 'pg';
 import { load } from './load.js';
-import { startProcess, startRoster, withPeakRss } from './process.js';
+import { rosterEnv, startProcess, startRoster, withPeakRss } from './process.js';
 import { rawArgon2Rate, runScenarios, type Row } from './scenarios.js';
-import { seed } from './seed.js';
+import { pgDatabase, seed } from './seed.js';
 import { report } from './report.js';
 
 const ANALYSIS_MARKER = '<!-- analysis: kept by pnpm bench -->';
@@ -15,7 +14,6 @@ const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = fileURLToPath(new URL('../.work', import.meta.url));
 const serverMain = `${root}apps/server/dist/main.js`;
-const pgAdmin = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 function cursor(sort: string, value: string, id: number): string {
   return Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
@@ -40,17 +38,6 @@ async function deepCursors(databaseUrl: string) {
   return result;
 }
 
-async function pgDatabase(): Promise<string> {
-  const client = new pg.Client({ connectionString: pgAdmin });
-  await client.connect();
-  await client.query('drop database if exists roster_bench with (force)');
-  await client.query('create database roster_bench');
-  await client.end();
-  const u = new URL(pgAdmin);
-  u.pathname = '/roster_bench';
-  return u.toString();
-}
-
 async function main() {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -67,21 +54,12 @@ async function main() {
   const results: Record<string, Row[]> = {};
   const kinds = (process.env.BENCH_DBS ?? 'sqlite,postgresql').split(',') as ('sqlite' | 'postgresql')[];
   for (const kind of kinds) {
-    const databaseUrl = kind === 'sqlite' ? `sqlite:${work}/bench.db` : await pgDatabase();
+    const databaseUrl =
+      kind === 'sqlite' ? `sqlite:${work}/bench.db` : (await pgDatabase('roster_bench')).url;
     process.stdout.write(`\n${kind}: seeding ${USERS} users…\n`);
     await seed(databaseUrl, USERS, kind);
     const cursors = await deepCursors(databaseUrl);
-    const roster = await startRoster(serverMain, {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
-      DATA_DIR: work,
-      // The load comes from one address: the rate limits would measure themselves, not Roster.
-      RATE_LIMIT_ENABLED: 'false',
-    });
+    const roster = await startRoster(serverMain, rosterEnv(databaseUrl, work));
     try {
       results[kind] = await runScenarios(roster, cursors);
     } finally {

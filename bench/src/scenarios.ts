@@ -13,7 +13,8 @@ export interface Row extends LoadResult {
 
 const json = { 'content-type': 'application/json' };
 
-async function login(url: string, username: string): Promise<string> {
+/** An access token for a seeded user (BENCH_PASSWORD); throws unless the login answers 200. */
+export async function login(url: string, username: string): Promise<string> {
   const res = await call(`${url}/auth/login`, 'POST', JSON.stringify({ username, password: BENCH_PASSWORD }));
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
   return (JSON.parse(res.text) as { access_token: string }).access_token;

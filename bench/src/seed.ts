@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { closeDatabase, migrateDatabase, openDatabase } from '@roster/db';
+import pg from 'pg';
 
 export const BENCH_PASSWORD = 'bench-password-123';
 export const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -52,4 +53,33 @@ export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 
   await conn.execute('commit');
   if (kind === 'postgresql') await conn.execute('analyze users');
   await closeDatabase(db);
+}
+
+/** The PostgreSQL server the bench uses (BENCH_PG_URL), as a URL to its maintenance database. */
+const pgAdmin = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Database `name` on BENCH_PG_URL's server, dropped and created empty; with `reuse`, an existing one is kept as it is.
+ * `created` says whether it is new (and so needs seeding).
+ */
+export async function pgDatabase(name: string, reuse = false): Promise<{ url: string; created: boolean }> {
+  const client = new pg.Client({ connectionString: pgAdmin });
+  await client.connect();
+  let created = false;
+  try {
+    const exists = Boolean(
+      (await client.query('select 1 from pg_database where datname = $1', [name])).rowCount,
+    );
+    if (!exists || !reuse) {
+      const quoted = client.escapeIdentifier(name);
+      await client.query(`drop database if exists ${quoted} with (force)`);
+      await client.query(`create database ${quoted}`);
+      created = true;
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(pgAdmin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), created };
 }
