@@ -5,7 +5,7 @@ import type { ApiSettings } from '@roster/api';
 import type { Config } from './config.js';
 
 /** A PEM given inline (`-----BEGIN …`, `\n` escapes allowed) or as a path to a file holding one. */
-export function readPem(value: string): string {
+function readPem(value: string): string {
   const inline = value.replace(/\\n/g, '\n').trim();
   if (inline.startsWith('-----BEGIN')) return `${inline}\n`;
   return readFileSync(resolve(value), 'utf8');

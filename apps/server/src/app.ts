@@ -28,7 +28,6 @@ import { requestLog, type RosterState } from './request-log.js';
 import { restBridge } from './rest.js';
 import { restTemplates } from './routes.js';
 import { corsFor, securityHeaders } from './security-headers.js';
-import type { Closers } from './shutdown.js';
 import { trpcMount } from './trpc.js';
 
 export const VERSION: string = (
@@ -43,8 +42,6 @@ export interface AppOptions {
   metrics: Metrics;
   /** True once shutdown has begun (readiness answers 503). */
   draining?: () => boolean;
-  /** Where long-lived clients (Redis…) register to be closed at shutdown, after the last request. */
-  closers?: Closers;
 }
 
 export type { RosterState };
@@ -117,7 +114,6 @@ export function createApp(
       ip: ctx.ip || null,
       userAgent: ctx.get('user-agent') || null,
       onAuthenticated: (user) => {
-        ctx.state.userId = user.id;
         ctx.state.scope.userId = user.id;
       },
     });

@@ -5,10 +5,10 @@ import type { Middleware } from 'koa';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 
 /** True when `value` nests objects or arrays more than `max` levels deep (checked without recursion). */
-export function depthExceeds(value: unknown, max: number): boolean {
+function depthExceeds(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;

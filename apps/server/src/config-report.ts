@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 
-export const MASK = '********';
+const MASK = '********';
 
 /** A URL with its password (and any password-like query parameter) masked; the rest is kept for diagnosis. */
 export function maskUrl(url: string | null): string | null {

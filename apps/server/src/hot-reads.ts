@@ -19,7 +19,6 @@ export function hotReads(reads: HotReads): Middleware<RosterState> {
     if (trpc && ctx.get('trpc-accept') !== '') return next();
     const answer = reads.me(ctx.get('authorization'));
     if (!answer) return next();
-    ctx.state.userId = answer.userId;
     ctx.state.scope.userId = answer.userId;
     if (trpc) {
       ctx.set('Content-Type', 'application/json');

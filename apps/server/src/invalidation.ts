@@ -9,6 +9,14 @@ import type { Closers } from './shutdown.js';
 
 const CHANNEL = 'auth-invalidate';
 const PG_CHANNEL = 'roster_auth_invalidate';
+
+/** The Redis channel every instance and the CLI publish on and listen to. */
+const redisChannel = (keyPrefix: string) => `${keyPrefix}${CHANNEL}`;
+
+/** NOTIFY on the channel every PostgreSQL instance listens to. */
+async function pgNotify(db: Database, raw: string): Promise<void> {
+  await db.orm.em.getConnection().execute('select pg_notify(?, ?)', [PG_CHANNEL, raw]);
+}
 const RECONNECT_MS = 1_000;
 
 /** How long a publisher waits to hear its own message back (then it answers anyway). */
@@ -62,7 +70,7 @@ function parse(raw: string): (InvalidationMessage & { id?: string }) | null {
 
 /** Invalidations over Redis pub/sub: a subscriber connection of its own; unhealthy while it is not subscribed. */
 export function redisInvalidation(redis: Redis, keyPrefix: string, closers: Closers): Invalidation {
-  const channel = `${keyPrefix}${CHANNEL}`;
+  const channel = redisChannel(keyPrefix);
   const subscriber = redis.duplicate({ enableOfflineQueue: true });
   let subscribed = false;
   const echoes = new Echoes();
@@ -150,10 +158,7 @@ export function postgresInvalidation(db: Database, closers: Closers, logger: Log
     await last?.end().catch(() => undefined);
   });
   return {
-    publish: (message) =>
-      echoes.send(message, (raw) =>
-        db.orm.em.getConnection().execute('select pg_notify(?, ?)', [channel, raw]),
-      ),
+    publish: (message) => echoes.send(message, (raw) => pgNotify(db, raw)),
     subscribe(listener) {
       echoes.listeners.push(listener);
     },
@@ -220,7 +225,7 @@ export function cliInvalidation(config: Config, db: Database): Invalidation & { 
       connectTimeout: 2_000,
     });
     redis.on('error', () => undefined);
-    const channel = `${config.redisKeyPrefix}${CHANNEL}`;
+    const channel = redisChannel(config.redisKeyPrefix);
     return {
       publish: async (message) => void (await redis.publish(channel, JSON.stringify(message))),
       subscribe: () => undefined,
@@ -229,16 +234,18 @@ export function cliInvalidation(config: Config, db: Database): Invalidation & { 
   }
   if (db.kind === 'postgresql') {
     return {
-      publish: async (message) =>
-        void (await db.orm.em
-          .getConnection()
-          .execute('select pg_notify(?, ?)', [PG_CHANNEL, JSON.stringify(message)])),
+      publish: (message) => pgNotify(db, JSON.stringify(message)),
       subscribe: () => undefined,
       close: () => Promise.resolve(),
     };
   }
-  const file = sqliteSignalFile(config.databaseUrl);
-  return { ...(file ? fileInvalidation(file) : localInvalidation), close: () => Promise.resolve() };
+  return { ...signalFileBus(config.databaseUrl), close: () => Promise.resolve() };
+}
+
+/** The SQLite signal file's bus; none for an in-memory database. */
+function signalFileBus(databaseUrl: string): Invalidation {
+  const file = sqliteSignalFile(databaseUrl);
+  return file ? fileInvalidation(file) : localInvalidation;
 }
 
 /**
@@ -262,8 +269,6 @@ export function authCacheFor(
 }
 
 function fileBusFor(databaseUrl: string): Invalidation {
-  const file = sqliteSignalFile(databaseUrl);
-  if (!file) return localInvalidation;
   // This process is the only server: its own changes are forgotten in memory; only the CLI writes the file.
-  return { ...fileInvalidation(file), publish: () => Promise.resolve() };
+  return { ...signalFileBus(databaseUrl), publish: () => Promise.resolve() };
 }

@@ -11,7 +11,7 @@ export interface RequestObservation {
   seconds: number;
 }
 
-export interface QueryObservation {
+interface QueryObservation {
   query: string;
   seconds: number;
   failed: boolean;
@@ -88,6 +88,7 @@ export function createMetrics(): Metrics {
   });
   // One series per method, route template and status (a bounded set): looked up once, then reused.
   const requestSeries = new Map<string, ReturnType<typeof requests.labels>>();
+  const querySeries = new Map<string, ReturnType<typeof queries.labels>>();
   // Known outcomes start at zero, so dashboards see the series before the first event.
   for (const outcome of LOGIN_OUTCOMES) logins.labels(outcome).inc(0);
   for (const outcome of REFRESH_OUTCOMES) refreshes.labels(outcome).inc(0);
@@ -121,7 +122,12 @@ export function createMetrics(): Metrics {
       series.observe(seconds);
     },
     observeQuery({ query, seconds, failed }) {
-      queries.labels(queryOperation(query), failed ? 'error' : 'ok').observe(seconds);
+      const operation = queryOperation(query);
+      const outcome = failed ? 'error' : 'ok';
+      const key = `${operation}:${outcome}`;
+      let series = querySeries.get(key);
+      if (!series) querySeries.set(key, (series = queries.labels(operation, outcome)));
+      series.observe(seconds);
     },
   };
 }

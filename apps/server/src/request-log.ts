@@ -6,8 +6,7 @@ import { routeResolver } from './routes.js';
 
 export interface RosterState {
   requestId: string;
-  /** The authenticated caller, once a procedure has verified its token. */
-  userId?: number;
+  /** What every log line of the request carries; `userId` once a procedure has verified the caller's token. */
   scope: RequestScope;
 }
 

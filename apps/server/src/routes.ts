@@ -2,7 +2,7 @@ import { appRouter, restRoutes } from '@roster/api';
 import { TRPC_PREFIX } from './trpc.js';
 
 /** The label for requests that match no route: raw paths would give metrics unbounded cardinality. */
-export const UNMATCHED = 'unmatched';
+const UNMATCHED = 'unmatched';
 
 const FIXED = new Set(['/health', '/health/ready', '/metrics', '/openapi.json', '/docs']);
 

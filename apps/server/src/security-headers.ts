@@ -13,14 +13,14 @@ const COMMON: HelmetOptions = {
 };
 
 /** API responses (JSON) load nothing and are never framed. */
-export const API_CSP = { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] };
+const API_CSP = { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] };
 
 /**
  * /docs: swagger-ui from our own origin. Its React components set inline `style` attributes and its icons are
  * data: URIs; no inline or eval'd script is needed. No upgrade-insecure-requests: Roster may be served over plain
  * HTTP on a private network.
  */
-export const DOCS_CSP = {
+const DOCS_CSP = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'style-src': ["'self'", "'unsafe-inline'"],

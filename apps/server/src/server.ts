@@ -69,7 +69,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     closers.add('mailer', () => mailer.close());
     // Announced to running instances once committed, like a request's changes.
     await deps.authCache.scope(() => bootstrapAdmin(deps, config, logger));
-    const app = createApp({ config, db, logger, metrics, closers, draining: () => draining }, deps);
+    const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
     server.on('request', app.callback());
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
@@ -81,9 +81,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       });
     });
   } catch (error) {
-    // What start-up opened so far (the auth cache's listener among it), then Redis and the database.
+    // What start-up opened so far (the auth cache's listener and Redis among it), then the database.
     await closers.closeAll(logger);
-    await closeRedis(redis);
     await closeDatabase(db);
     throw error;
   }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from './logger.js';
 
-export type Closer = () => Promise<unknown> | unknown;
+type Closer = () => Promise<unknown> | unknown;
 
 /**
  * What must be closed when the server stops, after in-flight requests are done (Redis clients, queues…). Closed in
