@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ApiSettings } from '@roster/api';
-import type { Config } from './config.js';
+import { writePrivateFile, type Config } from './config.js';
 
 /** A PEM given inline (`-----BEGIN …`, `\n` escapes allowed) or as a path to a file holding one. */
 function readPem(value: string): string {
@@ -28,9 +28,7 @@ function signingKey(config: Config): string | null {
       ? generateKeyPairSync('ed25519')
       : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, pem, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, pem);
   return pem;
 }
 

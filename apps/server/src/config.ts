@@ -144,6 +144,13 @@ export class ConfigError extends Error {
 
 const MIN_SECRET_BYTES = 32;
 
+/** Writes a generated secret under the data folder, readable by this user only (mode 0600, even if it existed). */
+export function writePrivateFile(file: string, content: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
 /**
  * Outside production a missing SECRET_KEY is generated once and kept under the data folder (mode 0600). With
  * `readOnly` (check-config) nothing is written: the key is left empty, its source 'generated'.
@@ -163,10 +170,8 @@ function resolveSecret(given: string | undefined, production: boolean, dataDir: 
       return { secretKey: stored, secretSource: 'file' as const };
   }
   if (readOnly) return { secretKey: '', secretSource: 'generated' as const };
-  mkdirSync(dirname(file), { recursive: true });
   const secretKey = randomBytes(48).toString('base64url');
-  writeFileSync(file, `${secretKey}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, `${secretKey}\n`);
   return { secretKey, secretSource: 'generated' as const };
 }
 
