@@ -122,11 +122,17 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
   // Writes run one after another, and reads wait for the writes before them, so an async storage can neither
   // reorder `setToken(t)` and `logout()` nor serve a request the token from before an unawaited `setToken()`.
   let writes: Promise<void> = Promise.resolve();
-  const writeTo = (target: TokenStorage, token: string | null): Promise<void> => {
-    const done = writes.then(() => target.set(token));
-    writes = done.catch(() => undefined);
+  /** Runs `task` after every write queued before it; later ones wait for it. */
+  const enqueue = <T>(task: () => T | Promise<T>): Promise<T> => {
+    const done = writes.then(task);
+    writes = done.then(
+      () => undefined,
+      () => undefined,
+    );
     return done;
   };
+  const writeTo = (target: TokenStorage, token: string | null): Promise<void> =>
+    enqueue(() => target.set(token));
   const write = (token: string | null) => writeTo(storage, token);
   // A `token` for a given storage is written first; if that fails, every read fails with its error.
   const seeded = opts.storage && opts.token !== undefined ? write(opts.token) : Promise.resolve();
@@ -170,8 +176,10 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
   const refresh = (): Promise<boolean> => {
     refreshing ??= (async () => {
       try {
+        // A caller that supplies its own tokens (getToken) refreshes them itself.
+        if (opts.getToken) return false;
         const refreshToken = await readFrom(refreshStorage);
-        if (!refreshToken || opts.getToken) return false;
+        if (!refreshToken) return false;
         const started = epoch;
         try {
           const pair = await session.auth.refresh.mutate({ refresh_token: refreshToken });
@@ -202,11 +210,7 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
     },
     async logout() {
       // Read the token in the write queue, so that the clearing queued right after cannot overtake the read.
-      const read = writes.then(async () => (opts.getToken ? null : (await storage.get()) || null));
-      writes = read.then(
-        () => undefined,
-        () => undefined,
-      );
+      const read = enqueue(async () => (opts.getToken ? null : (await storage.get()) || null));
       const cleared = replace(null, null);
       const token = await read.catch(() => null);
       if (token) await session.auth.logout.mutate(undefined, { context: { token } }).catch(() => undefined);
