@@ -1,13 +1,31 @@
-import { createContextInner, type ApiDeps } from '@roster/api';
+import { AppError, createContextInner, runUnitOfWork, type ApiDeps } from '@roster/api';
 import { User } from '@roster/db';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
-/** ADMIN_EMAIL + ADMIN_PASSWORD: creates (or promotes) that account, only while no active admin exists. */
+/**
+ * ADMIN_EMAIL + ADMIN_PASSWORD: creates that account as an admin, only while no active admin exists. An account
+ * someone already registered with that address is promoted only when its address is verified; otherwise start-up
+ * goes on without an admin and says how to make one (`roster create-admin --promote`), so that registering the
+ * address first neither takes the admin role nor keeps the server from starting.
+ */
 export async function bootstrapAdmin(deps: ApiDeps, config: Config, logger: Logger): Promise<void> {
   if (!config.bootstrapAdmin) return;
-  const ctx = createContextInner({ deps, userAgent: 'roster-bootstrap' });
-  if ((await ctx.em.count(User, { role: 'admin', isActive: true })) > 0) return;
-  const outcome = await ctx.admin.ensureAdmin(config.bootstrapAdmin);
-  logger.info({ email: config.bootstrapAdmin.email, outcome }, 'bootstrap admin applied (ADMIN_EMAIL)');
+  const { bootstrapAdmin: account } = config;
+  try {
+    const outcome = await runUnitOfWork(
+      createContextInner({ deps, userAgent: 'roster-bootstrap' }),
+      async (api) => {
+        if ((await api.em.count(User, { role: 'admin', isActive: true })) > 0) return null;
+        return api.admin.ensureAdmin(account);
+      },
+    );
+    if (outcome) logger.info({ email: account.email, outcome }, 'bootstrap admin applied (ADMIN_EMAIL)');
+  } catch (error) {
+    if (!(error instanceof AppError) || error.appCode !== 'ADMIN_ACCOUNT_UNVERIFIED') throw error;
+    logger.error(
+      { email: account.email, code: error.appCode },
+      `bootstrap admin not applied (ADMIN_EMAIL): ${error.message}`,
+    );
+  }
 }

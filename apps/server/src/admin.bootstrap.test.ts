@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, login, registerAndLogin } from './test/accounts.js';
+import { api, login, markVerified, registerAndLogin } from './test/accounts.js';
 import { ROOT, ROOT_ENV, startOn, tokenFor, type ServerOnDatabase } from './test/admin.js';
 import { http, startTestServer, type TestServer } from './test/harness.js';
 
@@ -71,9 +71,31 @@ describe('ADMIN_EMAIL at start-up', () => {
     expect(again.rawLogs()).not.toContain('a new root password');
   });
 
-  it('promotes the account with that email when no admin exists, keeping its password and tokens', async () => {
+  it('never hands an unverified account the admin role: start-up goes on and says how to proceed', async () => {
+    const server = await fresh();
+    const squatter = await registerAndLogin(server, 'squatter');
+    const next = await restart(server, {
+      ADMIN_EMAIL: squatter.account.email,
+      ADMIN_PASSWORD: 'the operator password',
+    });
+    expect(bootstrapLines(next.rawLogs())).toEqual([]);
+    const refused = next.logs.find((l) => String(l.msg).startsWith('bootstrap admin not applied'));
+    expect(refused).toMatchObject({ level: 50, code: 'ADMIN_ACCOUNT_UNVERIFIED' });
+    expect(String(refused?.msg)).toContain('create-admin --promote');
+    expect(next.rawLogs()).not.toContain('the operator password');
+    expect((await http(next.url, 'GET', '/health')).status).toBe(200);
+    const stats = await http(next.url, 'GET', '/admin/stats', { token: squatter.token });
+    expect(stats.status).toBe(403);
+    const operator = await http(next.url, 'POST', '/auth/login', {
+      form: { username: squatter.account.email, password: 'the operator password' },
+    });
+    expect(operator.status).toBe(401);
+  });
+
+  it('promotes the verified account with that email when no admin exists, keeping its password and tokens', async () => {
     const server = await fresh();
     const boss = await registerAndLogin(server, 'boss');
+    await markVerified(server, boss.account.email);
     expect((await api(server)('GET', '/admin/stats', { token: boss.token })).status).toBe(403);
     const next = await restart(server, {
       ADMIN_EMAIL: boss.account.email.toUpperCase(),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { api, login, registerAndLogin } from './test/accounts.js';
+import { api, login, markVerified, registerAndLogin } from './test/accounts.js';
 import { qs, tokenFor, type AdminUser, type AuditEventOut, type Page } from './test/admin.js';
 import { startTestServer, TEST_SECRET, type TestServer } from './test/harness.js';
 
@@ -121,8 +121,51 @@ describe('roster create-admin', () => {
     expect(await record('named@example.com')).toMatchObject({ full_name: 'Named One', role: 'admin' });
   });
 
-  it('promotes an existing account, keeping its password; its token opens admin routes at once', async () => {
+  it('refuses to promote an account whose address is not verified, changing nothing', async () => {
+    const u = await registerAndLogin(server, 'squatter');
+    const res = await run(
+      ['create-admin', '--email', u.account.email, '--username', 'ignored'],
+      'operator pw 123',
+    );
+    expect(res.code).toBe(1);
+    expect(res.out).toBe('');
+    expect(res.err).toContain('not verified');
+    expect(res.err).toContain('--promote');
+    expect(res.err).toContain('(ADMIN_ACCOUNT_UNVERIFIED)');
+    expect((await req('GET', '/admin/users', { token: u.token })).status).toBe(403);
+    expect((await req('GET', '/auth/me', { token: u.token })).status).toBe(200);
+    expect((await login(server, u.account.email, 'operator pw 123')).status).toBe(401);
+  });
+
+  it('--promote takes an unverified account over: its sessions end and the password given is its own', async () => {
+    const u = await registerAndLogin(server, 'taken');
+    const res = await run(
+      ['create-admin', '--email', u.account.email, '--username', 'ignored', '--promote'],
+      'operator pw 456',
+    );
+    expect(res).toEqual({ code: 0, out: `${u.account.email}: promoted to admin\n`, err: '' });
+    // Whoever registered it is out: their token is refused and their password no longer works.
+    expect((await req('GET', '/auth/me', { token: u.token })).status).toBe(401);
+    expect((await login(server, u.account.email, u.account.password)).status).toBe(401);
+    const operator = await login(server, u.account.email, 'operator pw 456');
+    expect(operator.status).toBe(200);
+    const token = (operator.body as { access_token: string }).access_token;
+    expect((await req('GET', '/admin/users', { token })).status).toBe(200);
+    const trail = await req<Page<AuditEventOut>>(
+      'GET',
+      `/admin/audit${qs({ action: 'admin.promoted_explicitly', target_id: u.user.id })}`,
+      { token },
+    );
+    expect(trail.body.items).toHaveLength(1);
+    expect(trail.body.items[0]).toMatchObject({
+      actor_id: null,
+      details: { verified: false, credentials_replaced: true },
+    });
+  });
+
+  it('promotes an existing verified account, keeping its password; its token opens admin routes at once', async () => {
     const u = await registerAndLogin(server, 'promoted');
+    await markVerified(server, u.account.email);
     expect((await req('GET', '/admin/users', { token: u.token })).status).toBe(403);
     const res = await run(
       ['create-admin', '--email', u.account.email, '--username', 'ignored'],

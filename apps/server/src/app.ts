@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { RequestContext } from '@mikro-orm/core';
 import {
   AppError,
   createApiDeps,
@@ -108,7 +107,6 @@ export function createApp(
   const createContext = (ctx: ParameterizedContext<RosterState>) =>
     createContextInner({
       deps,
-      em: RequestContext.getEntityManager() ?? db.orm.em.fork(),
       authorization: ctx.get('authorization') || null,
       ifMatch: ctx.get('if-match') || null,
       ip: ctx.ip || null,
@@ -133,7 +131,6 @@ export function createApp(
   app.use(health());
   app.use(readiness({ db, logger, draining }));
   app.use(metricsEndpoint(metrics, config.metricsToken));
-  app.use((_ctx, next) => RequestContext.create(db.orm.em, next));
   app.use(openApiJson(config));
   app.use(jwks(() => deps.tokens.jwks()));
   app.use(docs());

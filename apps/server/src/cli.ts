@@ -2,9 +2,16 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AppError, AuthCache, createApiDeps, createContextInner } from '@roster/api';
+import {
+  AppError,
+  AuthCache,
+  registerInput,
+  createApiDeps,
+  createContextInner,
+  runUnitOfWork,
+  type Services,
+} from '@roster/api';
 import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
-import { z } from 'zod';
 import { apiSettings } from './api-settings.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { configReport } from './config-report.js';
@@ -16,8 +23,10 @@ const USAGE = `Usage: roster <command>
 Commands:
   migrate                                  apply pending database migrations
   migrate:status                           list pending migrations (exit 1 when any are pending)
-  create-admin --email E --username U      create an admin (or promote the account with that email);
-               [--full-name N]             the password is read from stdin or a prompt, never an argument
+  create-admin --email E --username U      create an admin, or promote the account with that email when its
+               [--full-name N]             address is verified; the password is read from stdin or a prompt,
+               [--promote]                 never an argument. --promote also promotes an unverified account:
+                                           its sessions end and the password given becomes its password
   set-role <email> <user|admin>            change an account's role
   check-config                             validate the environment and print the effective configuration
                                            (secrets masked); exit 1 with the errors when it is invalid
@@ -47,7 +56,7 @@ async function withDatabase<T>(config: Config, work: (db: Database) => Promise<T
 async function withApi<T>(
   db: Database,
   config: Config,
-  work: (ctx: ReturnType<typeof createContextInner>) => Promise<T>,
+  work: (services: Services) => Promise<T>,
 ): Promise<T> {
   const bus = cliInvalidation(config, db);
   const authCache = new AuthCache({ ttlMs: 0, bus });
@@ -56,18 +65,23 @@ async function withApi<T>(
       deps: createApiDeps(db.orm, apiSettings(config), { authCache }),
       userAgent: 'roster-cli',
     });
-    return await authCache.scope(() => work(ctx));
+    return await runUnitOfWork(ctx, work);
   } finally {
     await bus.close();
   }
 }
 
 async function createAdmin(args: string[], config: Config, io: CliIo): Promise<number> {
-  let values: { email?: string; username?: string; 'full-name'?: string };
+  let values: { email?: string; username?: string; 'full-name'?: string; promote?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { email: { type: 'string' }, username: { type: 'string' }, 'full-name': { type: 'string' } },
+      options: {
+        email: { type: 'string' },
+        username: { type: 'string' },
+        'full-name': { type: 'string' },
+        promote: { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -79,30 +93,26 @@ async function createAdmin(args: string[], config: Config, io: CliIo): Promise<n
     return 2;
   }
   const password = await readSecret(io, 'Password for the new admin: ');
-  const input = z
-    .object({
-      email: z.email(),
-      username: z
-        .string()
-        .min(3)
-        .max(100)
-        .regex(/^[A-Za-z0-9_.-]+$/),
-      password: z.string().min(8).max(128),
-      full_name: z.string().max(200).optional(),
-    })
-    .safeParse({
-      email: values.email.trim().toLowerCase(),
-      username: values.username,
-      password,
-      ...(values['full-name'] === undefined ? {} : { full_name: values['full-name'] }),
-    });
+  // The API's own rules for a registration (email normalised, username, password, full name).
+  const input = registerInput.omit({ bio: true }).safeParse({
+    email: values.email,
+    username: values.username,
+    password,
+    ...(values['full-name'] === undefined ? {} : { full_name: values['full-name'] }),
+  });
   if (!input.success) {
     io.err.write(`${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')}\n`);
     return 2;
   }
   return withDatabase(config, async (db) => {
     await migrateDatabase(db);
-    const outcome = await withApi(db, config, (ctx) => ctx.admin.ensureAdmin(input.data));
+    const { full_name: fullName, ...account } = input.data;
+    const outcome = await withApi(db, config, (api) =>
+      api.admin.ensureAdmin(
+        { ...account, ...(fullName ? { full_name: fullName } : {}) },
+        { promote: values.promote === true },
+      ),
+    );
     io.out.write(
       `${input.data.email}: ${outcome === 'created' ? 'admin created' : outcome === 'promoted' ? 'promoted to admin' : 'already an admin'}\n`,
     );
@@ -117,7 +127,7 @@ async function setRole(args: string[], config: Config, io: CliIo): Promise<numbe
     return 2;
   }
   return withDatabase(config, async (db) => {
-    const user = await withApi(db, config, (ctx) => ctx.admin.setRole(email.trim().toLowerCase(), role));
+    const user = await withApi(db, config, (api) => api.admin.setRole(email.trim().toLowerCase(), role));
     io.out.write(`${user.email} is now ${user.role}\n`);
     return 0;
   });

@@ -42,9 +42,9 @@ export function restBridge(opts: RestBridgeOptions): Middleware {
       failures.set(req, error);
       opts.onError(error, path);
     },
-    responseMeta: ({ paths, errors, ctx }) => {
+    responseMeta: ({ paths, errors, data }) => {
       if (errors.length > 0) return { status: toErrorResponse(errors[0]).status };
-      return { status: ctx?.response.status ?? (paths?.[0] ? successStatusOf(paths[0]) : 200) };
+      return { status: paths?.[0] ? successStatusOf(paths[0], data?.[0]) : 200 };
     },
   });
 

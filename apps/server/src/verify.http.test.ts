@@ -1,6 +1,6 @@
 import type { UserOut } from '@roster/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectErrorBody, newAccount, register } from './test/accounts.js';
+import { ageLinks, expectErrorBody, newAccount, register } from './test/accounts.js';
 import { sdk, sdkFailure } from './test/admin.js';
 import { http, type TestServer } from './test/harness.js';
 import { linkOf, startInbox, startMailingServer, type Inbox } from './test/smtp.js';
@@ -171,6 +171,11 @@ describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     const fields = newAccount('strict');
     await registerStrict(fields);
     await inbox.waitFor(fields.email); // the link registration sends
+    // Refused at once: that link is fresh, so no second one is mailed (at most one per ten minutes).
+    const early = await login(strict, fields.email, fields.password);
+    expect(early.status).toBe(403);
+    expectErrorBody(early.body, 'EMAIL_NOT_VERIFIED');
+    await ageLinks(strict, fields.email, 11);
     const refused = await login(strict, fields.email, fields.password);
     expect(refused.status).toBe(403);
     expectErrorBody(refused.body, 'EMAIL_NOT_VERIFIED');
@@ -187,11 +192,14 @@ describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     const fields = newAccount('strict_wrong');
     await registerStrict(fields);
     await inbox.waitFor(fields.email); // the link registration sends
+    await ageLinks(strict, fields.email, 11);
     const res = await login(strict, fields.email, 'wrong password');
     expect(res.status).toBe(401);
     expectErrorBody(res.body, 'INVALID_CREDENTIALS');
     expect((await login(strict, fields.email, fields.password)).status).toBe(403);
     await inbox.waitFor(fields.email);
+    // Once: the refusals within the next ten minutes mail nothing more.
+    expect((await login(strict, fields.email, fields.password)).status).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(inbox.for(fields.email)).toHaveLength(2);
   });

@@ -1,19 +1,15 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { AdminService } from './services/admin.js';
-import { AuditService } from './services/audit.js';
-import { AuthService } from './services/auth.js';
 import { PasswordHasher } from './services/passwords.js';
 import { sessionKeys, type SessionKeys } from './services/secrets.js';
 import { TokenService } from './services/tokens.js';
-import { UserService } from './services/users.js';
 import { noEvents, type ApiEvents } from './events.js';
 import { BackgroundTasks, nullMailer, type Mailer } from './mail.js';
-import { AccountService } from './services/account.js';
-import { SessionService } from './services/sessions.js';
+import { CredentialChecks } from './ratelimit/credentials.js';
 import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
 import { User } from '@roster/db';
+import { AppError } from './errors.js';
 
 /** Long-lived collaborators, built once per process. */
 export interface ApiDeps {
@@ -28,6 +24,8 @@ export interface ApiDeps {
   tasks: BackgroundTasks;
   /** The counters behind `rateLimit(rule)`; nothing is limited unless the caller passes some. */
   rateLimits: RateLimits;
+  /** Every password check (login and re-authentication) counted against those limits. */
+  credentials: CredentialChecks;
   /** Verified sessions and their users, believed for a few seconds; invalidated on every change that matters. */
   authCache: AuthCache;
   /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
@@ -57,15 +55,18 @@ function invalidateOnUserChange(orm: MikroORM, cache: AuthCache): void {
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
   const authCache = opts.authCache ?? new AuthCache();
   invalidateOnUserChange(orm, authCache);
+  const events = opts.events ?? noEvents;
+  const rateLimits = opts.rateLimits ?? RateLimits.disabled();
   return {
     orm,
     settings,
     passwords: new PasswordHasher(settings.argon2),
     tokens: new TokenService(settings.jwt),
-    events: opts.events ?? noEvents,
+    events,
     mailer: opts.mailer ?? nullMailer,
     tasks: new BackgroundTasks(opts.onTaskError),
-    rateLimits: opts.rateLimits ?? RateLimits.disabled(),
+    rateLimits,
+    credentials: new CredentialChecks(rateLimits, events),
     authCache,
     sessionKeys: sessionKeys(settings.jwt.secret),
   };
@@ -73,8 +74,11 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
 
 export interface ContextInnerOptions {
   deps: ApiDeps;
-  /** The request's EntityManager; a fresh fork when omitted (tests, scripts). */
-  em?: EntityManager;
+  /**
+   * Tests only: makes the EntityManager of each procedure call's unit of work (by default a fresh fork of the
+   * ORM's). Called once per call, never shared between the calls of a batch.
+   */
+  forkEm?: () => EntityManager;
   /** The raw Authorization header, if any. */
   authorization?: string | null;
   ip?: string | null;
@@ -85,45 +89,41 @@ export interface ContextInnerOptions {
   onAuthenticated?: (user: { id: number; role: string }) => void;
 }
 
-/** `If-Match: "3"` / `W/"3"` / `3` → 3; anything else → null. */
-export function parseIfMatch(header: string | null | undefined): number | null {
-  const match = header ? /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header) : null;
-  return match?.[1] ? Number(match[1]) : null;
+/**
+ * The version an `If-Match` header expects: `"3"` / `W/"3"` / `3` → 3; `*` → '*' (any version, said on purpose);
+ * no header → null. Anything else is refused (422 VALIDATION_ERROR on `If-Match`), never taken as no condition.
+ */
+export function parseIfMatch(header: string | null | undefined): number | '*' | null {
+  if (header === null || header === undefined || header.trim() === '') return null;
+  if (header.trim() === '*') return '*';
+  const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
+  const version = match?.[1] ? Number(match[1]) : NaN;
+  if (!Number.isInteger(version) || version < 1 || version > 2_147_483_647) {
+    throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+      issues: [
+        { path: ['If-Match'], message: 'Expected a version such as "3", or *', code: 'invalid_format' },
+      ],
+    });
+  }
+  return version;
 }
 
-/** The framework-free context: what every procedure sees. Adapters and tests build it the same way. */
+/**
+ * The framework-free context: what the request says (headers, address) and the process-wide deps. It holds no
+ * EntityManager and no service: every procedure call opens a unit of work of its own (see `unit-of-work.ts`), so
+ * the calls of one batch never share a transaction, an identity map or pending invalidations. Adapters and tests
+ * build it the same way.
+ */
 export function createContextInner(opts: ContextInnerOptions) {
-  const em = opts.em ?? opts.deps.orm.em.fork();
-  const ip = opts.ip ?? null;
-  const userAgent = opts.userAgent ?? null;
-  const { deps } = opts;
-  const audit = new AuditService(em, { ip, userAgent });
-  const sessions = new SessionService(em, audit, { ip, userAgent }, deps);
-  const users = new UserService(em, deps.passwords, audit, sessions);
-  const account = new AccountService(em, users, deps.passwords, sessions, audit, deps);
-  const auth = new AuthService(em, users, sessions, audit, deps, (user) =>
-    account.requestVerificationLater(user),
-  );
-  const admin = new AdminService(em, users, audit, sessions);
   return {
-    em,
     deps: opts.deps,
+    forkEm: opts.forkEm ?? (() => opts.deps.orm.em.fork()),
     authorization: opts.authorization ?? null,
-    ifMatch: parseIfMatch(opts.ifMatch),
+    /** The raw If-Match header (see `parseIfMatch`), read by the procedures that honour it. */
+    ifMatch: opts.ifMatch ?? null,
     onAuthenticated: opts.onAuthenticated ?? (() => undefined),
-    ip,
-    userAgent,
-    audit,
-    users,
-    auth,
-    admin,
-    sessions,
-    account,
-    /**
-     * What the REST answer should say beyond the procedure's meta: a procedure with two success outcomes (meta
-     * `alternativeSuccess`) sets `status` to the other one. A shared object, so middlewares' ctx copies see it.
-     */
-    response: {} as { status?: number },
+    ip: opts.ip ?? null,
+    userAgent: opts.userAgent ?? null,
   };
 }
 

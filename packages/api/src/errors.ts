@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   LAST_ADMIN: { status: 409, trpc: 'CONFLICT' },
   VERSION_CONFLICT: { status: 409, trpc: 'CONFLICT' },
   CANNOT_DELETE_SELF: { status: 409, trpc: 'CONFLICT' },
+  ADMIN_ACCOUNT_UNVERIFIED: { status: 409, trpc: 'CONFLICT' },
   INVALID_CURSOR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },

@@ -8,6 +8,7 @@ export {
   type Context,
   type ContextInnerOptions,
 } from './context.js';
+export { createServices, runUnitOfWork, type Services } from './unit-of-work.js';
 export {
   AppError,
   ERROR_CODES,
@@ -28,6 +29,7 @@ export {
 export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';
+export { registerInput } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';
 export { BackgroundTasks, nullMailer, type Mailer, type MailMessage } from './mail.js';
 export { RESET_PATH, VERIFY_PATH } from './services/account.js';

@@ -5,7 +5,7 @@ import type { ErrorBody } from './errors.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
-  _def: { meta?: Meta; inputs?: unknown[] };
+  _def: { meta?: Meta; inputs?: unknown[]; output?: unknown };
 }
 
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
@@ -30,9 +30,19 @@ export function formRoutes(): Set<string> {
   return routes;
 }
 
-/** The status a procedure answers with on success over REST. */
-export function successStatusOf(procedurePath: string): number {
-  return procedures[procedurePath]?._def.meta?.successStatus ?? 200;
+/**
+ * The status a procedure answers `data` with on success over REST: its meta's `successStatus` (200 when unset), or
+ * `alternativeSuccess.status` when `data` is the second member of its output union. Worked out from the answer
+ * itself, so no call has to leave a status behind in state that the calls of a batch would share.
+ */
+export function successStatusOf(procedurePath: string, data?: unknown): number {
+  const def = procedures[procedurePath]?._def;
+  const alternative = def?.meta?.alternativeSuccess;
+  if (alternative && def.output instanceof z.ZodUnion) {
+    const second = (def.output.options as z.ZodType[])[1];
+    if (second?.safeParse(data).success) return alternative.status;
+  }
+  return def?.meta?.successStatus ?? 200;
 }
 
 const errorSchema = z

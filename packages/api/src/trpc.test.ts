@@ -17,23 +17,23 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('createContextInner', () => {
-  it('forks an EntityManager and fills missing request details with null', () => {
+  it('fills missing request details with null and forks from the ORM per call', () => {
     const ctx = createContextInner({ deps: h.deps });
-    expect(ctx.em).not.toBe(h.db.orm.em);
+    expect(ctx.forkEm()).not.toBe(h.db.orm.em);
     expect(ctx.deps).toBe(h.deps);
     expect(ctx).toMatchObject({ authorization: null, ip: null, userAgent: null });
   });
 
-  it('uses the EntityManager and request details it is given', () => {
+  it('uses the request details and the EntityManager factory it is given', () => {
     const em = h.db.orm.em.fork();
     const ctx = createContextInner({
       deps: h.deps,
-      em,
+      forkEm: () => em,
       authorization: 'Bearer x',
       ip: '203.0.113.9',
       userAgent: 'ua/1',
     });
-    expect(ctx.em).toBe(em);
+    expect(ctx.forkEm()).toBe(em);
     expect(ctx).toMatchObject({ authorization: 'Bearer x', ip: '203.0.113.9', userAgent: 'ua/1' });
   });
 });

@@ -3,11 +3,12 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody } from './errors.js';
 import { bearerToken } from './services/tokens.js';
+import { runUnitOfWork } from './unit-of-work.js';
 
 /**
  * Procedure metadata: the REST mapping plus the success status REST answers with (200 when unset). A procedure
- * whose output is a union of two schemas may answer the second one with `alternativeSuccess.status` (it sets
- * `ctx.response.status`); the OpenAPI document then lists each schema under its own status.
+ * whose output is a union of two schemas answers the second one with `alternativeSuccess.status` (see
+ * `successStatusOf`); the OpenAPI document then lists each schema under its own status.
  */
 export type Meta = OpenApiMeta<{
   successStatus?: 200 | 201 | 202 | 204;
@@ -47,23 +48,22 @@ export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
 /**
- * Every call runs in an auth-cache scope: what it changed is forgotten again once its transactions are committed,
- * and announced to the other instances before the answer goes out.
+ * Every call is its own unit of work, whether it arrives alone, in a batch, over REST or from a script: its own
+ * EntityManager fork and services (`ctx.users`, `ctx.auth`, …), its own transactions and its own pending
+ * invalidations, announced once its work is committed (see `runUnitOfWork`).
  */
-export const publicProcedure = t.procedure.use(function authCacheScope({ ctx, next }) {
-  return ctx.deps.authCache.scope(() => next());
+export const publicProcedure = t.procedure.use(function unitOfWork({ ctx, next }) {
+  return runUnitOfWork(ctx, (services) => next({ ctx: services }));
 });
 
 /** Resolves the bearer token to the account as the database says it is now, and puts it on ctx. */
-export const isAuthed = t.middleware(async function isAuthed({ ctx, next }) {
+export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
   const token = bearerToken(ctx.authorization);
   if (!token) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
   const { user, session } = await ctx.auth.authenticate(token);
   ctx.onAuthenticated(user);
   return next({ ctx: { user, session } });
 });
-
-export const authedProcedure = publicProcedure.use(isAuthed);
 
 export const adminProcedure = authedProcedure.use(function isAdmin({ ctx, next }) {
   if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Admin privileges required');

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UserOut } from '@roster/api';
+import type { EntityManager } from '@mikro-orm/core';
+import { ActionToken, closeDatabase, openDatabase, User } from '@roster/db';
 import { expect } from 'vitest';
 import { http, type JsonResponse, type TestServer } from './harness.js';
 
@@ -90,4 +92,34 @@ export function expectErrorBody(body: unknown, code: string, status?: number): v
   const keys = Object.keys(body as object).sort();
   expect(keys).toEqual(status === 422 ? ['code', 'detail', 'issues'] : ['code', 'detail']);
   expect(JSON.stringify(body)).not.toMatch(/stack|\bat .*\.(ts|js):\d+/i);
+}
+
+/** Runs `work` on a second connection to the server's database, behind the API. */
+async function behindTheApi(
+  server: TestServer,
+  work: (em: EntityManager) => Promise<unknown>,
+): Promise<void> {
+  const db = await openDatabase(server.database.url);
+  try {
+    await work(db.orm.em.fork());
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+/** Marks an account's address verified behind the API (as following the mailed link would). */
+export function markVerified(server: TestServer, email: string): Promise<void> {
+  return behindTheApi(server, (em) => em.nativeUpdate(User, { email }, { isVerified: true }));
+}
+
+/** Makes the links mailed to an account look `minutes` older (their creation time moves back). */
+export function ageLinks(server: TestServer, email: string, minutes: number): Promise<void> {
+  return behindTheApi(server, async (em) => {
+    const user = await em.findOneOrFail(User, { email });
+    await em.nativeUpdate(
+      ActionToken,
+      { userId: user.id },
+      { createdAt: new Date(Date.now() - minutes * 60_000) },
+    );
+  });
 }

@@ -377,7 +377,7 @@ export interface paths {
         head?: never;
         /**
          * Update an account
-         * @description Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` (or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last active admin is 409 LAST_ADMIN.
+         * @description Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` (or `expected_version`): a stale one is 409 VERSION_CONFLICT; a malformed If-Match, or one that differs from expected_version, is 422; `If-Match: *` updates whatever the version. Demoting or deactivating the last active admin is 409 LAST_ADMIN.
          */
         patch: operations["admin-updateUser"];
         trace?: never;

@@ -1,5 +1,7 @@
 export { rateLimit, type RateLimitOptions } from './middleware.js';
+export { CredentialChecks, outcomeOf } from './credentials.js';
 export {
+  accountIdKey,
   accountKey,
   DEFAULT_RATE_LIMITS,
   ipKey,

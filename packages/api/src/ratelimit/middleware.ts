@@ -1,12 +1,13 @@
-import { toErrorResponse } from '../errors.js';
 import { middleware } from '../trpc.js';
+import { outcomeOf } from './credentials.js';
 import { accountKey, ipKey, tokenKey, type RateLimitRule } from './rules.js';
-import { RateLimitedError, type CallOutcome } from './service.js';
+import { RateLimitedError } from './service.js';
 
 export interface RateLimitOptions {
   /**
    * The account or token the call is about, from the parsed input (hashed before it is used). By default:
-   * login → `username` or `email`; register and passwordForgot → `email`; refresh → `refresh_token` or
+   * login → `username` or `email` (counted per account by the login itself, once the account is found: see
+   * CredentialChecks); register and passwordForgot → `email`; refresh → `refresh_token` or
    * `token`; passwordReset and verify → `token`.
    */
   subject?: (input: unknown) => string | null | undefined;
@@ -26,11 +27,8 @@ const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
   refresh: (input) => tokenKey(field(input, 'refresh_token', 'token')),
   passwordReset: (input) => tokenKey(field(input, 'token')),
   verify: (input) => tokenKey(field(input, 'token')),
+  reauth: () => null,
 };
-
-function outcomeOf(error: unknown): CallOutcome {
-  return toErrorResponse(error).body.code === 'INVALID_CREDENTIALS' ? 'credential_failure' : 'other_failure';
-}
 
 /**
  * Limits a procedure by `rule`, per procedure call (a batch of ten is ten calls): per IP, and per account or

@@ -9,6 +9,7 @@ export const RATE_LIMIT_RULES = [
   'passwordForgot',
   'passwordReset',
   'verify',
+  'reauth',
 ] as const;
 export type RateLimitRule = (typeof RATE_LIMIT_RULES)[number];
 
@@ -23,7 +24,12 @@ export interface Quota {
  * (`account`: the normalised email or username; `token`: a hash of the token given). Logins count failures
  * instead of calls per subject: `account_ip_failures` (tight, reset by a successful login from that IP) and
  * `account_failures` (looser, across all IPs; IPs the account logged in from recently are exempt, so an
- * attacker spread over many IPs slows an account down without locking its owner out).
+ * attacker spread over many IPs slows an account down without locking its owner out). An account is known by its
+ * id once it is found, so its email and its username share one counter.
+ *
+ * `reauth` counts wrong passwords given to a signed-in check (password change, email change, any later
+ * re-authentication) per account and per IP, in counters of its own: a stolen token guessing passwords is stopped
+ * without ever locking the owner out of login.
  */
 export const DEFAULT_RATE_LIMITS = {
   login: {
@@ -50,6 +56,10 @@ export const DEFAULT_RATE_LIMITS = {
   verify: {
     ip: { points: 20, seconds: 60 * 60 },
     token: { points: 10, seconds: 60 * 60 },
+  },
+  reauth: {
+    ip_failures: { points: 30, seconds: 15 * 60 },
+    account_failures: { points: 10, seconds: 15 * 60 },
   },
 } as const satisfies Record<RateLimitRule, Record<string, Quota>>;
 
@@ -106,6 +116,11 @@ export function accountKey(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const normal = value.trim().normalize('NFC').toLowerCase();
   return normal ? digest(`account:${normal}`) : null;
+}
+
+/** An account that was found, by its id: its email and its username are one account. */
+export function accountIdKey(id: number): string {
+  return `id:${id}`;
 }
 
 /** Tokens are never stored, even in a counter's name: a prefix of their hash stands for them. */

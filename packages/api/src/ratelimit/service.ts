@@ -113,22 +113,28 @@ export class RateLimits {
 
   /**
    * Counts one call to `rule` before it runs; throws RateLimitedError (RATE_LIMITED, Retry-After) when a
-   * bucket is full. Counting first makes concurrent calls (a batch of ten logins) count one by one.
+   * bucket is full. Counting first makes concurrent calls (a batch of ten logins) count one by one. Logins and
+   * re-authentications are counted per IP here and per account by `admitCredentials`, once the account is known.
    */
   async admit(rule: RateLimitRule, who: RateLimitSubject): Promise<Admission> {
-    if (!this.enabled) return admitted;
+    if (!this.enabled || rule === 'reauth') return admitted;
     await this.bucket(rule, 'ip').consume(who.ip).catch(refusal);
-    if (who.subject === null) return admitted;
-    if (rule === 'login') return this.admitLogin(who.ip, who.subject);
+    if (who.subject === null || rule === 'login') return admitted;
     const bucket = rule === 'register' || rule === 'passwordForgot' ? 'account' : 'token';
     await this.bucket(rule, bucket).consume(who.subject).catch(refusal);
     return admitted;
   }
 
   /**
-   * A login is charged as a failure up front and refunded when it turns out not to be one: concurrent guesses
-   * cannot all slip in under the limit before the first one is counted.
+   * A password check about to run for `account` (`accountIdKey` of a found account, else `accountKey` of the
+   * name given). It is charged as a failure up front and refunded when it turns out not to be one: concurrent
+   * guesses cannot all slip in under the limit before the first one is counted.
    */
+  async admitCredentials(rule: 'login' | 'reauth', ip: string, account: string): Promise<Admission> {
+    if (!this.enabled) return admitted;
+    return rule === 'login' ? this.admitLogin(ip, account) : this.admitReauth(ip, account);
+  }
+
   private async admitLogin(ip: string, account: string): Promise<Admission> {
     const pairKey = `${account}:${ip}`;
     const pair = this.bucket('login', 'account_ip_failures');
@@ -153,6 +159,24 @@ export class RateLimits {
           await pair.reward(pairKey);
         }
         await accountWide.reward(account);
+      },
+    };
+  }
+
+  private async admitReauth(ip: string, account: string): Promise<Admission> {
+    const byIp = this.bucket('reauth', 'ip_failures');
+    const byAccount = this.bucket('reauth', 'account_failures');
+    await byIp.consume(ip).catch(refusal);
+    try {
+      await byAccount.consume(account);
+    } catch (error) {
+      await byIp.reward(ip);
+      refusal(error);
+    }
+    return {
+      async settle(outcome) {
+        if (outcome === 'credential_failure') return;
+        await Promise.all([byIp.reward(ip), byAccount.reward(account)]);
       },
     };
   }

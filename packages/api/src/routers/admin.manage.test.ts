@@ -1,6 +1,5 @@
 import { User } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContextInner } from '../context.js';
 import { toErrorResponse } from '../errors.js';
 import {
   auditRows,
@@ -17,13 +16,14 @@ import {
   errorCodeOf,
   PASSWORD,
   type Account,
+  servicesOf,
   type Harness,
 } from '../test/harness.js';
 
 let h: Harness;
 let boss: Account;
 const admin = () => h.caller(boss.token).admin;
-const service = () => createContextInner({ deps: h.deps }).admin;
+const service = () => servicesOf(h).admin;
 const seedOne = (username: string, extra: Partial<Seed> = {}) => seedRow(h, username, extra);
 
 beforeAll(async () => {
@@ -178,9 +178,14 @@ describe('admin.updateUser', () => {
     await stale(update('"3"', { bio: 'b' }));
     expect(await update('W/"2"', { bio: 'b' })).toMatchObject({ bio: 'b', version: 3 });
     expect(await update('"3"', { bio: 'c' })).toMatchObject({ version: 4 });
-    // expected_version wins over the header.
-    expect(await update('"1"', { bio: 'd', expected_version: 4 })).toMatchObject({ bio: 'd', version: 5 });
-    expect(await h.row(u.id)).toMatchObject({ bio: 'd', version: 5 });
+    // Both given and different: refused, not guessed at.
+    expect(await errorCodeOf(update('"1"', { bio: 'x', expected_version: 4 }))).toBe('VALIDATION_ERROR');
+    expect(await update('"4"', { bio: 'd', expected_version: 4 })).toMatchObject({ bio: 'd', version: 5 });
+    // `*` says on purpose: whatever the version.
+    expect(await update('*', { bio: 'e' })).toMatchObject({ bio: 'e', version: 6 });
+    // A malformed header is refused, never taken as no condition; nothing changes.
+    expect(await errorCodeOf(update('"v6"', { bio: 'f' }))).toBe('VALIDATION_ERROR');
+    expect(await h.row(u.id)).toMatchObject({ bio: 'e', version: 6 });
     expect(await errorCodeOf(admin().updateUser({ id: 999_999, bio: 'x', expected_version: 1 }))).toBe(
       'USER_NOT_FOUND',
     );
@@ -283,14 +288,39 @@ describe('ensureAdmin', () => {
     expect(root).toMatchObject({ role: 'admin', isActive: true });
     expect(await service().ensureAdmin(account)).toBe('unchanged');
 
-    const user = await seedOne('promotee');
+    const user = await seedOne('promotee', { isVerified: true });
     expect(await service().ensureAdmin({ email: 'promotee@example.com', username: 'x' })).toBe('promoted');
     expect(await h.row(user.id)).toMatchObject({ role: 'admin', isActive: true, version: 2 });
 
-    const lapsed = await seedOne('lapsed', { role: 'admin', isActive: false });
+    const lapsed = await seedOne('lapsed', { role: 'admin', isActive: false, isVerified: true });
     expect(await service().ensureAdmin({ email: 'lapsed@example.com', username: 'lapsed' })).toBe('promoted');
     expect(await h.row(lapsed.id)).toMatchObject({ role: 'admin', isActive: true });
     expect((await auditRows(h, { targetId: lapsed.id })).map((e) => e.action)).toContain('user.reactivated');
+  });
+
+  it('never promotes an unverified account unless told to; then its sessions end and its password is reset', async () => {
+    const squatter = await h.account('Squatter');
+    const claim = { email: squatter.email, username: 'x', password: 'operator password' };
+    expect(await errorCodeOf(service().ensureAdmin(claim))).toBe('ADMIN_ACCOUNT_UNVERIFIED');
+    expect(await h.row(squatter.id)).toMatchObject({ role: 'user' });
+    expect((await h.caller(squatter.token).auth.me()).role).toBe('user');
+
+    expect(await service().ensureAdmin(claim, { promote: true })).toBe('promoted');
+    expect(await h.row(squatter.id)).toMatchObject({ role: 'admin', isActive: true });
+    expect(await errorCodeOf(h.caller(squatter.token).auth.me())).toBe('INVALID_TOKEN');
+    expect(await errorCodeOf(h.caller().auth.login({ username: squatter.email, password: PASSWORD }))).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    await h.caller().auth.login({ username: squatter.email, password: 'operator password' });
+
+    // Without a password to give, --promote still ends the registrant's sessions.
+    const other = await h.account('Other');
+    expect(await service().ensureAdmin({ email: other.email, username: 'y' }, { promote: true })).toBe(
+      'promoted',
+    );
+    expect(await errorCodeOf(h.caller(other.token).auth.me())).toBe('INVALID_TOKEN');
+    const actions = (await auditRows(h, { targetId: other.id })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['user.role_changed', 'admin.promoted_explicitly']));
   });
 
   it('needs a password to create an account', async () => {

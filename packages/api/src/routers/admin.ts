@@ -13,6 +13,7 @@ import {
 } from '../schemas/admin.js';
 import { revokedSchema, sessionSchema } from '../schemas/session.js';
 import { toAdminUserOut, toAuditEventOut, toSessionOut } from '../services/serialize.js';
+import { parseIfMatch } from '../context.js';
 import { adminProcedure, router } from '../trpc.js';
 
 const ADMIN_ERRORS = { 401: 'Not authenticated', 403: 'Admin privileges required' };
@@ -78,7 +79,8 @@ export const adminRouter = router({
         summary: 'Update an account',
         description:
           'Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` ' +
-          '(or `expected_version`): a stale one is 409 VERSION_CONFLICT. Demoting or deactivating the last ' +
+          '(or `expected_version`): a stale one is 409 VERSION_CONFLICT; a malformed If-Match, or one that ' +
+          'differs from expected_version, is 422; `If-Match: *` updates whatever the version. Demoting or deactivating the last ' +
           'active admin is 409 LAST_ADMIN.',
         errorResponses: {
           ...ADMIN_ERRORS,
@@ -91,7 +93,7 @@ export const adminRouter = router({
     .input(updateUserInput)
     .output(adminUserSchema)
     .mutation(async ({ ctx, input }) =>
-      toAdminUserOut(await ctx.admin.updateUser(input, ctx.user, ctx.ifMatch)),
+      toAdminUserOut(await ctx.admin.updateUser(input, ctx.user, parseIfMatch(ctx.ifMatch))),
     ),
 
   setPassword: adminProcedure

@@ -1,6 +1,7 @@
 import { ActionToken } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiDeps } from '../context.js';
+import { REMINDER_INTERVAL_MS } from '../services/account.js';
 import { hashToken } from '../services/secrets.js';
 import { auditRows, lockstepBeginEm, seededAccount } from '../test/admin.js';
 import {
@@ -319,5 +320,38 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
     await h.caller().auth.verifyEmail({ token: inbox.tokenFor(a.email) });
     const ok = await login();
     expect(ok.user).toMatchObject({ id: a.id, is_verified: true });
+  });
+
+  it('mails at most one link per account every ten minutes, however often its login is refused', async () => {
+    const mail = new Inbox();
+    const strict = createApiDeps(
+      h.db.orm,
+      { ...h.deps.settings, requireVerifiedEmail: true },
+      { mailer: mail },
+    );
+    const a = await h.account('Reminded');
+    const login = (username: string) => h.caller(null, strict).auth.login({ username, password: PASSWORD });
+    for (const name of [a.email, a.username, a.email, a.username, a.email]) {
+      expect(await errorCodeOf(login(name))).toBe('EMAIL_NOT_VERIFIED');
+    }
+    await strict.tasks.drain();
+    expect(mail.to(a.email)).toHaveLength(1);
+    // Concurrent refusals (two instances, a batch) still make one link.
+    await Promise.all([login(a.email), login(a.username), login(a.email)].map((p) => errorCodeOf(p)));
+    await strict.tasks.drain();
+    expect(mail.to(a.email)).toHaveLength(1);
+    // Ten minutes later the next refusal mails a fresh link, which works.
+    await h.db.orm.em
+      .fork()
+      .nativeUpdate(
+        ActionToken,
+        { userId: a.id },
+        { createdAt: new Date(Date.now() - REMINDER_INTERVAL_MS - 1000) },
+      );
+    expect(await errorCodeOf(login(a.email))).toBe('EMAIL_NOT_VERIFIED');
+    await strict.tasks.drain();
+    expect(mail.to(a.email)).toHaveLength(2);
+    await h.caller().auth.verifyEmail({ token: mail.tokenFor(a.email) });
+    expect((await login(a.email)).user.id).toBe(a.id);
   });
 });

@@ -43,7 +43,6 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (ctx.deps.settings.requireVerifiedEmail) {
         if (await ctx.account.registerQuietly(input)) ctx.deps.events.emit({ type: 'registration' });
-        ctx.response.status = 202;
         return { detail: REGISTRATION_ACCEPTED };
       }
       const user = await ctx.users.register(input);

@@ -5,11 +5,11 @@ import {
   barrier,
   createHarness,
   errorCodeOf,
-  lockstepEm,
   PASSWORD,
   type Account,
   type Harness,
 } from '../test/harness.js';
+import { lockstepBeginEm } from '../test/admin.js';
 
 let h: Harness;
 // Registered in this order: admin, ivan, dormant, gina, hugo (so newest first is the reverse).
@@ -235,14 +235,14 @@ describe('users.updateMe / users.patchMe', () => {
 
   it('gives exactly one of two concurrent claims on a new email, the other USER_ALREADY_EXISTS', async () => {
     const [k, l] = [await h.account('Kim'), await h.account('Lee')];
-    // Both requests pass the pre-check before either writes, so the unique index decides.
+    // Both requests pass the pre-check before either opens its transaction, so the unique index decides.
     const wait = barrier(2);
     const results = await Promise.allSettled([
       h
-        .caller(k.token, h.deps, lockstepEm(h, wait))
+        .caller(k.token, h.deps, lockstepBeginEm(h, wait))
         .users.patchMe({ email: 'shared@example.com', current_password: PASSWORD }),
       h
-        .caller(l.token, h.deps, lockstepEm(h, wait))
+        .caller(l.token, h.deps, lockstepBeginEm(h, wait))
         .users.patchMe({ email: 'shared@example.com', current_password: PASSWORD }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -257,8 +257,8 @@ describe('users.updateMe / users.patchMe', () => {
     const [m, n] = [await h.account('Mia'), await h.account('Ned')];
     const wait = barrier(2);
     const results = await Promise.allSettled([
-      h.caller(m.token, h.deps, lockstepEm(h, wait)).users.patchMe({ username: 'Popular' }),
-      h.caller(n.token, h.deps, lockstepEm(h, wait)).users.patchMe({ username: 'popular' }),
+      h.caller(m.token, h.deps, lockstepBeginEm(h, wait)).users.patchMe({ username: 'Popular' }),
+      h.caller(n.token, h.deps, lockstepBeginEm(h, wait)).users.patchMe({ username: 'popular' }),
     ]);
     const rejected = results.flatMap((r) => (r.status === 'rejected' ? [toErrorResponse(r.reason)] : []));
     expect(rejected.map((r) => r.body)).toEqual([

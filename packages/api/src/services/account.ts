@@ -1,5 +1,5 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { ActionToken, User, type ActionPurpose } from '@roster/db';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { ActionToken, dialectOf, User, type ActionPurpose } from '@roster/db';
 import { AppError } from '../errors.js';
 import {
   passwordResetMail,
@@ -19,6 +19,8 @@ import type { UserService } from './users.js';
 
 const RESET_TTL_MS = 60 * 60_000;
 const VERIFY_TTL_MS = 24 * 60 * 60_000;
+/** A login refused for an unverified address mails a link at most this often per account. */
+export const REMINDER_INTERVAL_MS = 10 * 60_000;
 const BAD_TOKEN = 'Invalid or expired token';
 
 /** Where the emails' links lead: pages Roster serves, with the token in the fragment (never sent in requests). */
@@ -50,8 +52,9 @@ export class AccountService {
   /** Changes the caller's password; every other session of theirs ends. */
   async changePassword(user: User, sessionId: string, current: string, next: string): Promise<void> {
     await this.users.assertPassword(user, current);
+    const passwordHash = await this.users.hashPassword(next);
     await inTransaction(this.em, async () => {
-      await this.users.setPassword(user.id, next, 'password_changed', sessionId);
+      await this.users.storePassword(user.id, passwordHash, 'password_changed', sessionId);
       this.audit.record('user.password_changed', { actorId: user.id, targetId: user.id });
       await this.em.flush();
     });
@@ -110,9 +113,10 @@ export class AccountService {
 
   /** Sets a new password from a reset link; all the account's sessions end. */
   async resetPassword(token: string, password: string): Promise<void> {
+    const passwordHash = await this.users.hashPassword(password);
     await inTransaction(this.em, async () => {
       const { user } = await this.consume(token, 'password_reset');
-      await this.users.setPassword(user.id, password, 'password_reset');
+      await this.users.storePassword(user.id, passwordHash, 'password_reset');
       this.audit.record('user.password_reset', { actorId: user.id, targetId: user.id });
       await this.em.flush();
     });
@@ -124,12 +128,40 @@ export class AccountService {
     const em = this.em.fork();
     const token = await this.createToken(em, user, 'email_verification', VERIFY_TTL_MS);
     await em.flush();
-    await this.send(verificationMail(user.email, this.link(VERIFY_PATH, token), VERIFY_TTL_MS / 3_600_000));
+    await this.sendVerification(user.email, token);
   }
 
-  /** Mails a verification link after the response (a login refused for an unverified address). */
+  /** Mails a verification link after the response (a new account with REQUIRE_VERIFIED_EMAIL). */
   requestVerificationLater(user: User): void {
     this.deps.tasks.run(() => this.requestVerification(user));
+  }
+
+  /**
+   * After the response to a login refused for an unverified address (logged out, the owner has no other way to
+   * ask): a link, unless one was made for the account in the last REMINDER_INTERVAL_MS, so that repeated logins
+   * (anyone's: the address may be someone else's) mail at most one link per account per interval. The check and
+   * the new link are one transaction; on PostgreSQL it holds the account's row, so two instances cannot both send.
+   */
+  remindToVerify(user: User): void {
+    this.deps.tasks.run(async () => {
+      const token = await this.em.fork().transactional(async (em) => {
+        if (dialectOf(em) === 'postgresql') {
+          await em.findOne(User, { id: user.id }, { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE });
+        }
+        const since = new Date(Date.now() - REMINDER_INTERVAL_MS);
+        const recent = await em.count(ActionToken, {
+          userId: user.id,
+          purpose: 'email_verification',
+          createdAt: { $gt: since },
+        });
+        return recent > 0 ? null : this.createToken(em, user, 'email_verification', VERIFY_TTL_MS);
+      });
+      if (token) await this.sendVerification(user.email, token);
+    });
+  }
+
+  private sendVerification(to: string, token: string): Promise<void> {
+    return this.send(verificationMail(to, this.link(VERIFY_PATH, token), VERIFY_TTL_MS / 3_600_000));
   }
 
   /** Marks the address a verification link was sent to as verified, if it is still the account's address. */
@@ -138,7 +170,7 @@ export class AccountService {
       const { user } = await this.consume(token, 'email_verification');
       if (!user.isVerified) {
         user.isVerified = true;
-        user.version += 1;
+        await this.users.bumpVersion(user);
         this.audit.record('user.email_verified', { actorId: user.id, targetId: user.id });
       }
       await this.em.nativeDelete(ActionToken, { userId: user.id, purpose: 'email_verification' });

@@ -4,6 +4,7 @@ import { AuditEvent, dialectOf, User, type Session } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { listUserPage, type AdminUserPage } from './admin-list.js';
+import { versionConflict } from './users.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { SessionService } from './sessions.js';
@@ -30,35 +31,33 @@ export class AdminService {
   }
 
   /**
-   * With an expected version (If-Match or expected_version) the update is a compare-and-swap: the row is claimed
-   * at that version inside the transaction, so of two admins editing from the same version exactly one wins.
+   * With an expected version (If-Match or expected_version) the update is a compare-and-swap: the version is
+   * bumped in SQL only where it is still the one expected, so of two admins editing from the same version exactly
+   * one wins and the other gets VERSION_CONFLICT. `If-Match: *` asks for no such check, on purpose.
    */
-  async updateUser(input: UpdateUserInput, actor: User, ifMatch: number | null): Promise<User> {
-    const expected = input.expected_version ?? ifMatch;
+  async updateUser(input: UpdateUserInput, actor: User, ifMatch: number | '*' | null): Promise<User> {
+    const given = input.expected_version;
+    if (typeof ifMatch === 'number' && given !== undefined && given !== ifMatch) {
+      throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+        issues: [{ path: ['expected_version'], message: 'Differs from If-Match', code: 'custom' }],
+      });
+    }
+    const expected = given ?? (typeof ifMatch === 'number' ? ifMatch : null);
     return inTransaction(this.em, async () => {
-      if (expected !== null) {
-        const claimed = await this.em.nativeUpdate(
-          User,
-          { id: input.id, version: expected },
-          { version: expected },
-        );
-        if (claimed === 0) {
-          await this.users.getById(input.id);
-          throw new AppError('VERSION_CONFLICT', 'The record was changed meanwhile; reload it and try again');
-        }
-      }
       const target = await this.users.getById(input.id);
+      if (expected !== null && target.version !== expected) throw versionConflict();
       if ((input.role !== undefined && input.role !== 'admin') || input.is_active === false) {
         await this.users.assertNotLastAdmin(target);
       }
-      return this.users.update(target, input, actor.id);
+      return this.users.update(target, input, actor.id, expected);
     });
   }
 
   async setPassword(id: number, password: string, actor: User): Promise<void> {
     const target = await this.users.getById(id);
+    const passwordHash = await this.users.hashPassword(password);
     await inTransaction(this.em, async () => {
-      await this.users.setPassword(target.id, password, 'password_set_by_admin');
+      await this.users.storePassword(target.id, passwordHash, 'password_set_by_admin');
       this.audit.record('admin.password_set', { actorId: actor.id, targetId: target.id });
       await this.em.flush();
     });
@@ -144,19 +143,41 @@ export class AdminService {
   }
 
   /**
-   * Makes sure an admin exists (start-up's ADMIN_EMAIL and the CLI): promotes the account with this email, or
-   * creates it. Returns what it did.
+   * Makes sure an admin exists (start-up's ADMIN_EMAIL and the CLI): creates the account with this email, or
+   * promotes it. An existing account is never handed over on the strength of its address alone: whoever
+   * registered it chose its password, so it is promoted only when its address is verified, or when the operator
+   * says `promote` — then its sessions end and, when a password is given, it becomes the account's password.
+   * Otherwise ADMIN_ACCOUNT_UNVERIFIED. Returns what it did.
    */
-  async ensureAdmin(account: {
-    email: string;
-    username: string;
-    password?: string;
-    full_name?: string;
-  }): Promise<'created' | 'promoted' | 'unchanged'> {
+  async ensureAdmin(
+    account: { email: string; username: string; password?: string; full_name?: string },
+    opts: { promote?: boolean } = {},
+  ): Promise<'created' | 'promoted' | 'unchanged'> {
     const existing = await this.em.findOne(User, { email: account.email });
     if (existing) {
       if (existing.role === 'admin' && existing.isActive) return 'unchanged';
-      await this.users.update(existing, { role: 'admin', is_active: true }, null);
+      if (!existing.isVerified && !opts.promote) {
+        throw new AppError(
+          'ADMIN_ACCOUNT_UNVERIFIED',
+          'An account with this email exists but its address is not verified, so whoever registered it may not ' +
+            'be you: verify the address first, or promote it explicitly (roster create-admin --promote), which ' +
+            'ends its sessions and sets the password you give',
+        );
+      }
+      const passwordHash =
+        opts.promote && account.password ? await this.users.hashPassword(account.password) : undefined;
+      await inTransaction(this.em, async () => {
+        await this.users.update(existing, { role: 'admin', is_active: true }, null);
+        if (!opts.promote) return;
+        if (passwordHash) await this.users.storePassword(existing.id, passwordHash, 'promoted_to_admin');
+        else await this.sessions.revokeAll(existing.id, 'promoted_to_admin');
+        this.audit.record('admin.promoted_explicitly', {
+          actorId: null,
+          targetId: existing.id,
+          details: { verified: existing.isVerified, credentials_replaced: passwordHash !== undefined },
+        });
+        await this.em.flush();
+      });
       return 'promoted';
     }
     if (!account.password) throw new AppError('USER_NOT_FOUND', 'User not found');

@@ -2,7 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { User } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ApiEvents } from '../events.js';
-import type { AuditService } from './audit.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import type { CredentialChecks } from '../ratelimit/credentials.js';
+import { accountIdKey, accountKey } from '../ratelimit/rules.js';
 import type { PasswordHasher } from './passwords.js';
 import type { IssuedTokens, SessionService } from './sessions.js';
 import type { TokenService } from './tokens.js';
@@ -28,6 +30,7 @@ export interface AuthDeps {
   tokens: TokenService;
   events: ApiEvents;
   authCache?: AuthCache;
+  credentials: CredentialChecks;
   settings: Pick<ApiSettings, 'requireVerifiedEmail'>;
 }
 
@@ -37,6 +40,7 @@ export class AuthService {
   private readonly tokens: TokenService;
   private readonly events: ApiEvents;
   private readonly cache: AuthCache | undefined;
+  private readonly credentials: CredentialChecks;
   private readonly requireVerifiedEmail: boolean;
 
   constructor(
@@ -45,6 +49,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     deps: AuthDeps,
+    private readonly request: RequestMeta,
     /** Told of a right password refused for an unverified address: the way to a verification link. */
     private readonly onUnverified: (user: User) => void = () => undefined,
   ) {
@@ -52,6 +57,7 @@ export class AuthService {
     this.tokens = deps.tokens;
     this.events = deps.events;
     this.cache = deps.authCache;
+    this.credentials = deps.credentials;
     this.requireVerifiedEmail = deps.settings.requireVerifiedEmail ?? false;
   }
 
@@ -79,8 +85,19 @@ export class AuthService {
     throw error;
   }
 
+  /**
+   * Checks a password login. Wrong guesses are limited per account and IP and per account (RATE_LIMITED): an
+   * account found is counted by its id, so its email and its username share one counter.
+   */
   async login(login: string, password: string): Promise<LoginResult> {
     const user = await this.users.findByLogin(login);
+    const account = user ? accountIdKey(user.id) : (accountKey(login) ?? 'none');
+    return this.credentials.guard('login', { ip: this.request.ip, account }, () =>
+      this.checkLogin(user, password),
+    );
+  }
+
+  private async checkLogin(user: User | null, password: string): Promise<LoginResult> {
     if (!user) {
       await this.passwords.verifyDecoy(password);
       return this.failed('unknown_account', null);

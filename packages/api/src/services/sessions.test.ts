@@ -1,7 +1,7 @@
 import { RefreshToken, Session } from '@roster/db';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiDeps, createContextInner, type ApiDeps } from '../context.js';
+import { createApiDeps, type ApiDeps } from '../context.js';
 import type { ApiEvent } from '../events.js';
 import { auditRows } from '../test/admin.js';
 import {
@@ -9,6 +9,7 @@ import {
   errorCodeOf,
   PASSWORD,
   sessionIdOf,
+  servicesOf,
   sessionRows,
   TEST_SETTINGS,
   type Harness,
@@ -67,7 +68,7 @@ describe('login', () => {
 
   it('records the client ip and user agent on the session (truncated)', async () => {
     const a = await loggedIn();
-    const ctx = createContextInner({ deps: h.deps, ip: '203.0.113.9', userAgent: `UA ${'x'.repeat(600)}` });
+    const ctx = servicesOf(h, { ip: '203.0.113.9', userAgent: `UA ${'x'.repeat(600)}` });
     const user = await ctx.users.getById(a.user.id);
     const started = await ctx.sessions.start(user);
     const { session } = await sessionRows(h, started.sessionId);

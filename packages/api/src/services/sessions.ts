@@ -35,7 +35,8 @@ export type RevokeReason =
   | 'password_reset'
   | 'password_set_by_admin'
   | 'deactivated'
-  | 'refresh_token_reuse';
+  | 'refresh_token_reuse'
+  | 'promoted_to_admin';
 
 /** last_used_at is written at most this often by plain requests (refreshes always write it). */
 const TOUCH_INTERVAL_MS = 5 * 60_000;

@@ -3,13 +3,19 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { ActionToken, dialectOf, User, type Role } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
-import { diff, inTransaction, type AuditService } from './audit.js';
+import { accountIdKey } from '../ratelimit/rules.js';
+import type { CredentialChecks } from '../ratelimit/credentials.js';
+import { diff, inTransaction, type AuditService, type RequestMeta } from './audit.js';
 import type { PasswordHasher } from './passwords.js';
 import { USER_FIELDS, type UserFields } from './serialize.js';
 import type { RevokeReason, SessionService } from './sessions.js';
 import { selectList, userColumn, userRows } from './user-rows.js';
 
 type Conflict = 'email' | 'username';
+
+export function versionConflict(): AppError {
+  return new AppError('VERSION_CONFLICT', 'The record was changed meanwhile; reload it and try again');
+}
 type Verb = 'registered' | 'in use';
 
 function conflictError(kind: Conflict, verb: Verb): AppError {
@@ -55,6 +61,8 @@ export class UserService {
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
+    private readonly credentials: CredentialChecks,
+    private readonly request: RequestMeta,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -160,9 +168,15 @@ export class UserService {
 
   /**
    * Applies profile (and, for admins, role and status) changes; audited with a diff in the same transaction.
-   * `actorId` is who acts: the user themselves by default, an admin, or null for the CLI and start-up.
+   * `actorId` is who acts: the user themselves by default, an admin, or null for the CLI and start-up. With
+   * `expected`, the change commits only while the row is still at that version (else VERSION_CONFLICT).
    */
-  async update(account: User, input: ProfileChanges, actorId: number | null = account.id): Promise<User> {
+  async update(
+    account: User,
+    input: ProfileChanges,
+    actorId: number | null = account.id,
+    expected: number | null = null,
+  ): Promise<User> {
     // The caller's own account may come from the auth cache, detached: this unit of work takes it on as it is.
     const user = this.em.merge(account);
     const email = input.email !== undefined && input.email !== user.email ? input.email : undefined;
@@ -183,7 +197,6 @@ export class UserService {
     if (input.is_active !== undefined) user.isActive = input.is_active;
     const changes = diff(before, profileOf(user));
     if (Object.keys(changes).length === 0) return user;
-    user.version += 1;
     const self = actorId === user.id;
     this.audit.record(self ? 'user.updated' : 'admin.user_updated', {
       actorId,
@@ -199,16 +212,36 @@ export class UserService {
       });
     }
     const deactivated = changes.is_active !== undefined && !user.isActive;
-    // A deactivation ends every session in the same transaction.
-    const commit = deactivated
-      ? () =>
-          inTransaction(this.em, async () => {
-            await this.em.flush();
-            await this.sessions.revokeAll(user.id, 'deactivated');
-          })
-      : () => this.em.flush();
+    const commit = () =>
+      inTransaction(this.em, async () => {
+        await this.bumpVersion(user, expected);
+        await this.em.flush();
+        // A deactivation ends every session in the same transaction.
+        if (deactivated) await this.sessions.revokeAll(user.id, 'deactivated');
+      });
     await this.commitOrConflict(commit, { email, username, except: user.id }, 'in use');
     return user;
+  }
+
+  /**
+   * Bumps the account's version in SQL (`version = version + 1`, so concurrent changes never lose a bump), only
+   * where it is still `expected` when one is given (else VERSION_CONFLICT). Call inside the change's transaction;
+   * `user` learns its new version.
+   */
+  async bumpVersion(user: User, expected: number | null = null): Promise<void> {
+    const where = expected === null ? { id: user.id } : { id: user.id, version: expected };
+    if ((await this.em.nativeUpdate(User, where, { version: raw('version + 1') })) === 0) {
+      throw versionConflict();
+    }
+    const em = this.em as SqlEntityManager;
+    const [row] = await em.execute<{ version: number | string }[]>(
+      `select ${userColumn(em, 'version')} as version from users where id = ?`,
+      [user.id],
+    );
+    user.version = Number(row?.version);
+    // The object's loaded state learns it too, so that the next flush does not write it back.
+    const loaded = this.em.getUnitOfWork().getOriginalEntityData(user);
+    if (loaded) loaded.version = user.version;
   }
 
   /**
@@ -230,35 +263,44 @@ export class UserService {
     return this.update(user, changes);
   }
 
+  /** Hashes a new password: slow work, done before any transaction begins. */
+  hashPassword(password: string): Promise<string> {
+    return this.passwords.hash(password);
+  }
+
   /**
-   * A new password, in the caller's transaction (or one of its own): reset links die, and so do the account's
-   * sessions, all but `keepSessionId`. The caller audits why.
+   * Stores a new password hash (from `hashPassword`) in the caller's transaction (or one of its own): reset links
+   * die, and so do the account's sessions, all but `keepSessionId`. The caller audits why.
    */
-  async setPassword(
+  async storePassword(
     userId: number,
-    password: string,
+    passwordHash: string,
     reason: RevokeReason,
     keepSessionId?: string,
   ): Promise<void> {
-    const passwordHash = await this.passwords.hash(password);
     await inTransaction(this.em, async () => {
       const user = await this.em.findOneOrFail(User, { id: userId });
       user.passwordHash = passwordHash;
-      user.version += 1;
+      await this.bumpVersion(user);
+      await this.em.flush();
       await this.em.nativeDelete(ActionToken, { userId, purpose: 'password_reset' });
       await this.sessions.revokeAll(userId, reason, keepSessionId);
     });
   }
 
   /**
-   * Refuses with WRONG_PASSWORD unless `password` is the account's current one. The hash is read in a unit of
-   * work of its own, so the request's copy of the account never holds it.
+   * Refuses with WRONG_PASSWORD unless `password` is the account's current one; wrong guesses are limited per
+   * account and per IP (RATE_LIMITED), apart from login's counters. The hash is read in a unit of work of its
+   * own, so the request's copy of the account never holds it.
    */
   async assertPassword(user: User, password: string): Promise<void> {
-    const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
-    if (!(await this.passwords.verify(stored?.passwordHash ?? '', password))) {
-      throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
-    }
+    const who = { ip: this.request.ip, account: accountIdKey(user.id) };
+    await this.credentials.guard('reauth', who, async () => {
+      const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
+      if (!(await this.passwords.verify(stored?.passwordHash ?? '', password))) {
+        throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
+      }
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { AuditEvent, User } from '@roster/db';
 import { createContextInner } from '../context.js';
 import { createCaller } from '../root.js';
-import { PASSWORD, type Account, type Harness } from './harness.js';
+import { PASSWORD, servicesOf, type Account, type Harness } from './harness.js';
 
 /** Test-only helpers for the admin suites: cheap accounts, admins, audit reads and page walks. */
 
@@ -20,6 +20,7 @@ export interface Seed {
   fullName?: string | null;
   role?: User['role'];
   isActive?: boolean;
+  isVerified?: boolean;
   createdAt?: Date;
   lastLoginAt?: Date | null;
 }
@@ -36,6 +37,7 @@ export async function seedUsers(h: Harness, seeds: Seed[]): Promise<User[]> {
       passwordHash: hash,
       role: s.role ?? 'user',
       isActive: s.isActive ?? true,
+      isVerified: s.isVerified ?? false,
       ...(s.createdAt ? { createdAt: s.createdAt, updatedAt: s.createdAt } : {}),
       lastLoginAt: s.lastLoginAt ?? null,
     }),
@@ -46,7 +48,7 @@ export async function seedUsers(h: Harness, seeds: Seed[]): Promise<User[]> {
 
 /** A token for an existing account, on a new session (no password check, no audit event). */
 export async function tokenFor(h: Harness, id: number): Promise<string> {
-  const ctx = createContextInner({ deps: h.deps });
+  const ctx = servicesOf(h);
   const user = await ctx.users.getById(id);
   return (await ctx.sessions.start(user)).accessToken;
 }

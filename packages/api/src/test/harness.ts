@@ -13,6 +13,7 @@ import { decodeJwt } from 'jose';
 import { createApiDeps, createContextInner, type ApiDeps, type ApiDepsOptions } from '../context.js';
 import { toErrorResponse, type ErrorCode } from '../errors.js';
 import { createCaller } from '../root.js';
+import { createServices, type Services } from '../unit-of-work.js';
 import type { Mailer, MailMessage } from '../mail.js';
 import { PasswordHasher } from '../services/passwords.js';
 import type { ApiSettings } from '../settings.js';
@@ -70,7 +71,7 @@ export async function createHarness(
   const deps = createApiDeps(db.orm, settings, opts);
 
   const callerWithHeader = (authorization: string | null, d: ApiDeps = deps, em?: EntityManager) =>
-    createCaller(createContextInner({ deps: d, authorization, ...(em ? { em } : {}) }));
+    createCaller(createContextInner({ deps: d, authorization, ...(em ? { forkEm: () => em } : {}) }));
   const caller = (token?: string | null, d: ApiDeps = deps, em?: EntityManager) =>
     callerWithHeader(token ? `Bearer ${token}` : null, d, em);
 
@@ -102,6 +103,14 @@ export async function createHarness(
       await testDb.drop();
     },
   };
+}
+
+/** The services of one unit of work over a fresh EntityManager, as a procedure call would have them. */
+export function servicesOf(h: Harness, request: { ip?: string; userAgent?: string } = {}): Services {
+  return createServices(h.deps, h.db.orm.em.fork(), {
+    ip: request.ip ?? null,
+    userAgent: request.userAgent ?? null,
+  });
 }
 
 /** A Mailer that keeps what it is given: the test's inbox. */
@@ -182,17 +191,6 @@ export class LockstepHasher extends PasswordHasher {
     await this.wait();
     return super.hash(password);
   }
-}
-
-/** A fresh EntityManager whose flushes first wait at `wait`, to line concurrent requests up before they write. */
-export function lockstepEm(harness: Harness, wait: () => Promise<void>): EntityManager {
-  const em = harness.db.orm.em.fork();
-  const flush = em.flush.bind(em);
-  em.flush = async () => {
-    await wait();
-    return flush();
-  };
-  return em;
 }
 
 /** The account record a registration answered with (the default mode; fails on a 202-style acceptance). */
