@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
 import type { AdminUserFields } from './services/serialize.js';
-import { sessionState } from './services/sessions.js';
+import { sessionState, type SessionSnapshot } from './services/session-rules.js';
 import type { AccessClaims } from './services/tokens.js';
 
 /** What changed: every session of these users, and these sessions. */
@@ -37,8 +37,7 @@ export const localInvalidation: Invalidation = {
 /** What authorization and GET /auth/me read of a User: what admins see (never the password hash). */
 export type UserSnapshot = AdminUserFields;
 
-export type SessionSnapshot = Pick<Session, 'id' | 'userId' | 'createdAt' | 'lastUsedAt' | 'expiresAt'> &
-  Partial<Pick<Session, 'ip' | 'userAgent'>>;
+export type { SessionSnapshot } from './services/session-rules.js';
 
 export interface AuthEntry {
   user: UserSnapshot;

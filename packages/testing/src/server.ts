@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from './index.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 // Packages that must not depend on @roster/server (the SDK, the consumer app) run the BUILT server as a child
 // process, exactly as a deployment would: `node apps/server/dist/main.js`.

@@ -1,6 +1,6 @@
 import type { AuditEvent, Session, User } from '@roster/db';
 import type { SessionOut } from '../schemas/session.js';
-import type { IssuedTokens } from './sessions.js';
+import type { IssuedTokens } from './session-rules.js';
 import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
 

@@ -6,15 +6,10 @@ import { DEFAULT_SESSIONS, type ApiSettings } from '../settings.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { hashToken, mac, newOpaqueToken, newSessionId, type SessionKeys } from './secrets.js';
 import type { AccessClaims, TokenService } from './tokens.js';
-import type { AuthCache, SessionSnapshot } from '../auth-cache.js';
+import type { AuthCache } from '../auth-cache.js';
+import { sessionState, type IssuedTokens, type SessionSnapshot } from './session-rules.js';
 
-export interface IssuedTokens {
-  sessionId: string;
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  refreshExpiresIn: number;
-}
+export type { IssuedTokens } from './session-rules.js';
 
 /** The process-wide collaborators SessionService uses (ApiDeps has them all). */
 export interface SessionDeps {
@@ -38,29 +33,7 @@ export type RevokeReason =
   | 'refresh_token_reuse'
   | 'promoted_to_admin';
 
-/** last_used_at is written at most this often by plain requests (refreshes always write it). */
-const TOUCH_INTERVAL_MS = 5 * 60_000;
 const INVALID = 'Invalid or expired refresh token';
-
-/**
- * Whether a session (a row or a cached snapshot) still backs a token with these claims: `dead` (missing, someone
- * else's, revoked or expired), `stale` (live, but `last_used_at` is due to be written) or `live`.
- */
-export function sessionState(
-  claims: Pick<AccessClaims, 'userId'>,
-  session: (SessionSnapshot & { revokedAt?: Date | null }) | null,
-  now: number,
-): 'dead' | 'stale' | 'live' {
-  if (
-    !session ||
-    session.userId !== claims.userId ||
-    (session.revokedAt !== undefined && session.revokedAt !== null) ||
-    session.expiresAt.getTime() <= now
-  ) {
-    return 'dead';
-  }
-  return now - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS ? 'stale' : 'live';
-}
 
 type RefreshOutcome =
   | { kind: 'invalid' }
