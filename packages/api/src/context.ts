@@ -99,7 +99,7 @@ export function parseIfMatch(header: string | null | undefined): number | '*' | 
   const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
   const version = match?.[1] ? Number(match[1]) : NaN;
   if (!Number.isInteger(version) || version < 1 || version > 2_147_483_647) {
-    throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+    throw new AppError('VALIDATION_ERROR', undefined, {
       issues: [
         { path: ['If-Match'], message: 'Expected a version such as "3", or *', code: 'invalid_format' },
       ],

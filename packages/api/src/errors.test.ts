@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, USER_ERRORS } from './error-tables/index.js';
 import { AppError, ERROR_CODES, isUnexpected, toErrorResponse, type ErrorCode } from './errors.js';
 
 describe('AppError', () => {
@@ -15,15 +16,24 @@ describe('AppError', () => {
     expect(error.name).toBe('TRPCError');
   });
 
-  it.each(Object.entries(ERROR_CODES) as [ErrorCode, { status: number; trpc: string }][])(
-    '%s answers with its own status and code',
-    (code, { status }) => {
+  it.each(Object.entries(ERROR_CODES) as [ErrorCode, { status: number; message: string }][])(
+    '%s answers with its own status and code, and its table message unless told another',
+    (code, { status, message }) => {
       const response = toErrorResponse(new AppError(code, `detail of ${code}`));
       expect(response.status).toBe(status);
       expect(response.body).toEqual({ detail: `detail of ${code}`, code });
       expect(response.headers).toEqual(status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      expect(toErrorResponse(new AppError(code)).body).toEqual({ detail: message, code });
     },
   );
+
+  it('has one table per domain whose codes never collide', () => {
+    const tables = [COMMON_ERRORS, AUTH_ERRORS, USER_ERRORS, ADMIN_ERRORS].map((t) => Object.keys(t));
+    const all = tables.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(Object.keys(ERROR_CODES).sort()).toEqual([...all].sort());
+    for (const code of all) expect(code).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
 });
 
 describe('toErrorResponse', () => {

@@ -1,37 +1,8 @@
 import { TRPCError } from '@trpc/server';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
+import { ERROR_CODES, TRPC_CODE_OF_STATUS } from './error-tables/index.js';
 
-/** Every machine-readable error code Roster answers with, its HTTP status and the tRPC code it travels as. */
-export const ERROR_CODES = {
-  VALIDATION_ERROR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
-  MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
-  NOT_AUTHENTICATED: { status: 401, trpc: 'UNAUTHORIZED' },
-  INVALID_TOKEN: { status: 401, trpc: 'UNAUTHORIZED' },
-  INVALID_CREDENTIALS: { status: 401, trpc: 'UNAUTHORIZED' },
-  INVALID_REFRESH_TOKEN: { status: 401, trpc: 'UNAUTHORIZED' },
-  ACCOUNT_DEACTIVATED: { status: 403, trpc: 'FORBIDDEN' },
-  EMAIL_NOT_VERIFIED: { status: 403, trpc: 'FORBIDDEN' },
-  WRONG_PASSWORD: { status: 403, trpc: 'FORBIDDEN' },
-  INVALID_OR_EXPIRED_TOKEN: { status: 400, trpc: 'BAD_REQUEST' },
-  SESSION_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
-  FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
-  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
-  USER_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
-  METHOD_NOT_ALLOWED: { status: 405, trpc: 'METHOD_NOT_SUPPORTED' },
-  USER_ALREADY_EXISTS: { status: 409, trpc: 'CONFLICT' },
-  USERNAME_TAKEN: { status: 409, trpc: 'CONFLICT' },
-  LAST_ADMIN: { status: 409, trpc: 'CONFLICT' },
-  VERSION_CONFLICT: { status: 409, trpc: 'CONFLICT' },
-  CANNOT_DELETE_SELF: { status: 409, trpc: 'CONFLICT' },
-  ADMIN_ACCOUNT_UNVERIFIED: { status: 409, trpc: 'CONFLICT' },
-  INVALID_CURSOR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
-  PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
-  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
-  INTERNAL_SERVER_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
-  SERVICE_UNAVAILABLE: { status: 503, trpc: 'INTERNAL_SERVER_ERROR' },
-} as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
+export { ERROR_CODES };
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -43,13 +14,14 @@ export class AppError extends TRPCError {
   /** Response headers that go with this error on both surfaces (e.g. Retry-After). */
   readonly headers: Readonly<Record<string, string>>;
 
+  /** `detail` defaults to the message of the code's table (see error-tables/). */
   constructor(
     appCode: ErrorCode,
-    detail: string,
+    detail: string = ERROR_CODES[appCode].message,
     extra: { headers?: Record<string, string>; issues?: ValidationIssue[] } = {},
   ) {
     // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
-    super({ code: ERROR_CODES[appCode].trpc, message: detail });
+    super({ code: TRPC_CODE_OF_STATUS[ERROR_CODES[appCode].status], message: detail });
     this.appCode = appCode;
     this.status = ERROR_CODES[appCode].status;
     this.headers = extra.headers ?? {};

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
-import type { ErrorBody } from './errors.js';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
-  _def: { meta?: Meta; inputs?: unknown[]; output?: unknown };
+  _def: { meta?: Meta; inputs?: unknown[]; output?: unknown; middlewares?: { name: string }[] };
 }
 
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
@@ -71,6 +71,7 @@ type Response = {
 };
 type Operation = {
   operationId?: string;
+  tags?: string[];
   requestBody?: { content?: Record<string, { example?: unknown }> };
   security?: Record<string, string[]>[];
   responses?: Record<string, Response>;
@@ -87,53 +88,22 @@ const TAGS = [
 ];
 
 const invalid = (field: string, message: string, code: string): ErrorBody => ({
-  detail: 'Validation failed',
+  detail: ERROR_CODES.VALIDATION_ERROR.message,
   code: 'VALIDATION_ERROR',
   issues: [{ path: [field], message, code }],
 });
 const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
 const INVALID_ID = invalid('id', 'Invalid input: expected number, received string', 'invalid_type');
 const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
-
-/** What each error status typically answers, as the server words it; ROUTE_ERROR_EXAMPLES has the exceptions. */
-const ERROR_EXAMPLES: Record<string, ErrorBody> = {
-  401: { detail: 'Not authenticated', code: 'NOT_AUTHENTICATED' },
-  403: { detail: 'Admin privileges required', code: 'FORBIDDEN' },
-  404: { detail: 'User not found', code: 'USER_NOT_FOUND' },
-  409: { detail: 'Email already in use', code: 'USER_ALREADY_EXISTS' },
-  400: { detail: 'Malformed JSON body', code: 'MALFORMED_REQUEST' },
-  413: { detail: 'Request body too large', code: 'PAYLOAD_TOO_LARGE' },
-  415: { detail: 'Unsupported content type', code: 'UNSUPPORTED_MEDIA_TYPE' },
-  429: { detail: 'Too many requests: try again later', code: 'RATE_LIMITED' },
-  500: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },
-};
-const ROUTE_ERROR_EXAMPLES: Record<string, ErrorBody> = {
-  'post /auth/register 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
-  'post /admin/users 409': { detail: 'Email already registered', code: 'USER_ALREADY_EXISTS' },
-  'post /auth/login 401': { detail: 'Incorrect email or password', code: 'INVALID_CREDENTIALS' },
-  'post /auth/login 403': { detail: 'Account is deactivated', code: 'ACCOUNT_DEACTIVATED' },
-  'post /auth/password/reset 400': { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
-  'post /auth/verify 400': { detail: 'Invalid or expired token', code: 'INVALID_OR_EXPIRED_TOKEN' },
-  'post /auth/refresh 401': { detail: 'Invalid or expired refresh token', code: 'INVALID_REFRESH_TOKEN' },
-  'post /auth/password/change 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
-  'put /users/me 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
-  'patch /users/me 403': { detail: 'Current password is incorrect', code: 'WRONG_PASSWORD' },
-  'delete /auth/sessions/{id} 404': { detail: 'Session not found', code: 'SESSION_NOT_FOUND' },
-  'delete /auth/sessions/{id} 422': invalid('id', 'Not a session id', 'invalid_format'),
-  'post /auth/login 422': invalid('username', 'username (or email) is required', 'custom'),
-  'post /admin/users/{id}/password 422': invalid(
+/** Validation examples worded for one operation's input (every other example comes from the error tables). */
+const VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
+  'delete /auth/sessions/{id}': invalid('id', 'Not a session id', 'invalid_format'),
+  'post /auth/login': invalid('username', 'username (or email) is required', 'custom'),
+  'post /admin/users/{id}/password': invalid(
     'password',
     'Too small: expected string to have >=8 characters',
     'too_small',
   ),
-  'patch /admin/users/{id} 409': {
-    detail: 'The record was changed meanwhile; reload it and try again',
-    code: 'VERSION_CONFLICT',
-  },
-  'delete /admin/users/{id} 409': {
-    detail: 'Admins cannot delete their own account here',
-    code: 'CANNOT_DELETE_SELF',
-  },
 };
 
 const RETRY_AFTER = {
@@ -141,37 +111,64 @@ const RETRY_AFTER = {
   schema: { type: 'integer', minimum: 1 },
 };
 
-/** Each operation's own error responses, from its meta (`errorResponses`): the Error schema and an example. */
-function errorResponsesOf(method: string, path: string, meta: Meta | undefined): Record<string, Response> {
-  const route = `${method} ${path}`;
+/** The names of a procedure's middlewares (`isAuthed`, `isAdmin`, `rateLimited`, …: see trpc.ts). */
+function middlewareNames(def: ProcedureLike['_def']): Set<string> {
+  return new Set((def.middlewares ?? []).map((m) => m.name));
+}
+
+/**
+ * Every error code an operation can answer with: the ones its meta declares (`errors`, its domain's), and the
+ * ones that follow from how it is built — authentication (isAuthed), the admin role (isAdmin), a rate limit
+ * (rateLimited), an input to validate, a body to parse — and the generic 500.
+ */
+export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorCode[] {
+  const codes = new Set<ErrorCode>();
+  const middlewares = middlewareNames(def);
+  if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
+  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN');
+  for (const code of def.meta?.errors ?? []) codes.add(code);
+  const input = def.inputs?.[0];
+  if (input instanceof z.ZodType && !(input instanceof z.ZodVoid)) codes.add('VALIDATION_ERROR');
+  if (method === 'post' || method === 'put' || method === 'patch') {
+    codes.add('MALFORMED_REQUEST').add('PAYLOAD_TOO_LARGE').add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  if (middlewares.has('rateLimited')) codes.add('RATE_LIMITED');
+  codes.add('INTERNAL_SERVER_ERROR');
+  return [...codes];
+}
+
+/**
+ * Each operation's error responses, generated from the error tables: per status, the codes it can answer with
+ * and their messages as the description, the first one as the example, the Error schema, and Retry-After on 429.
+ */
+function errorResponsesOf(
+  method: string,
+  path: string,
+  def: ProcedureLike['_def'],
+): Record<string, Response> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorCodesOf(def, method)) {
+    const status = ERROR_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   const invalidInput =
     method === 'get' || method === 'delete'
       ? path.endsWith('{id}')
         ? INVALID_ID
         : INVALID_QUERY
       : INVALID_BODY;
-  const declared = meta?.openapi?.errorResponses ?? {};
-  const entries: [string, string][] = Array.isArray(declared)
-    ? declared.map((code) => [String(code), 'Error'])
-    : Object.entries(declared);
-  // Bodies can be malformed, too large or of another type whatever the operation (security suite's fuzzing).
-  if (method === 'post' || method === 'put' || method === 'patch') {
-    const generic: [string, string][] = [
-      ['400', 'Malformed request body'],
-      ['413', 'Request body too large'],
-      ['415', 'Unsupported content type'],
-    ];
-    // An operation's own description of a status wins (e.g. 400 for a spent token).
-    entries.push(...generic.filter(([code]) => !entries.some(([own]) => own === code)));
-  }
-  entries.push(['500', 'Internal server error']);
   const responses: Record<string, Response> = {};
-  for (const [code, description] of entries) {
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const codes = byStatus.get(status)!;
+    const description = codes.map((code) => `${ERROR_CODES[code].message} (${code})`).join('; ');
+    const first = codes[0]!;
     const example =
-      ROUTE_ERROR_EXAMPLES[`${route} ${code}`] ?? (code === '422' ? invalidInput : ERROR_EXAMPLES[code]);
-    const media = { schema: { $ref: '#/components/schemas/Error' }, ...(example ? { example } : {}) };
-    responses[code] = { description, content: { 'application/json': media } };
-    if (code === '429') responses[code].headers = { 'Retry-After': RETRY_AFTER };
+      first === 'VALIDATION_ERROR'
+        ? (VALIDATION_EXAMPLES[`${method} ${path}`] ?? invalidInput)
+        : { detail: ERROR_CODES[first].message, code: first };
+    const media = { schema: { $ref: '#/components/schemas/Error' }, example };
+    responses[String(status)] = { description, content: { 'application/json': media } };
+    if (status === 429) responses[String(status)]!.headers = { 'Retry-After': RETRY_AFTER };
   }
   return responses;
 }
@@ -228,16 +225,21 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       },
     },
   });
-  const byRoute = new Map<string, ProcedureLike['_def']>();
-  for (const procedure of Object.values(procedures)) {
+  const byRoute = new Map<string, { def: ProcedureLike['_def']; router: string }>();
+  for (const [name, procedure] of Object.entries(procedures)) {
     const openapi = procedure._def.meta?.openapi;
-    if (openapi) byRoute.set(`${openapi.method.toLowerCase()} ${openapi.path}`, procedure._def);
+    const router = name.split('.')[0]!;
+    if (openapi)
+      byRoute.set(`${openapi.method.toLowerCase()} ${openapi.path}`, { def: procedure._def, router });
   }
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
-      if (!op.responses) continue;
-      const def = byRoute.get(`${method} ${path}`);
-      const meta = def?.meta;
+      const route = byRoute.get(`${method} ${path}`);
+      if (!op.responses || !route) continue;
+      const { def } = route;
+      const meta = def.meta;
+      // Each operation is tagged with its router's name (auth, users, admin).
+      op.tags = [route.router];
       const status = meta?.successStatus ?? 200;
       // trpc-to-openapi shares one error response object per status across all operations (the first
       // procedure's description wins everywhere): keep only the success responses and rebuild the errors.
@@ -250,11 +252,11 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
         } else responses[code] = response;
       }
       if (meta?.alternativeSuccess) splitSuccess(responses, status, meta.alternativeSuccess);
-      op.responses = { ...responses, ...errorResponsesOf(method, path, meta) };
+      op.responses = { ...responses, ...errorResponsesOf(method, path, def) };
       // Public operations say so explicitly: no security requirement at all.
       if (meta?.openapi?.protect === false) op.security = [];
       // The generator rebuilds the body schema without the input's own meta: carry its example over.
-      const example = requestExampleOf(def?.inputs?.[0]);
+      const example = requestExampleOf(def.inputs?.[0]);
       if (example !== undefined)
         for (const media of Object.values(op.requestBody?.content ?? {})) media.example = example;
     }

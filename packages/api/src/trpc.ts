@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Context } from './context.js';
-import { AppError, toErrorResponse, type ErrorBody } from './errors.js';
+import { AppError, toErrorResponse, type ErrorBody, type ErrorCode } from './errors.js';
 import { bearerToken } from './services/tokens.js';
 import { runUnitOfWork } from './unit-of-work.js';
 
@@ -12,6 +12,12 @@ import { runUnitOfWork } from './unit-of-work.js';
  */
 export type Meta = OpenApiMeta<{
   successStatus?: 200 | 201 | 202 | 204;
+  /**
+   * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
+   * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
+   * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
+   */
+  errors?: ErrorCode[];
   alternativeSuccess?: { status: 202; description: string };
 }>;
 
@@ -59,7 +65,7 @@ export const publicProcedure = t.procedure.use(function unitOfWork({ ctx, next }
 /** Resolves the bearer token to the account as the database says it is now, and puts it on ctx. */
 export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
   const token = bearerToken(ctx.authorization);
-  if (!token) throw new AppError('NOT_AUTHENTICATED', 'Not authenticated');
+  if (!token) throw new AppError('NOT_AUTHENTICATED');
   const { user, session } = await ctx.auth.authenticate(token);
   ctx.onAuthenticated(user);
   return next({ ctx: { user, session } });

@@ -702,7 +702,7 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -710,14 +710,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Email or username already taken (only the username with REQUIRE_VERIFIED_EMAIL=true) */
+            /** @description Email already registered (USER_ALREADY_EXISTS); Username already taken (USERNAME_TAKEN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -732,7 +732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -747,7 +747,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -762,7 +762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -786,7 +786,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -803,7 +803,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -899,14 +899,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Incorrect email or password */
+            /** @description Incorrect email or password (INVALID_CREDENTIALS) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -921,7 +921,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Account is deactivated, or its email is not verified (when required) */
+            /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -936,7 +936,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -951,7 +951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +966,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -990,7 +990,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1007,7 +1007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1042,7 +1042,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Missing, invalid or expired token */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1057,7 +1057,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1102,7 +1102,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1110,14 +1110,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid, expired, spent or revoked refresh token */
+            /** @description Invalid or expired refresh token (INVALID_REFRESH_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1132,7 +1132,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1147,7 +1147,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,7 +1162,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1186,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1203,7 +1203,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1236,7 +1236,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,14 +1244,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1266,7 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1281,7 +1281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1296,7 +1296,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1329,7 +1329,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1337,14 +1337,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1359,7 +1359,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1374,7 +1374,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1389,7 +1389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1424,7 +1424,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"][];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1439,7 +1439,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1475,7 +1475,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1490,7 +1490,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such live session of yours */
+            /** @description Session not found (SESSION_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1505,7 +1505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1529,7 +1529,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1573,7 +1573,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,14 +1581,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1603,7 +1603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect */
+            /** @description Current password is incorrect (WRONG_PASSWORD) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1618,7 +1618,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1633,7 +1633,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,7 +1648,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1672,7 +1672,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1717,7 +1734,7 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1725,14 +1742,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1747,7 +1764,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1762,7 +1779,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,7 +1803,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1803,7 +1820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1851,7 +1868,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid, used or expired token, or a malformed body */
+            /** @description Invalid or expired token (INVALID_OR_EXPIRED_TOKEN); Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1866,7 +1883,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1881,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1896,7 +1913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1920,7 +1937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1937,7 +1954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1972,7 +1989,7 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1980,14 +1997,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,7 +2019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2017,7 +2034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2032,7 +2049,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2049,7 +2066,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2094,7 +2111,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid, used or expired token, or a malformed body */
+            /** @description Invalid or expired token (INVALID_OR_EXPIRED_TOKEN); Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2109,7 +2126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2124,7 +2141,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +2156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many attempts: retry after Retry-After seconds */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -2180,7 +2197,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2219,7 +2236,7 @@ export interface operations {
                     "application/json": (components["schemas"]["User"] | components["schemas"]["PublicUser"])[];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +2251,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid query */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2258,7 +2275,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2295,7 +2312,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"] | components["schemas"]["PublicUser"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2310,7 +2327,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2325,7 +2342,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2349,7 +2366,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,7 +2428,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2419,14 +2436,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2441,7 +2458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect */
+            /** @description Current password is incorrect (WRONG_PASSWORD) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2456,7 +2473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Email or username already in use */
+            /** @description Email already registered (USER_ALREADY_EXISTS); Username already taken (USERNAME_TAKEN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,14 +2481,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Email already in use",
+                     *       "detail": "Email already registered",
                      *       "code": "USER_ALREADY_EXISTS"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2486,7 +2503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2501,7 +2518,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2525,7 +2542,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,7 +2592,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2573,7 +2607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The last active admin cannot deactivate themselves */
+            /** @description At least one active admin must remain (LAST_ADMIN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2581,14 +2615,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Email already in use",
-                     *       "code": "USER_ALREADY_EXISTS"
+                     *       "detail": "At least one active admin must remain",
+                     *       "code": "LAST_ADMIN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2650,7 +2684,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2658,14 +2692,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2714,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect */
+            /** @description Current password is incorrect (WRONG_PASSWORD) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2695,7 +2729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Email or username already in use */
+            /** @description Email already registered (USER_ALREADY_EXISTS); Username already taken (USERNAME_TAKEN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2703,14 +2737,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Email already in use",
+                     *       "detail": "Email already registered",
                      *       "code": "USER_ALREADY_EXISTS"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2725,7 +2759,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,7 +2774,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2764,7 +2798,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2810,7 +2861,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserPage"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2825,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2833,14 +2884,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid query or cursor */
+            /** @description Invalid or expired cursor (INVALID_CURSOR); Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,23 +2899,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Validation failed",
-                     *       "code": "VALIDATION_ERROR",
-                     *       "issues": [
-                     *         {
-                     *           "path": [
-                     *             "limit"
-                     *           ],
-                     *           "message": "Too big: expected number to be <=100",
-                     *           "code": "too_big"
-                     *         }
-                     *       ]
+                     *       "detail": "Invalid or expired cursor",
+                     *       "code": "INVALID_CURSOR"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2930,7 +2972,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,14 +2980,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +3002,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2968,14 +3010,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Email or username already taken */
+            /** @description Email already registered (USER_ALREADY_EXISTS); Username already taken (USERNAME_TAKEN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2990,7 +3032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3020,7 +3062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3044,7 +3086,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3081,7 +3123,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3096,7 +3138,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3104,14 +3146,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3150,7 +3192,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3185,7 +3227,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3200,7 +3242,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,14 +3250,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +3272,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Your own account, or the last active admin */
+            /** @description Admins cannot delete their own account here (CANNOT_DELETE_SELF); At least one active admin must remain (LAST_ADMIN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3245,7 +3287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3269,7 +3311,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,7 +3372,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUser"];
                 };
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3338,14 +3380,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3360,7 +3402,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3368,14 +3410,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3390,7 +3432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Stale version, last active admin, or email or username already in use */
+            /** @description The record was changed meanwhile; reload it and try again (VERSION_CONFLICT); At least one active admin must remain (LAST_ADMIN); Email already registered (USER_ALREADY_EXISTS); Username already taken (USERNAME_TAKEN) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,7 +3447,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3420,7 +3462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3435,7 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3501,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3504,7 +3546,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body */
+            /** @description Malformed request body (MALFORMED_REQUEST) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3512,14 +3554,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Malformed JSON body",
+                     *       "detail": "Malformed request body",
                      *       "code": "MALFORMED_REQUEST"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3534,7 +3576,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,14 +3584,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3564,7 +3606,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Request body too large */
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3579,7 +3621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3636,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3618,7 +3660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,7 +3697,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"][];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,7 +3712,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,14 +3720,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3700,7 +3742,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3724,7 +3766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3761,7 +3803,7 @@ export interface operations {
                     "application/json": components["schemas"]["Revoked"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3776,7 +3818,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3784,14 +3826,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description User not found */
+            /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3806,7 +3848,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid id */
+            /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3830,7 +3872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3865,7 +3907,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminStats"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +3922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3888,14 +3930,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +3980,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Not authenticated */
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3953,7 +3995,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Admin privileges required */
+            /** @description Forbidden (FORBIDDEN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3961,14 +4003,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Admin privileges required",
+                     *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid query or cursor */
+            /** @description Invalid or expired cursor (INVALID_CURSOR); Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,23 +4018,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Validation failed",
-                     *       "code": "VALIDATION_ERROR",
-                     *       "issues": [
-                     *         {
-                     *           "path": [
-                     *             "limit"
-                     *           ],
-                     *           "message": "Too big: expected number to be <=100",
-                     *           "code": "too_big"
-                     *         }
-                     *       ]
+                     *       "detail": "Invalid or expired cursor",
+                     *       "code": "INVALID_CURSOR"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Internal server error */
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
                     [name: string]: unknown;

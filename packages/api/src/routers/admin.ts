@@ -16,20 +16,17 @@ import { toAdminUserOut, toAuditEventOut, toSessionOut } from '../services/seria
 import { parseIfMatch } from '../context.js';
 import { adminProcedure, router } from '../trpc.js';
 
-const ADMIN_ERRORS = { 401: 'Not authenticated', 403: 'Admin privileges required' };
-
 export const adminRouter = router({
   listUsers: adminProcedure
     .meta({
+      errors: ['INVALID_CURSOR'],
       openapi: {
         method: 'GET',
         path: '/admin/users',
-        tags: ['admin'],
         summary: 'Search and list accounts',
         description:
           'Filters by q (partial, case-insensitive over email, username, full_name), role, is_active and creation ' +
           'time; sorts by created_at, email, username or last_login_at. Keyset pagination: pass next_cursor back.',
-        errorResponses: { ...ADMIN_ERRORS, 422: 'Invalid query or cursor' },
       },
     })
     .input(adminListInput)
@@ -41,14 +38,13 @@ export const adminRouter = router({
 
   createUser: adminProcedure
     .meta({
+      errors: ['USER_ALREADY_EXISTS', 'USERNAME_TAKEN'],
       successStatus: 201,
       openapi: {
         method: 'POST',
         path: '/admin/users',
-        tags: ['admin'],
         summary: 'Create an account',
         description: 'The admin chooses role and is_active.',
-        errorResponses: { ...ADMIN_ERRORS, 409: 'Email or username already taken', 422: 'Invalid input' },
       },
     })
     .input(createUserInput)
@@ -57,13 +53,12 @@ export const adminRouter = router({
 
   getUser: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
         path: '/admin/users/{id}',
-        tags: ['admin'],
         summary: 'Get an account',
         description: 'The full record, last_login_at and version included.',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
       },
     })
     .input(adminIdInput)
@@ -72,22 +67,16 @@ export const adminRouter = router({
 
   updateUser: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND', 'VERSION_CONFLICT', 'LAST_ADMIN', 'USER_ALREADY_EXISTS', 'USERNAME_TAKEN'],
       openapi: {
         method: 'PATCH',
         path: '/admin/users/{id}',
-        tags: ['admin'],
         summary: 'Update an account',
         description:
           'Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` ' +
           '(or `expected_version`): a stale one is 409 VERSION_CONFLICT; a malformed If-Match, or one that ' +
           'differs from expected_version, is 422; `If-Match: *` updates whatever the version. Demoting or deactivating the last ' +
           'active admin is 409 LAST_ADMIN.',
-        errorResponses: {
-          ...ADMIN_ERRORS,
-          404: 'User not found',
-          409: 'Stale version, last active admin, or email or username already in use',
-          422: 'Invalid input',
-        },
       },
     })
     .input(updateUserInput)
@@ -98,17 +87,16 @@ export const adminRouter = router({
 
   setPassword: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND'],
       successStatus: 204,
       openapi: {
         method: 'POST',
         path: '/admin/users/{id}/password',
-        tags: ['admin'],
         summary: "Set an account's password",
         description:
           "Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version. " +
           'Every session of the account ends.',
         successDescription: 'Password set',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid input' },
       },
     })
     .input(setPasswordInput)
@@ -120,13 +108,12 @@ export const adminRouter = router({
 
   userSessions: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
         path: '/admin/users/{id}/sessions',
-        tags: ['admin'],
         summary: "An account's sessions",
         description: 'Its live sessions, most recently used first.',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
       },
     })
     .input(adminIdInput)
@@ -137,13 +124,12 @@ export const adminRouter = router({
 
   revokeUserSessions: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'DELETE',
         path: '/admin/users/{id}/sessions',
-        tags: ['admin'],
         summary: "End all of an account's sessions",
         description: 'Its access and refresh tokens stop working on their next use. Audited.',
-        errorResponses: { ...ADMIN_ERRORS, 404: 'User not found', 422: 'Invalid id' },
       },
     })
     .input(adminIdInput)
@@ -154,20 +140,14 @@ export const adminRouter = router({
 
   deleteUser: adminProcedure
     .meta({
+      errors: ['USER_NOT_FOUND', 'CANNOT_DELETE_SELF', 'LAST_ADMIN'],
       successStatus: 204,
       openapi: {
         method: 'DELETE',
         path: '/admin/users/{id}',
-        tags: ['admin'],
         summary: 'Delete an account',
         description: "A hard delete: the person's data is gone; audit entries keep only the id.",
         successDescription: 'Deleted',
-        errorResponses: {
-          ...ADMIN_ERRORS,
-          404: 'User not found',
-          409: 'Your own account, or the last active admin',
-          422: 'Invalid id',
-        },
       },
     })
     .input(adminIdInput)
@@ -182,10 +162,8 @@ export const adminRouter = router({
       openapi: {
         method: 'GET',
         path: '/admin/stats',
-        tags: ['admin'],
         summary: 'Account statistics',
         description: 'Totals and sign-ups per day (UTC) for the last 30 days.',
-        errorResponses: ADMIN_ERRORS,
       },
     })
     .input(z.void())
@@ -194,14 +172,13 @@ export const adminRouter = router({
 
   audit: adminProcedure
     .meta({
+      errors: ['INVALID_CURSOR'],
       openapi: {
         method: 'GET',
         path: '/admin/audit',
-        tags: ['admin'],
         summary: 'The audit log',
         description:
           'Admin actions and security events, newest first, filtered by actor, target, action and time.',
-        errorResponses: { ...ADMIN_ERRORS, 422: 'Invalid query or cursor' },
       },
     })
     .input(auditInput)

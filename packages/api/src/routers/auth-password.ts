@@ -17,19 +17,14 @@ const FORGOT_ACCEPTED = 'If the address belongs to an account, a reset link is o
 export const passwordProcedures = {
   changePassword: authedProcedure
     .meta({
+      errors: ['WRONG_PASSWORD', 'RATE_LIMITED'],
       successStatus: 204,
       openapi: {
         method: 'POST',
         path: '/auth/password/change',
-        tags: ['auth'],
         summary: 'Change my password',
         description: 'Needs the current password. Every other session of the account ends.',
         successDescription: 'Changed',
-        errorResponses: {
-          401: 'Not authenticated',
-          403: 'Current password is incorrect',
-          422: 'Invalid input',
-        },
       },
     })
     .input(changePasswordInput)
@@ -45,14 +40,12 @@ export const passwordProcedures = {
       openapi: {
         method: 'POST',
         path: '/auth/password/forgot',
-        tags: ['auth'],
         protect: false,
         summary: 'Ask for a password reset link',
         description:
           'Always 202 with the same body, whether or not the address has an account; the link (valid one ' +
           'hour, single use) is mailed only when it does.',
         successDescription: 'Accepted',
-        errorResponses: { 422: 'Invalid input', 429: 'Too many attempts: retry after Retry-After seconds' },
       },
     })
     .input(forgotPasswordInput)
@@ -65,20 +58,15 @@ export const passwordProcedures = {
 
   resetPassword: publicProcedure
     .meta({
+      errors: ['INVALID_OR_EXPIRED_TOKEN'],
       successStatus: 204,
       openapi: {
         method: 'POST',
         path: '/auth/password/reset',
-        tags: ['auth'],
         protect: false,
         summary: 'Set a new password with a reset token',
         description: 'The token is spent; every session of the account ends.',
         successDescription: 'Password set',
-        errorResponses: {
-          400: 'Invalid, used or expired token, or a malformed body',
-          422: 'Invalid input',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(resetPasswordInput)
@@ -95,14 +83,9 @@ export const passwordProcedures = {
       openapi: {
         method: 'POST',
         path: '/auth/verify/request',
-        tags: ['auth'],
         summary: 'Mail me a verification link',
         description: 'Sends a link (valid 24 hours) to the account’s current address, unless it is verified.',
         successDescription: 'Accepted',
-        errorResponses: {
-          401: 'Not authenticated',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(z.void())
@@ -115,18 +98,13 @@ export const passwordProcedures = {
 
   verifyEmail: publicProcedure
     .meta({
+      errors: ['INVALID_OR_EXPIRED_TOKEN'],
       openapi: {
         method: 'POST',
         path: '/auth/verify',
-        tags: ['auth'],
         protect: false,
         summary: 'Confirm an email address',
         description: 'Spends the token from the verification link and marks the address verified.',
-        errorResponses: {
-          400: 'Invalid, used or expired token, or a malformed body',
-          422: 'Invalid input',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(verifyEmailInput)

@@ -10,20 +10,15 @@ import { authedProcedure, publicProcedure } from '../trpc.js';
 export const sessionProcedures = {
   refresh: publicProcedure
     .meta({
+      errors: ['INVALID_REFRESH_TOKEN'],
       openapi: {
         method: 'POST',
         path: '/auth/refresh',
-        tags: ['auth'],
         protect: false,
         summary: 'Exchange a refresh token for a new pair',
         description:
           'The refresh token is spent. Showing a spent one again ends the whole session, except within a few ' +
           'seconds of its use (racing tabs), when the same new pair is returned.',
-        errorResponses: {
-          401: 'Invalid, expired, spent or revoked refresh token',
-          422: 'Invalid input',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(refreshInput)
@@ -40,11 +35,9 @@ export const sessionProcedures = {
       openapi: {
         method: 'POST',
         path: '/auth/logout',
-        tags: ['auth'],
         summary: 'Log out',
         description: 'Ends the session of this token: its access and refresh tokens stop working at once.',
         successDescription: 'Logged out',
-        errorResponses: { 401: 'Not authenticated' },
       },
     })
     .input(z.void())
@@ -60,11 +53,9 @@ export const sessionProcedures = {
       openapi: {
         method: 'POST',
         path: '/auth/logout-all',
-        tags: ['auth'],
         summary: 'Log out everywhere',
         description: 'Ends every session of the account, this one included.',
         successDescription: 'Logged out everywhere',
-        errorResponses: { 401: 'Not authenticated' },
       },
     })
     .input(z.void())
@@ -79,10 +70,8 @@ export const sessionProcedures = {
       openapi: {
         method: 'GET',
         path: '/auth/sessions',
-        tags: ['auth'],
         summary: 'My sessions',
         description: 'The live sessions of the account, most recently used first; `current` marks this one.',
-        errorResponses: { 401: 'Not authenticated' },
       },
     })
     .input(z.void())
@@ -93,22 +82,21 @@ export const sessionProcedures = {
 
   revokeSession: authedProcedure
     .meta({
+      errors: ['SESSION_NOT_FOUND'],
       successStatus: 204,
       openapi: {
         method: 'DELETE',
         path: '/auth/sessions/{id}',
-        tags: ['auth'],
         summary: 'End one of my sessions',
         description: 'Ends the session: its tokens stop working on their next use.',
         successDescription: 'Ended',
-        errorResponses: { 401: 'Not authenticated', 404: 'No such live session of yours', 422: 'Invalid id' },
       },
     })
     .input(sessionIdInput)
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
       if (!(await ctx.sessions.revoke(ctx.user.id, input.id, 'revoked'))) {
-        throw new AppError('SESSION_NOT_FOUND', 'Session not found');
+        throw new AppError('SESSION_NOT_FOUND');
       }
       return undefined;
     }),

@@ -13,6 +13,7 @@ const REGISTRATION_ACCEPTED = 'Check your inbox to confirm your address';
 export const authRouter = router({
   register: publicProcedure
     .meta({
+      errors: ['USER_ALREADY_EXISTS', 'USERNAME_TAKEN'],
       successStatus: 201,
       alternativeSuccess: {
         status: 202,
@@ -21,7 +22,6 @@ export const authRouter = router({
       openapi: {
         method: 'POST',
         path: '/auth/register',
-        tags: ['auth'],
         protect: false,
         summary: 'Register a new account',
         description:
@@ -30,11 +30,6 @@ export const authRouter = router({
           'and a known address both answer 202 with the same body (the new account gets a verification link, ' +
           'the existing owner a notice), and 409 is for a taken username only.',
         successDescription: 'The account was created',
-        errorResponses: {
-          409: 'Email or username already taken (only the username with REQUIRE_VERIFIED_EMAIL=true)',
-          422: 'Invalid input',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(registerInput)
@@ -52,22 +47,16 @@ export const authRouter = router({
 
   login: publicProcedure
     .meta({
+      errors: ['INVALID_CREDENTIALS', 'ACCOUNT_DEACTIVATED', 'EMAIL_NOT_VERIFIED'],
       openapi: {
         method: 'POST',
         path: '/auth/login',
-        tags: ['auth'],
         protect: false,
         contentTypes: ['application/x-www-form-urlencoded', 'application/json'],
         summary: 'Log in',
         description:
           'OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. ' +
           'Returns a bearer access token and a refresh token bound to a new session.',
-        errorResponses: {
-          401: 'Incorrect email or password',
-          403: 'Account is deactivated, or its email is not verified (when required)',
-          422: 'Invalid input',
-          429: 'Too many attempts: retry after Retry-After seconds',
-        },
       },
     })
     .input(loginInput)
@@ -83,12 +72,10 @@ export const authRouter = router({
       openapi: {
         method: 'GET',
         path: '/auth/me',
-        tags: ['auth'],
         summary: 'The current account',
         description:
           'The account the bearer token belongs to, as the database says it is now: a deactivated account ' +
           'is refused.',
-        errorResponses: { 401: 'Missing, invalid or expired token' },
       },
     })
     .input(z.void())

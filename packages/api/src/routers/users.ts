@@ -1,21 +1,21 @@
 import { z } from 'zod';
+import type { ErrorCode } from '../errors.js';
 import { listUsersInput, updateMeInput, userIdInput, userSchema, userViewSchema } from '../schemas/user.js';
 import { toUserOut, viewUser } from '../services/serialize.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const updateMe = authedProcedure.input(updateMeInput).output(userSchema);
+const UPDATE_ME_ERRORS: ErrorCode[] = [
+  'WRONG_PASSWORD',
+  'RATE_LIMITED',
+  'USER_ALREADY_EXISTS',
+  'USERNAME_TAKEN',
+];
 const UPDATE_ME_DOC = {
-  tags: ['users'],
   summary: 'Update my profile',
   description:
     'Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs ' +
     '`current_password` and must be verified again.',
-  errorResponses: {
-    401: 'Not authenticated',
-    403: 'Current password is incorrect',
-    409: 'Email or username already in use',
-    422: 'Invalid input',
-  },
 };
 
 export const usersRouter = router({
@@ -24,11 +24,9 @@ export const usersRouter = router({
       openapi: {
         method: 'GET',
         path: '/users',
-        tags: ['users'],
         summary: 'List users',
         description:
           'Active accounts, newest first. Others are shown as public profiles; admins see everything.',
-        errorResponses: { 401: 'Not authenticated', 422: 'Invalid query' },
       },
     })
     .input(listUsersInput)
@@ -41,13 +39,12 @@ export const usersRouter = router({
 
   byId: authedProcedure
     .meta({
+      errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
         path: '/users/{id}',
-        tags: ['users'],
         summary: 'Get a user',
         description: 'Your own record in full; of others, the public profile. Admins see everything.',
-        errorResponses: { 401: 'Not authenticated', 404: 'User not found', 422: 'Invalid id' },
       },
     })
     .input(userIdInput)
@@ -61,29 +58,26 @@ export const usersRouter = router({
     }),
 
   updateMe: updateMe
-    .meta({ openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC } })
+    .meta({ errors: UPDATE_ME_ERRORS, openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC } })
     .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
 
   patchMe: updateMe
     .meta({
+      errors: UPDATE_ME_ERRORS,
       openapi: { method: 'PATCH', path: '/users/me', ...UPDATE_ME_DOC, summary: 'Update my profile (PATCH)' },
     })
     .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
 
   deactivateMe: authedProcedure
     .meta({
+      errors: ['LAST_ADMIN'],
       successStatus: 204,
       openapi: {
         method: 'DELETE',
         path: '/users/me',
-        tags: ['users'],
         summary: 'Deactivate my account',
         description: 'The account is deactivated; every token it holds stops working on the next request.',
         successDescription: 'Deactivated',
-        errorResponses: {
-          401: 'Not authenticated',
-          409: 'The last active admin cannot deactivate themselves',
-        },
       },
     })
     .input(z.void())

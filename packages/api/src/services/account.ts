@@ -21,7 +21,6 @@ const RESET_TTL_MS = 60 * 60_000;
 const VERIFY_TTL_MS = 24 * 60 * 60_000;
 /** A login refused for an unverified address mails a link at most this often per account. */
 export const REMINDER_INTERVAL_MS = 10 * 60_000;
-const BAD_TOKEN = 'Invalid or expired token';
 
 /** Where the emails' links lead: pages Roster serves, with the token in the fragment (never sent in requests). */
 export const RESET_PATH = '/reset-password';
@@ -201,15 +200,15 @@ export class AccountService {
     const row = await this.em.findOne(ActionToken, { tokenHash: hashToken(token), purpose });
     const now = new Date();
     if (!row || row.usedAt !== null || row.expiresAt <= now) {
-      throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     }
     const user = await this.users.findById(row.userId);
     // Bound to the address it was sent to, and only for accounts that may act.
     if (!user?.isActive || user.email !== row.email) {
-      throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+      throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     }
     const claimed = await this.em.nativeUpdate(ActionToken, { id: row.id, usedAt: null }, { usedAt: now });
-    if (claimed === 0) throw new AppError('INVALID_OR_EXPIRED_TOKEN', BAD_TOKEN);
+    if (claimed === 0) throw new AppError('INVALID_OR_EXPIRED_TOKEN');
     return { user };
   }
 

@@ -38,7 +38,7 @@ export class AdminService {
   async updateUser(input: UpdateUserInput, actor: User, ifMatch: number | '*' | null): Promise<User> {
     const given = input.expected_version;
     if (typeof ifMatch === 'number' && given !== undefined && given !== ifMatch) {
-      throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+      throw new AppError('VALIDATION_ERROR', undefined, {
         issues: [{ path: ['expected_version'], message: 'Differs from If-Match', code: 'custom' }],
       });
     }
@@ -82,8 +82,7 @@ export class AdminService {
 
   /** A hard delete: the row goes, and the audit trail keeps only the id (its details, ip and agent are erased). */
   async deleteUser(id: number, actor: User): Promise<void> {
-    if (id === actor.id)
-      throw new AppError('CANNOT_DELETE_SELF', 'Admins cannot delete their own account here');
+    if (id === actor.id) throw new AppError('CANNOT_DELETE_SELF');
     const target = await this.users.getById(id);
     await inTransaction(this.em, async () => {
       await this.users.assertNotLastAdmin(target);
@@ -157,12 +156,7 @@ export class AdminService {
     if (existing) {
       if (existing.role === 'admin' && existing.isActive) return 'unchanged';
       if (!existing.isVerified && !opts.promote) {
-        throw new AppError(
-          'ADMIN_ACCOUNT_UNVERIFIED',
-          'An account with this email exists but its address is not verified, so whoever registered it may not ' +
-            'be you: verify the address first, or promote it explicitly (roster create-admin --promote), which ' +
-            'ends its sessions and sets the password you give',
-        );
+        throw new AppError('ADMIN_ACCOUNT_UNVERIFIED');
       }
       const passwordHash =
         opts.promote && account.password ? await this.users.hashPassword(account.password) : undefined;
@@ -180,7 +174,7 @@ export class AdminService {
       });
       return 'promoted';
     }
-    if (!account.password) throw new AppError('USER_NOT_FOUND', 'User not found');
+    if (!account.password) throw new AppError('USER_NOT_FOUND');
     // The operator named this address (ADMIN_EMAIL or the CLI): it counts as verified, or with
     // REQUIRE_VERIFIED_EMAIL the first admin could not log in without working mail.
     await this.users.register(

@@ -22,8 +22,6 @@ export interface Authenticated {
   session: Session;
 }
 
-const INCORRECT = 'Incorrect email or password';
-
 /** The process-wide collaborators AuthService uses (ApiDeps has them all). */
 export interface AuthDeps {
   passwords: PasswordHasher;
@@ -73,7 +71,7 @@ export class AuthService {
   private async failed(
     reason: string,
     targetId: number | null,
-    error = new AppError('INVALID_CREDENTIALS', INCORRECT),
+    error = new AppError('INVALID_CREDENTIALS'),
   ): Promise<never> {
     await this.bookkeep((em) => {
       this.audit.record('auth.login_failed', { actorId: targetId, targetId, details: { reason } }, em);
@@ -105,23 +103,12 @@ export class AuthService {
     if (!(await this.passwords.verify(user.passwordHash, password)))
       return this.failed('bad_password', user.id);
     if (!user.isActive) {
-      return this.failed(
-        'deactivated',
-        user.id,
-        new AppError('ACCOUNT_DEACTIVATED', 'Account is deactivated'),
-      );
+      return this.failed('deactivated', user.id, new AppError('ACCOUNT_DEACTIVATED'));
     }
     if (this.requireVerifiedEmail && !user.isVerified) {
       // Logged out, the owner has no other way to ask for a link: the refusal sends a fresh one.
       this.onUnverified(user);
-      return this.failed(
-        'unverified',
-        user.id,
-        new AppError(
-          'EMAIL_NOT_VERIFIED',
-          'Verify your email address before logging in: a link is on its way to it',
-        ),
-      );
+      return this.failed('unverified', user.id, new AppError('EMAIL_NOT_VERIFIED'));
     }
     const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };
     if (this.passwords.needsRehash(user.passwordHash))
@@ -154,7 +141,7 @@ export class AuthService {
       this.sessions.live(claims),
       this.users.findById(claims.userId),
     ]);
-    if (!user || !session) throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+    if (!user || !session) throw new AppError('INVALID_TOKEN');
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
     this.cache?.set(userSnapshot(user), sessionSnapshot(session), mark);
     return { user, session };

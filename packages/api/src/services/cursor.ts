@@ -38,5 +38,5 @@ export function decodeCursor(text: string, sort: string, kind: CursorValue): Cur
   } catch {
     // fall through: not base64url JSON
   }
-  throw new AppError('INVALID_CURSOR', 'Invalid or expired cursor');
+  throw new AppError('INVALID_CURSOR');
 }

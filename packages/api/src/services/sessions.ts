@@ -33,8 +33,6 @@ export type RevokeReason =
   | 'refresh_token_reuse'
   | 'promoted_to_admin';
 
-const INVALID = 'Invalid or expired refresh token';
-
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reuse'; session: Session }
@@ -126,7 +124,7 @@ export class SessionService {
     const outcome = await this.em.fork().transactional((em) => this.rotate(em, refreshToken));
     if (outcome.kind === 'invalid') {
       this.events.emit({ type: 'refresh', outcome: 'invalid' });
-      throw new AppError('INVALID_REFRESH_TOKEN', INVALID);
+      throw new AppError('INVALID_REFRESH_TOKEN');
     }
     if (outcome.kind === 'reuse') {
       await this.em.fork().transactional(async (em) => {
@@ -138,7 +136,7 @@ export class SessionService {
         );
       });
       this.events.emit({ type: 'refresh', outcome: 'reuse' });
-      throw new AppError('INVALID_REFRESH_TOKEN', INVALID);
+      throw new AppError('INVALID_REFRESH_TOKEN');
     }
     this.events.emit({ type: 'refresh', outcome: outcome.kind === 'rotated' ? 'success' : 'grace' });
     const tokens = await this.issue(outcome.session, outcome.next, outcome.issuedAt, outcome.expiresAt);

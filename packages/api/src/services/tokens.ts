@@ -149,7 +149,7 @@ export class TokenService {
       return { userId, sessionId: payload.sid, jti: payload.jti, expiresAt: payload.exp as number };
     } catch {
       // Malformed, forged, expired, wrong issuer, audience, type, key or algorithm: one answer for all.
-      throw new AppError('INVALID_TOKEN', 'Could not validate credentials');
+      throw new AppError('INVALID_TOKEN');
     }
   }
 }

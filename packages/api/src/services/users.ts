@@ -14,20 +14,14 @@ import { selectList, userColumn, userRows } from './user-rows.js';
 type Conflict = 'email' | 'username';
 
 export function versionConflict(): AppError {
-  return new AppError('VERSION_CONFLICT', 'The record was changed meanwhile; reload it and try again');
+  return new AppError('VERSION_CONFLICT');
 }
 type Verb = 'registered' | 'in use';
 
 function conflictError(kind: Conflict, verb: Verb): AppError {
-  return kind === 'email'
-    ? new AppError(
-        'USER_ALREADY_EXISTS',
-        verb === 'registered' ? 'Email already registered' : 'Email already in use',
-      )
-    : new AppError(
-        'USERNAME_TAKEN',
-        verb === 'registered' ? 'Username already taken' : 'Username already in use',
-      );
+  const code = kind === 'email' ? 'USER_ALREADY_EXISTS' : 'USERNAME_TAKEN';
+  if (verb === 'registered') return new AppError(code);
+  return new AppError(code, kind === 'email' ? 'Email already in use' : 'Username already in use');
 }
 
 export interface NewAccount extends RegisterInput {
@@ -75,7 +69,7 @@ export class UserService {
   }
 
   notFound(): never {
-    throw new AppError('USER_NOT_FOUND', 'User not found');
+    throw new AppError('USER_NOT_FOUND');
   }
 
   /** Looks a login name up as an email (normalized) or a username (case-insensitively). */
@@ -252,7 +246,7 @@ export class UserService {
     const { current_password: currentPassword, ...changes } = input;
     if (changes.email !== undefined && changes.email !== user.email) {
       if (currentPassword === undefined) {
-        throw new AppError('VALIDATION_ERROR', 'Validation failed', {
+        throw new AppError('VALIDATION_ERROR', undefined, {
           issues: [
             { path: ['current_password'], message: 'Required to change the email address', code: 'custom' },
           ],
@@ -298,7 +292,7 @@ export class UserService {
     await this.credentials.guard('reauth', who, async () => {
       const stored = await this.em.fork().findOne(User, { id: user.id }, { fields: ['id', 'passwordHash'] });
       if (!(await this.passwords.verify(stored?.passwordHash ?? '', password))) {
-        throw new AppError('WRONG_PASSWORD', 'Current password is incorrect');
+        throw new AppError('WRONG_PASSWORD');
       }
     });
   }
@@ -313,7 +307,7 @@ export class UserService {
     const lockMode = dialectOf(this.em) === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : LockMode.NONE;
     const admins = await this.em.find(User, { role: 'admin', isActive: true }, { fields: ['id'], lockMode });
     if (!admins.some((admin) => admin.id !== target.id)) {
-      throw new AppError('LAST_ADMIN', 'At least one active admin must remain');
+      throw new AppError('LAST_ADMIN');
     }
   }
 

@@ -1,0 +1,17 @@
+import { errorTable } from './table.js';
+
+/** Errors any procedure or route can answer with: input, authentication, transport, limits, the server. */
+export const COMMON_ERRORS = errorTable({
+  VALIDATION_ERROR: { status: 422, message: 'Validation failed' },
+  MALFORMED_REQUEST: { status: 400, message: 'Malformed request body' },
+  NOT_AUTHENTICATED: { status: 401, message: 'Not authenticated' },
+  INVALID_TOKEN: { status: 401, message: 'Could not validate credentials' },
+  FORBIDDEN: { status: 403, message: 'Forbidden' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests: try again later' },
+  INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable: try again shortly' },
+});
