@@ -4,7 +4,7 @@ import { createUser, startWithRoot, type AdminSession } from './test/admin.js';
 import type { JsonResponse } from './test/harness.js';
 
 // Query strings and tRPC query inputs: a key named after an Object.prototype member is an unknown key like any other,
-// on every GET route.
+// and string filters refuse control characters, on every GET route.
 let s: AdminSession;
 let userToken: string;
 let userId: number;
@@ -103,4 +103,81 @@ describe('a query key named after an Object.prototype member', () => {
       }
     },
   );
+});
+
+type Issues = { issues: { path: unknown[]; message: string }[] };
+
+describe('string filters with control characters', () => {
+  const CONTROLS: [string, string][] = [
+    ['NUL', '\u0000'],
+    ['SOH', '\u0001'],
+    ['tab', '\t'],
+    ['line feed', '\n'],
+    ['carriage return', '\r'],
+    ['escape', '\u001b'],
+    ['DEL', '\u007f'],
+    ['NEL (C1)', '\u0085'],
+  ];
+  const FILTERS = [
+    ['/admin/users', 'q'],
+    ['/admin/users', 'cursor'],
+    ['/admin/audit', 'action'],
+    ['/admin/audit', 'cursor'],
+  ] as const;
+
+  it.each(CONTROLS)('refuses a %s with 422 naming the parameter, over REST', async (_name, control) => {
+    for (const [route, param] of FILTERS) {
+      for (const value of [`ab${control}cd`, `${control}abc`, `abc${control}`]) {
+        const query = new URLSearchParams({ [param]: value }).toString();
+        const res = await s.req<Issues>('GET', `${route}?${query}`, { token: s.rootToken });
+        expect(res.status, `${route}?${query}`).toBe(422);
+        expectErrorBody(res.body, 'VALIDATION_ERROR', 422);
+        expect(res.body.issues, `${route}?${query}`).toEqual([
+          expect.objectContaining({
+            path: [param],
+            message:
+              control === '\u0000'
+                ? 'Must not contain NUL characters'
+                : 'Must not contain control characters',
+          }),
+        ]);
+      }
+    }
+  });
+
+  it.each(CONTROLS)('refuses a %s with 422 naming the parameter, over tRPC', async (_name, control) => {
+    for (const [procedure, param] of [
+      ['admin.listUsers', 'q'],
+      ['admin.listUsers', 'cursor'],
+      ['admin.audit', 'action'],
+      ['admin.audit', 'cursor'],
+    ] as const) {
+      const input = encodeURIComponent(JSON.stringify({ [param]: `x${control}y` }));
+      const res = await s.req<{ error: { data: Issues & { code: string } } }>(
+        'GET',
+        `/trpc/${procedure}?input=${input}`,
+        { token: s.rootToken },
+      );
+      expect(res.status, `${procedure} ${param}`).toBe(422);
+      expect(res.body.error.data.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.data.issues.map((i) => i.path)).toEqual([[param]]);
+    }
+  });
+
+  it('still takes printable text, other scripts and Unicode separators', async () => {
+    for (const q of ['ada', 'Élodie', 'Σοφία', 'a\u2028b', 'a b']) {
+      const res = await s.req('GET', `/admin/users?${new URLSearchParams({ q }).toString()}`, {
+        token: s.rootToken,
+      });
+      expect(res.status, q).toBe(200);
+    }
+    const audit = await s.req('GET', '/admin/audit?action=user.created', { token: s.rootToken });
+    expect(audit.status).toBe(200);
+  });
+
+  it('leaves the ordinary refusals as they were', async () => {
+    const bad = await s.req<Issues>('GET', '/admin/users?cursor=not-a-cursor', { token: s.rootToken });
+    expect(bad.status).toBe(422);
+    expectErrorBody(bad.body, 'INVALID_CURSOR');
+  });
 });
