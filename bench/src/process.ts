@@ -40,6 +40,8 @@ export function rosterEnv(
     DATA_DIR: dataDir,
     // The load comes from one address: the rate limits would measure themselves, not Roster.
     RATE_LIMIT_ENABLED: 'false',
+    // Loopback only; the profile reads /metrics without a token.
+    METRICS_PUBLIC: 'true',
     ...extra,
   };
 }

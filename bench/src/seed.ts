@@ -1,5 +1,5 @@
 import argon2 from 'argon2';
-import { closeDatabase, migrateDatabase, openDatabase } from '@roster/db';
+import { closeDatabase, migrateDatabase, openDatabase, foldSearch } from '@roster/db';
 import pg from 'pg';
 
 export const BENCH_PASSWORD = 'bench-password-123';
@@ -7,7 +7,8 @@ export const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as cons
 
 /**
  * Bulk-inserts `count` users straight into the database (not through the API), plus `admin@bench.test` (admin)
- * and `reader@bench.test`, all with BENCH_PASSWORD. created_at spreads over the last year.
+ * and `reader@bench.test`, all with BENCH_PASSWORD. created_at spreads over the last year. Each row carries its
+ * folded full name, as the application writes it.
  */
 export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 'postgresql'): Promise<void> {
   const db = await openDatabase(databaseUrl);
@@ -23,21 +24,12 @@ export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 
     const values: string[] = [];
     for (let i = start; i < Math.min(count, start + chunk); i++) {
       const created = date(now - Math.floor(((count - i) / count) * 365 * 86_400_000));
-      values.push('(?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      rows.push(
-        `user${i}@bench.test`,
-        `user${i}`,
-        `Bench User ${i}`,
-        hash,
-        'user',
-        true,
-        created,
-        created,
-        1,
-      );
+      values.push('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const [email, username, fullName] = [`user${i}@bench.test`, `user${i}`, `Bench User ${i}`];
+      rows.push(email, username, fullName, foldSearch(fullName), hash, 'user', true, created, created, 1);
     }
     await conn.execute(
-      `insert into users (email, username, full_name, password_hash, role, is_active, created_at, updated_at, version) values ${values.join(', ')}`,
+      `insert into users (email, username, full_name, full_name_folded, password_hash, role, is_active, created_at, updated_at, version) values ${values.join(', ')}`,
       rows,
     );
   }
@@ -46,8 +38,8 @@ export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 
     ['reader@bench.test', 'benchreader', 'user'],
   ] as const) {
     await conn.execute(
-      'insert into users (email, username, full_name, password_hash, role, is_active, created_at, updated_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [email, username, username, hash, role, true, date(now), date(now), 1],
+      'insert into users (email, username, full_name, full_name_folded, password_hash, role, is_active, created_at, updated_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [email, username, username, foldSearch(username), hash, role, true, date(now), date(now), 1],
     );
   }
   await conn.execute('commit');

@@ -146,6 +146,7 @@ describe('roster check-config', () => {
       NODE_ENV: 'production',
       SECRET_KEY: SECRETS.SECRET_KEY,
       DATABASE_URL: SECRETS.DATABASE_URL,
+      METRICS_TOKEN: SECRETS.METRICS_TOKEN,
     });
     expect(ok.status).toBe(0);
     expect(ok.stdout).not.toContain('Db-Password-0001');
@@ -153,6 +154,9 @@ describe('roster check-config', () => {
     const bad = run({ NODE_ENV: 'production' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('SECRET_KEY');
+    const noMetricsToken = run({ NODE_ENV: 'production', SECRET_KEY: SECRETS.SECRET_KEY });
+    expect(noMetricsToken.status).toBe(1);
+    expect(noMetricsToken.stderr).toContain('METRICS_TOKEN: required when NODE_ENV=production');
   });
 });
 

@@ -168,7 +168,7 @@ describe('loadConfig: SECRET_KEY', () => {
         /^SECRET_KEY: required when NODE_ENV=production/,
       );
     }
-    expect(loadConfig(env({ NODE_ENV: 'production' })).secretSource).toBe('env');
+    expect(loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' })).secretSource).toBe('env');
   });
 
   it('outside production generates one into DATA_DIR/secret.key (0600) and reuses it', () => {
@@ -199,6 +199,36 @@ describe('loadConfig: SECRET_KEY', () => {
   it('trims a stored secret', () => {
     writeFileSync(join(dataDir, 'secret.key'), `  ${SECRET}  \n\n`, { mode: 0o600 });
     expect(loadConfig(env({ SECRET_KEY: undefined })).secretKey).toBe(SECRET);
+  });
+});
+
+describe('loadConfig: METRICS_TOKEN and METRICS_PUBLIC', () => {
+  const TOKEN = 'metrics-token-0123456789';
+
+  it('leaves /metrics open outside production when no token is set', () => {
+    for (const NODE_ENV of ['development', 'test'])
+      expect(loadConfig(env({ NODE_ENV })).metricsToken).toBeNull();
+    expect(loadConfig(env({ METRICS_TOKEN: TOKEN })).metricsToken).toBe(TOKEN);
+  });
+
+  it('needs a token in production, or METRICS_PUBLIC=true on purpose', () => {
+    expect(configError({ NODE_ENV: 'production' }).message).toMatch(
+      /^METRICS_TOKEN: required when NODE_ENV=production .* unless METRICS_PUBLIC=true/,
+    );
+    expect(configError({ NODE_ENV: 'production', METRICS_PUBLIC: 'false' }).message).toMatch(
+      /^METRICS_TOKEN/,
+    );
+    expect(loadConfig(env({ NODE_ENV: 'production', METRICS_TOKEN: TOKEN })).metricsToken).toBe(TOKEN);
+    expect(loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' })).metricsToken).toBeNull();
+  });
+
+  it('refuses both at once, and a METRICS_PUBLIC that is not a boolean', () => {
+    expect(configError({ METRICS_TOKEN: TOKEN, METRICS_PUBLIC: 'true' }).message).toBe(
+      'METRICS_TOKEN and METRICS_PUBLIC=true: set one or the other',
+    );
+    expect(configError({ METRICS_PUBLIC: 'maybe' }).message).toMatch(
+      /^Invalid configuration:\n {2}METRICS_PUBLIC: /,
+    );
   });
 });
 

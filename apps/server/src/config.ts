@@ -64,6 +64,7 @@ const envSchema = z.object({
   // Operations.
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_PUBLIC: z.stringbool().default(false),
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   AUTH_CACHE_TTL_SECONDS: intFrom(0, 300).default(5),
@@ -120,7 +121,10 @@ export interface Config {
   jwtPreviousKey: string | null;
   /** Human-readable logs in development, JSON elsewhere, unless LOG_FORMAT says otherwise. */
   logFormat: 'json' | 'pretty';
-  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, GET /metrics needs `Authorization: Bearer <token>`. Null: /metrics is open, which production allows
+   * only with METRICS_PUBLIC=true (see `metricsAccess`).
+   */
   metricsToken: string | null;
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
@@ -173,6 +177,24 @@ function resolveSecret(given: string | undefined, production: boolean, dataDir: 
   const secretKey = randomBytes(48).toString('base64url');
   writePrivateFile(file, `${secretKey}\n`);
   return { secretKey, secretSource: 'generated' as const };
+}
+
+/**
+ * Who may read /metrics: whoever holds METRICS_TOKEN, or, with METRICS_PUBLIC=true, anyone who can reach it. In
+ * production one of the two must be chosen (the metrics tell traffic, error rates and login failures to whoever
+ * reads them); elsewhere an unset token leaves /metrics open, as it always was for development.
+ */
+function metricsAccess(e: z.infer<typeof envSchema>, production: boolean): string | null {
+  if (e.METRICS_TOKEN && e.METRICS_PUBLIC) {
+    throw new ConfigError('METRICS_TOKEN and METRICS_PUBLIC=true: set one or the other');
+  }
+  if (production && !e.METRICS_TOKEN && !e.METRICS_PUBLIC) {
+    throw new ConfigError(
+      'METRICS_TOKEN: required when NODE_ENV=production (16+ characters, sent as `Authorization: Bearer <token>`), ' +
+        'unless METRICS_PUBLIC=true serves /metrics without one on purpose',
+    );
+  }
+  return e.METRICS_TOKEN ?? null;
 }
 
 function bootstrapAdminFrom(e: z.infer<typeof envSchema>): Config['bootstrapAdmin'] {
@@ -240,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     jwtPrivateKey: e.JWT_PRIVATE_KEY ?? null,
     jwtPreviousKey: e.JWT_PREVIOUS_KEY ?? null,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
-    metricsToken: e.METRICS_TOKEN ?? null,
+    metricsToken: metricsAccess(e, production),
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,

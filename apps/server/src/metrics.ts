@@ -58,7 +58,7 @@ export function createMetrics(): Metrics {
   });
   const registrations = new Counter({
     name: 'roster_registrations_total',
-    help: 'Accounts registered',
+    help: 'Registrations accepted: 201, or with REQUIRE_VERIFIED_EMAIL=true every 202, new address or known',
     registers: [registry],
   });
   const logins = new Counter({

@@ -72,11 +72,22 @@ describe('docker-compose.yml', () => {
       expect(environment, name).toHaveProperty(name);
     }
     const env = Object.fromEntries(
-      Object.entries(environment).map(([k, v]) => [k, interpolate(v, { SECRET_KEY: 'x'.repeat(48) })]),
+      Object.entries(environment).map(([k, v]) => [
+        k,
+        interpolate(v, { SECRET_KEY: 'x'.repeat(48), METRICS_TOKEN: 'm'.repeat(24) }),
+      ]),
     );
     expect(() => interpolate(environment.SECRET_KEY!, {})).toThrow(/SECRET_KEY/);
+    // Production serves /metrics for a token only: compose asks for one as it asks for SECRET_KEY.
+    expect(() => interpolate(environment.METRICS_TOKEN!, {})).toThrow(/METRICS_TOKEN/);
     const config = loadConfig(env, { readOnly: true });
-    expect(config).toMatchObject({ env: 'production', host: '0.0.0.0', port: 8000, trustProxy: false });
+    expect(config).toMatchObject({
+      env: 'production',
+      host: '0.0.0.0',
+      port: 8000,
+      trustProxy: false,
+      metricsToken: 'm'.repeat(24),
+    });
     expect(new URL(config.databaseUrl).host).toBe('postgres:5432');
     expect(new URL(config.redisUrl!).host).toBe('redis:6379');
     // Docker's SIGKILL must not come before the drain is over.

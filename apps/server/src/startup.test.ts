@@ -164,6 +164,13 @@ describe('node dist/main.js', SPAWN, () => {
     expect(existsSync(join(dataDir, 'secret.key'))).toBe(false);
   });
 
+  it('exits 1 naming METRICS_TOKEN in production without one (nor METRICS_PUBLIC=true)', async () => {
+    const proc = start(MAIN, serverEnv({ NODE_ENV: 'production' }));
+    expect(await proc.exited).toEqual({ code: 1, signal: null });
+    expect(proc.stderr()).toContain('METRICS_TOKEN: required when NODE_ENV=production');
+    expect(proc.stdout()).not.toContain('Roster is listening');
+  });
+
   it.each([['abc'], ['70000']])('exits 1 naming PORT when PORT=%s', async (port) => {
     const proc = start(MAIN, serverEnv({ PORT: port }));
     expect(await proc.exited).toEqual({ code: 1, signal: null });

@@ -23,5 +23,6 @@ export {
   type Role,
 } from './entities/index.js';
 export { dialectOf } from './dialect.js';
+export { fillFoldedNames, foldedName, foldSearch } from './search-text.js';
 export { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from './orm.js';
 export { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';

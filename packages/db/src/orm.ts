@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { createOrmConfig, parseDatabaseUrl, type DatabaseKind, type OrmConfigOptions } from './config.js';
+import { fillFoldedNames } from './search-text.js';
 
 export interface Database {
   orm: MikroORM;
@@ -31,9 +32,13 @@ export async function openDatabase(
   return { orm, kind: target.kind };
 }
 
-/** Applies every pending migration in one transaction; returns the names applied. */
+/**
+ * Applies every pending migration in one transaction, then folds the full name of any account that has no folded
+ * copy yet (see search-text.ts); returns the names of the migrations applied.
+ */
 export async function migrateDatabase(db: Database): Promise<string[]> {
   const applied = await db.orm.getMigrator().up();
+  await fillFoldedNames(db.orm.em.fork());
   return applied.map((m) => m.name);
 }
 

@@ -1,10 +1,13 @@
+import { foldSearch } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededAccount, seedUsers } from '../test/admin.js';
 import { createHarness, type Account, type Harness } from '../test/harness.js';
 
 // On SQLite a search of three characters or more takes its candidates from a trigram index (users_search, kept by
 // triggers) and lets LIKE decide; shorter terms, and terms with very many candidates, are tested row by row. Either
-// way the matches must be exactly what the LIKE conditions alone give: here checked against them, run directly.
+// way the matches must be exactly what the LIKE conditions alone give (the folded term in the email, the lower-cased
+// username or the folded full name): here checked against them, run directly. How the folding compares with
+// PostgreSQL's lower(): admin.fold.test.ts.
 let h: Harness;
 let boss: Account;
 
@@ -25,13 +28,13 @@ afterAll(() => h.close());
 
 /** The ids the LIKE conditions match, newest first: what a search must answer. */
 async function likeIds(q: string): Promise<number[]> {
-  const p = `%${q.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
+  const p = `%${foldSearch(q).replace(/[!%_]/g, '!$&')}%`;
   const rows = await h.db.orm.em
     .fork()
     .getConnection()
     .execute<{ id: number }[]>(
       `select id from users where (email like ? escape '!' or lower(username) like ? escape '!' or ` +
-        `lower(full_name) like ? escape '!') order by created_at desc, id desc`,
+        `full_name_folded like ? escape '!') order by created_at desc, id desc`,
       [p, p, p],
     );
   return rows.map((r: { id: number }) => r.id);

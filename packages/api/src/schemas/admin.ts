@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineText } from './text.js';
 import {
   bioSchema,
   emailSchema,
@@ -25,8 +26,7 @@ export const adminUserSchema = userSchema
 export const SORT_FIELDS = ['created_at', 'email', 'username', 'last_login_at'] as const;
 
 export const adminListInput = z.strictObject({
-  q: z
-    .string()
+  q: lineText()
     .trim()
     .min(1)
     .max(100)
@@ -39,7 +39,7 @@ export const adminListInput = z.strictObject({
   sort: z.enum(SORT_FIELDS).default('created_at'),
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional().meta({ description: 'next_cursor from the previous page' }),
+  cursor: lineText().max(500).optional().meta({ description: 'next_cursor from the previous page' }),
   include_total: z.stringbool().optional().meta({
     description:
       'true: also count every match (total). Off by default: the count scans all matches, a page only its own rows',
@@ -101,11 +101,11 @@ export const statsOutput = z
 export const auditInput = z.strictObject({
   actor_id: z.number().int().positive().optional(),
   target_id: z.number().int().positive().optional(),
-  action: z.string().min(1).max(64).optional(),
+  action: lineText().min(1).max(64).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   limit: z.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(500).optional(),
+  cursor: lineText().max(500).optional(),
 });
 
 export const auditEventSchema = z

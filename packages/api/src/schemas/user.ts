@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Text a database can store: no NUL characters (PostgreSQL refuses them, SQLite truncates at them). */
-const text = () => z.string().refine((s) => !s.includes('\u0000'), 'Must not contain NUL characters');
+import { text } from './text.js';
 
 export const emailSchema = text()
   .trim()

@@ -1,6 +1,6 @@
 import type { Dictionary } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { dialectOf } from '@roster/db';
+import { dialectOf, foldSearch } from '@roster/db';
 import type { AdminListInput } from '../schemas/admin.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ADMIN_USER_FIELDS, type AdminUserFields } from './serialize.js';
@@ -21,14 +21,20 @@ export interface AdminUserPage {
   total: number | null;
 }
 
-function likePattern(q: string): string {
-  return `%${q.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
+function likePattern(term: string): string {
+  return `%${term.replace(/[!%_]/g, '!$&')}%`;
 }
 
+/**
+ * The search condition (three values: likePattern of the folded term): the email (stored folded), the username
+ * (ASCII, which lower() folds on both databases) or the full name folded by the application (full_name_folded,
+ * see @roster/db's search-text.ts) holds the term. So case folds beyond ASCII on SQLite as on PostgreSQL, whose
+ * lower() is what foldSearch does.
+ */
 function search(alias: string): string {
   return (
     `(${alias}.email like ? escape '!' or lower(${alias}.username) like ? escape '!' or ` +
-    `lower(${alias}.full_name) like ? escape '!')`
+    `${alias}.full_name_folded like ? escape '!')`
   );
 }
 
@@ -87,20 +93,21 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   let fromParams: unknown[] = [];
   const matching: Condition[] = [];
   let windowFirst = false;
-  const p = input.q ? likePattern(input.q) : '';
+  const term = input.q ? foldSearch(input.q) : '';
+  const p = likePattern(term);
   if (input.q && dialectOf(em) === 'postgresql') {
     // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
     // the planner from walking the sort index instead, testing every account until it has found a page (a term
     // that only old accounts match would scan nearly all of them).
-    from = `(select m.* from users as m where ${search('m')} limit 2147483647) as u`;
+    from = `(select ${select('m')} from users as m where ${search('m')} limit 2147483647) as u`;
     fromParams = [p, p, p];
-  } else if (input.q && [...input.q.toLowerCase()].length >= 3) {
-    // SQLite: the candidates come from the trigram index (Migration20261126000000SearchIndex), a superset of the
-    // matches (it folds case at least as widely as LIKE does), which LIKE then decides; then they are ordered.
+  } else if (input.q && [...term].length >= 3) {
+    // SQLite: the candidates come from the trigram index (Migration20261203000000FoldedName), a superset of the
+    // matches (it folds the text and the term alike), which LIKE then decides; then they are ordered.
     from =
       `(select ${select('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
       `where users_search match ? and ${search('m')} limit 2147483647) as u`;
-    fromParams = [`"${input.q.toLowerCase().replaceAll('"', '""')}"`, p, p, p];
+    fromParams = [`"${term.replaceAll('"', '""')}"`, p, p, p];
     windowFirst = true;
   } else if (input.q) {
     // Shorter terms have no trigram to look up.
@@ -139,8 +146,8 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
       const window = fromWhere('users as u', [], [...filters, ...keyset]);
       const rows = await userRows<AdminUserFields>(
         em,
-        `select * from (select ${select('u')} ${window.sql} ${order} limit ${SQLITE_SEARCH_WINDOW}) as u ` +
-          `where ${search('u')} ${order} limit ?`,
+        `select ${select('u')} from (select ${select('u')}, u.full_name_folded ${window.sql} ${order} ` +
+          `limit ${SQLITE_SEARCH_WINDOW}) as u where ${search('u')} ${order} limit ?`,
         [...window.params, p, p, p, limit],
       );
       if (rows.length === limit) return rows;

@@ -1,4 +1,5 @@
 import { DateTimeType, EntitySchema, type Opt } from '@mikro-orm/core';
+import { foldedName } from '../search-text.js';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +21,16 @@ export class User {
   lastLoginAt: Date | null = null;
   /** Bumped on every change; admins send it back (If-Match / expected_version) so edits never cross. */
   version: Opt<number> = 1;
+  /** full_name folded for admin search (see search-text.ts); written whenever the account is. */
+  fullNameFolded: string | null = null;
+}
+
+/**
+ * The folded full name of the account as it is about to be written. An account read with only some of its columns
+ * keeps what it has (none of the code that writes accounts reads them that way).
+ */
+function foldedNameHook(user: User): string | null {
+  return user.fullName === undefined ? user.fullNameFolded : foldedName(user.fullName);
 }
 
 export const UserSchema = new EntitySchema<User>({
@@ -47,5 +58,14 @@ export const UserSchema = new EntitySchema<User>({
     updatedAt: { type: DateTimeType, onCreate: () => new Date(), onUpdate: () => new Date() },
     lastLoginAt: { type: DateTimeType, nullable: true },
     version: { type: 'integer', default: 1 },
+    // Lazy: only search reads it, in SQL. onUpdate runs for every change set of the account, so an edit of any
+    // column rewrites it from the name being written.
+    fullNameFolded: {
+      type: 'text',
+      nullable: true,
+      lazy: true,
+      onCreate: foldedNameHook,
+      onUpdate: foldedNameHook,
+    },
   },
 });

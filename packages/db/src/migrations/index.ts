@@ -3,8 +3,10 @@ import { Migration20261125000000Users as PgUsers } from './postgresql/Migration2
 import { Migration20261125010000Admin as PgAdmin } from './postgresql/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as PgSessions } from './postgresql/Migration20261125020000Sessions.js';
 import { Migration20261125050000Search as PgSearch } from './postgresql/Migration20261125050000Search.js';
+import { Migration20261203000000FoldedName as PgFoldedName } from './postgresql/Migration20261203000000FoldedName.js';
 import { Migration20261125050000Search as SqliteSearch } from './sqlite/Migration20261125050000Search.js';
 import { Migration20261126000000SearchIndex as SqliteSearchIndex } from './sqlite/Migration20261126000000SearchIndex.js';
+import { Migration20261203000000FoldedName as SqliteFoldedName } from './sqlite/Migration20261203000000FoldedName.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -15,6 +17,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125010000Admin', class: PgAdmin },
   { name: 'Migration20261125020000Sessions', class: PgSessions },
   { name: 'Migration20261125050000Search', class: PgSearch },
+  { name: 'Migration20261203000000FoldedName', class: PgFoldedName },
 ];
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: SqliteUsers },
@@ -22,4 +25,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125020000Sessions', class: SqliteSessions },
   { name: 'Migration20261125050000Search', class: SqliteSearch },
   { name: 'Migration20261126000000SearchIndex', class: SqliteSearchIndex },
+  { name: 'Migration20261203000000FoldedName', class: SqliteFoldedName },
 ];
