@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
-import { createApiDeps, type ApiDeps } from '@roster/api';
+import { AppError, createApiDeps, type ApiDeps } from '@roster/api';
 import { apiSettings } from './api-settings.js';
 import { createApp } from './app.js';
 import { loggableError } from './errors.js';
@@ -60,15 +60,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
-      authCache: authCacheFor(config, db, redis, closers, logger),
+      authCache: authCacheFor(config, db, redis, closers, logger, metrics.registry),
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    // Announced to running instances once committed, like a request's changes.
-    await deps.authCache.scope(() => bootstrapAdmin(deps, config, logger));
+    // Announced to running instances once committed, like a request's changes (a bus still down does not stop
+    // the start: their caches forget on their own within AUTH_CACHE_TTL_SECONDS).
+    await deps.authCache
+      .scope(() => bootstrapAdmin(deps, config, logger))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError && error.appCode === 'INVALIDATION_UNCONFIRMED')) throw error;
+        logger.warn('bootstrap admin: the change could not be announced to other instances');
+      });
     const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
     server.on('request', app.callback());
     server.headersTimeout = 30_000;

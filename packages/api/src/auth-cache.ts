@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
+import { AppError } from './errors.js';
 import type { AdminUserFields } from './services/serialize.js';
 import { sessionState } from './services/sessions.js';
 import type { AccessClaims } from './services/tokens.js';
@@ -252,18 +253,35 @@ export class AuthCache {
   /**
    * Runs `work` (a request's procedure) and then, with its transactions committed, forgets again what it changed
    * (a read of the old rows may have filled the cache meanwhile) and tells the other instances before answering.
+   * When the bus cannot confirm that they were told (it retries for a bounded time), a `work` that succeeded fails
+   * with 503 INVALIDATION_UNCONFIRMED: its change is saved, but another instance may believe the old state for up to
+   * its cache TTL. A `work` that failed keeps its own error.
    */
   async scope<T>(work: () => Promise<T>): Promise<T> {
     if (pendingScope.getStore()) return work();
     const pending: Pending = {};
+    let result: T;
     try {
-      return await pendingScope.run(pending, work);
-    } finally {
-      if (pending.users || pending.sessions) {
-        const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
-        this.invalidate(message);
-        await this.publish(message);
-      }
+      result = await pendingScope.run(pending, work);
+    } catch (error) {
+      await this.announce(pending).catch(() => undefined);
+      throw error;
+    }
+    await this.announce(pending);
+    return result;
+  }
+
+  private async announce(pending: Pending): Promise<void> {
+    if (!pending.users && !pending.sessions) return;
+    const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
+    this.invalidate(message);
+    try {
+      await this.bus.publish(message);
+    } catch {
+      throw new AppError(
+        'INVALIDATION_UNCONFIRMED',
+        'The change was saved, but not every instance could be told yet: for a few seconds another one may still accept what it revoked',
+      );
     }
   }
 }

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
   INTERNAL_SERVER_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
   SERVICE_UNAVAILABLE: { status: 503, trpc: 'INTERNAL_SERVER_ERROR' },
+  /** The change was made, but the other instances could not be told within the bound: they may still believe it. */
+  INVALIDATION_UNCONFIRMED: { status: 503, trpc: 'INTERNAL_SERVER_ERROR' },
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
