@@ -93,6 +93,8 @@ describe('roster check-config', () => {
       jwtPrivateKey: '******** (PEM)',
       jwtPreviousKey: '/run/secrets/previous.pem', // a path is not the secret
       shutdownTimeoutMs: 10000,
+      databaseAcquireTimeoutMs: 5000,
+      databaseIdleInTransactionTimeoutMs: 5000,
     });
   });
 

@@ -82,6 +82,22 @@ describe('loadConfig: defaults', () => {
   });
 });
 
+describe('loadConfig: failure bounds', () => {
+  it('bounds the wait for a PostgreSQL connection and an idle transaction, 5 s each by default', () => {
+    expect(loadConfig(env())).toMatchObject({
+      databaseAcquireTimeoutMs: 5_000,
+      databaseIdleInTransactionTimeoutMs: 5_000,
+    });
+    const given = loadConfig(
+      env({ DATABASE_ACQUIRE_TIMEOUT_MS: '750', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }),
+    );
+    expect(given).toMatchObject({ databaseAcquireTimeoutMs: 750, databaseIdleInTransactionTimeoutMs: 0 });
+    expect(configError({ DATABASE_ACQUIRE_TIMEOUT_MS: '5' }).message).toContain(
+      'DATABASE_ACQUIRE_TIMEOUT_MS',
+    );
+  });
+});
+
 describe('loadConfig: bad values name the variable', () => {
   // NAME=value pairs, one per case.
   const BAD = `PORT=abc|PORT=70000|PORT=-1|PORT=80.5|DATABASE_URL=mysql://x|DATABASE_URL=sqlite:|LOG_LEVEL=loud|

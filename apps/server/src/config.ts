@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { rateLimitTable, type RateLimitTable } from '@roster/api';
-import { parseDatabaseUrl } from '@roster/db';
+import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db';
 import { z } from 'zod';
 
 const intFrom = (min: number, max: number) =>
@@ -66,6 +66,10 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intFrom(100, 60_000).default(POSTGRES_DEFAULTS.acquireTimeoutMs),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(0, 60 * 60_000).default(
+    POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+  ),
   AUTH_CACHE_TTL_SECONDS: intFrom(0, 300).default(5),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z
@@ -125,6 +129,10 @@ export interface Config {
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
+  databaseAcquireTimeoutMs: number;
+  /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
+  databaseIdleInTransactionTimeoutMs: number;
   /** How long a verified session and its user are believed without the database (0: always ask it). */
   authCacheTtlSeconds: number;
   /** Shared rate-limit counters (and cross-instance notifications) when set; in memory otherwise. */
@@ -243,6 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     metricsToken: e.METRICS_TOKEN ?? null,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -41,6 +41,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const metrics = createMetrics();
   const db = await openDatabase(config.databaseUrl, {
     logger: (message) => logger.debug(message),
+    // A pooled connection lost (terminated, the database restarted): the pool replaces it by itself.
+    onWarning: (message) => logger.warn({ driver: message.slice(0, 300) }, 'database connection error'),
+    acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+    idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs,
     overrides: { loggerFactory: queryTimingLogger(metrics) },
   });
   const closers = new Closers();

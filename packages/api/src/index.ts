@@ -11,6 +11,7 @@ export {
 export {
   AppError,
   ERROR_CODES,
+  isDatabaseUnavailable,
   isUnexpected,
   toErrorResponse,
   type ErrorBody,
