@@ -66,6 +66,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
+  SHUTDOWN_DELAY_MS: intFrom(0, 5 * 60_000).optional(),
   DATABASE_ACQUIRE_TIMEOUT_MS: intFrom(100, 60_000).default(POSTGRES_DEFAULTS.acquireTimeoutMs),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(0, 60 * 60_000).default(
     POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
@@ -129,6 +130,11 @@ export interface Config {
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /**
+   * On SIGTERM, how long the server keeps accepting (and answering) new connections with readiness already 503, so
+   * that a load balancer stops sending traffic before the listening socket closes. 5 s in production, 0 otherwise.
+   */
+  shutdownDelayMs: number;
   /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
   databaseAcquireTimeoutMs: number;
   /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
@@ -151,6 +157,8 @@ export class ConfigError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
+/** Long enough for a load balancer polling /health/ready every few seconds to take the instance out. */
+const DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS = 5_000;
 
 /** Writes a generated secret under the data folder, readable by this user only (mode 0600, even if it existed). */
 export function writePrivateFile(file: string, content: string): void {
@@ -251,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     metricsToken: e.METRICS_TOKEN ?? null,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0),
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
@@ -23,8 +23,9 @@ export interface RunningServer {
   /** Register what must be closed at shutdown, after the last request and before the database (e.g. Redis). */
   closers: Closers;
   /**
-   * Graceful stop: no new connections, in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then the remaining
-   * connections are cut, the registered closers run and the database is closed.
+   * Graceful stop: readiness answers 503 at once while requests are still served for SHUTDOWN_DELAY_MS; then no new
+   * connections, in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then the remaining connections are cut, the
+   * registered closers run and the database is closed.
    */
   close(): Promise<void>;
 }
@@ -80,7 +81,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         logger.warn('bootstrap admin: the change could not be announced to other instances');
       });
     const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
-    server.on('request', app.callback());
+    const handle = app.callback();
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      // Draining: every answer closes its connection, so no client sends another request on a socket that is
+      // about to be closed (a keep-alive race that would reset it).
+      if (draining) res.setHeader('Connection', 'close');
+      void handle(req, res);
+    });
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
@@ -111,7 +118,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     closers,
     close() {
       closing ??= (async () => {
+        // Readiness answers 503 from now on; new connections are still accepted and answered for the delay, so
+        // that a load balancer takes the instance out before it stops listening.
         draining = true;
+        if (config.shutdownDelayMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         const { forced } = await drain(server, config.shutdownTimeoutMs);
         if (forced > 0) logger.warn({ connections: forced }, 'shutdown timeout: cut connections still open');
         await closers.closeAll(logger);
