@@ -50,7 +50,11 @@ describe.skipIf(testDatabaseKind() !== 'postgresql')(
           { token, json: { bio: 'while exhausted' } },
         );
         expect(trpc.status).toBe(503);
-        expect(trpc.body.error.data).toMatchObject({ code: 'DATABASE_UNAVAILABLE', httpStatus: 503, retryAfter: 1 });
+        expect(trpc.body.error.data).toMatchObject({
+          code: 'DATABASE_UNAVAILABLE',
+          httpStatus: 503,
+          retryAfter: 1,
+        });
       } finally {
         for (const connection of held) await knex.client.releaseConnection(connection);
       }
@@ -64,7 +68,9 @@ describe.skipIf(testDatabaseKind() !== 'postgresql')(
       const { token } = await registerAndLogin(server, 'terminated');
       // Warm the pool: several idle connections, as after traffic.
       await Promise.all(
-        Array.from({ length: 5 }, (_, i) => http(server.url, 'PUT', '/users/me', { token, json: { bio: `w${i}` } })),
+        Array.from({ length: 5 }, (_, i) =>
+          http(server.url, 'PUT', '/users/me', { token, json: { bio: `w${i}` } }),
+        ),
       );
       const admin = server.running.db.orm.em.fork().getConnection();
       const statuses: number[] = [];
