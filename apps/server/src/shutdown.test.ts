@@ -113,7 +113,7 @@ describe('SIGTERM to node dist/main.js', SPAWN, () => {
 
   it('answers every request across the signal: readiness 503 at once, new connections served for SHUTDOWN_DELAY_MS', async () => {
     const { server, exited, account } = await startSlow({
-      SHUTDOWN_DELAY_MS: '1500',
+      SHUTDOWN_DELAY_MS: '3000',
       SHUTDOWN_TIMEOUT_MS: '30000',
     });
     type Outcome = { at: number; path: string; status?: number; error?: string; connection?: string | null };
@@ -145,24 +145,28 @@ describe('SIGTERM to node dist/main.js', SPAWN, () => {
         body: new URLSearchParams({ username: account.username, password: account.password }).toString(),
       });
     // A burst on keep-alive connections before the signal, slow logins in flight when it comes, and new requests
-    // (new connections and reused ones) every 50 ms until 1.1 s after it: bounded in count and time.
+    // (new connections and reused ones) every 50 ms until 1.1 s after it, well within the 3 s delay even on a busy
+    // machine: bounded in count and time.
     for (let i = 0; i < 5; i++) fire('/health');
     login();
     login();
     await sleep(200);
     signalledAt = Date.now();
     server.child.kill('SIGTERM');
+    // Once the signal is handled (its log line written), readiness is 503 at once.
+    await logged(server, 'shutting down');
+    const handledAt = Date.now();
     const ready = await fetch(`${server.url}/health/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ detail: 'Shutting down', code: 'SERVICE_UNAVAILABLE' });
-    for (let i = 0; i < 22 && Date.now() - signalledAt < 1_100; i++) {
+    for (let i = 0; i < 22 && Date.now() - handledAt < 1_100; i++) {
       fire(i % 2 ? '/health' : '/health/ready');
       if (i === 5) login();
       await sleep(50);
     }
     const answered = await Promise.all(outcomes);
     expect(answered.filter((o) => o.error)).toEqual([]);
-    expect(answered.length).toBeGreaterThanOrEqual(20);
+    expect(answered.length).toBeGreaterThanOrEqual(12);
     for (const o of answered) {
       if (o.path === '/auth/login' || o.path === '/health') expect(o.status, JSON.stringify(o)).toBe(200);
       else expect(o.status).toBe(503);
@@ -171,7 +175,7 @@ describe('SIGTERM to node dist/main.js', SPAWN, () => {
     }
     expect(await exited).toBe(0);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow(); // the listener is closed now
-    expect(server.logs.find((l) => l.msg === 'shutting down')).toMatchObject({ delayMs: 1500 });
+    expect(server.logs.find((l) => l.msg === 'shutting down')).toMatchObject({ delayMs: 3000 });
     expect(server.logs.some((l) => l.msg === 'shutdown timeout: cut connections still open')).toBe(false);
   });
 

@@ -15,14 +15,16 @@ export interface InvalidationMessage {
 
 /**
  * How instances tell each other that cached authorizations are stale. `publish` resolves once the message is on
- * its way to every other instance; `subscribe` hears every instance's messages (its own included).
+ * its way to every other instance, and rejects when that cannot be confirmed in time (the request that made the
+ * change then fails with INVALIDATION_UNCONFIRMED); `subscribe` hears every instance's messages (its own included).
  */
 export interface Invalidation {
   publish(message: InvalidationMessage): Promise<void>;
   subscribe(listener: (message: InvalidationMessage) => void): void;
   /**
-   * False while messages may be missed (the connection to Redis or PostgreSQL is down): the cache is bypassed
-   * until it is back, and emptied when it comes back.
+   * False while messages may be missed (the connection to Redis or PostgreSQL is down, or the instance has not heard
+   * its own heartbeat for a while): the cache is bypassed until it is back, and emptied when it comes back. Called on
+   * every lookup: it must cost no more than reading a flag and a clock.
    */
   healthy?(): boolean;
   /** Called before every lookup: a bus without push delivery (a file) checks for news here. */
