@@ -93,6 +93,9 @@ describe('roster check-config', () => {
       jwtPrivateKey: '******** (PEM)',
       jwtPreviousKey: '/run/secrets/previous.pem', // a path is not the secret
       shutdownTimeoutMs: 10000,
+      shutdownDelayMs: 5000,
+      databaseAcquireTimeoutMs: 5000,
+      databaseIdleInTransactionTimeoutMs: 5000,
     });
   });
 
@@ -108,6 +111,7 @@ describe('roster check-config', () => {
       redisUrl: null,
       bootstrapAdmin: null,
       logFormat: 'pretty',
+      shutdownDelayMs: 0,
     });
     expect(existsSync(dataDir) ? readdirSync(dataDir) : []).toEqual([]);
   });

@@ -82,6 +82,31 @@ describe('loadConfig: defaults', () => {
   });
 });
 
+describe('loadConfig: failure bounds', () => {
+  it('delays shutdown by 5 s in production and not at all elsewhere, unless SHUTDOWN_DELAY_MS says', () => {
+    expect(loadConfig(env({ NODE_ENV: 'production' })).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig(env({ NODE_ENV: 'test' })).shutdownDelayMs).toBe(0);
+    expect(loadConfig(env()).shutdownDelayMs).toBe(0);
+    expect(loadConfig(env({ NODE_ENV: 'production', SHUTDOWN_DELAY_MS: '0' })).shutdownDelayMs).toBe(0);
+    expect(loadConfig(env({ SHUTDOWN_DELAY_MS: '1500' })).shutdownDelayMs).toBe(1_500);
+    expect(configError({ SHUTDOWN_DELAY_MS: '-1' }).message).toContain('SHUTDOWN_DELAY_MS');
+  });
+
+  it('bounds the wait for a PostgreSQL connection and an idle transaction, 5 s each by default', () => {
+    expect(loadConfig(env())).toMatchObject({
+      databaseAcquireTimeoutMs: 5_000,
+      databaseIdleInTransactionTimeoutMs: 5_000,
+    });
+    const given = loadConfig(
+      env({ DATABASE_ACQUIRE_TIMEOUT_MS: '750', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }),
+    );
+    expect(given).toMatchObject({ databaseAcquireTimeoutMs: 750, databaseIdleInTransactionTimeoutMs: 0 });
+    expect(configError({ DATABASE_ACQUIRE_TIMEOUT_MS: '5' }).message).toContain(
+      'DATABASE_ACQUIRE_TIMEOUT_MS',
+    );
+  });
+});
+
 describe('loadConfig: bad values name the variable', () => {
   // NAME=value pairs, one per case.
   const BAD = `PORT=abc|PORT=70000|PORT=-1|PORT=80.5|DATABASE_URL=mysql://x|DATABASE_URL=sqlite:|LOG_LEVEL=loud|

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { rateLimitTable, type RateLimitTable } from '@roster/api';
-import { parseDatabaseUrl } from '@roster/db';
+import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db';
 import { z } from 'zod';
 
 const intFrom = (min: number, max: number) =>
@@ -67,6 +67,11 @@ const envSchema = z.object({
   METRICS_PUBLIC: z.stringbool().default(false),
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
+  SHUTDOWN_DELAY_MS: intFrom(0, 5 * 60_000).optional(),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intFrom(100, 60_000).default(POSTGRES_DEFAULTS.acquireTimeoutMs),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(0, 60 * 60_000).default(
+    POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+  ),
   AUTH_CACHE_TTL_SECONDS: intFrom(0, 300).default(5),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'Expected a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z
@@ -129,6 +134,15 @@ export interface Config {
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /**
+   * On SIGTERM, how long the server keeps accepting (and answering) new connections with readiness already 503, so
+   * that a load balancer stops sending traffic before the listening socket closes. 5 s in production, 0 otherwise.
+   */
+  shutdownDelayMs: number;
+  /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
+  databaseAcquireTimeoutMs: number;
+  /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
+  databaseIdleInTransactionTimeoutMs: number;
   /** How long a verified session and its user are believed without the database (0: always ask it). */
   authCacheTtlSeconds: number;
   /** Shared rate-limit counters (and cross-instance notifications) when set; in memory otherwise. */
@@ -147,6 +161,8 @@ export class ConfigError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
+/** Long enough for a load balancer polling /health/ready every few seconds to take the instance out. */
+const DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS = 5_000;
 
 /** Writes a generated secret under the data folder, readable by this user only (mode 0600, even if it existed). */
 export function writePrivateFile(file: string, content: string): void {
@@ -265,6 +281,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     metricsToken: metricsAccess(e, production),
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0),
+    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

@@ -96,11 +96,14 @@ describe('Redis pub/sub', () => {
   it('tells the other instance before the changing request answers', async () => {
     const [x, y] = [client(), client()];
     await until(() => x.status === 'ready' && y.status === 'ready');
-    await crossInstance(redisInvalidation(x, prefix, closers), redisInvalidation(y, prefix, closers));
+    await crossInstance(
+      redisInvalidation(x, prefix, closers, logger),
+      redisInvalidation(y, prefix, closers, logger),
+    );
   });
 
   it('is unhealthy until subscribed, and the cache is bypassed meanwhile', async () => {
-    const bus = redisInvalidation(client(), `${prefix}late:`, closers);
+    const bus = redisInvalidation(client(), `${prefix}late:`, closers, logger);
     const cache = new AuthCache({ bus });
     expect(bus.healthy?.()).toBe(false);
     expect(cache.set(user(3), session('s3', 3), cache.mark())).toBe(false);
@@ -112,7 +115,7 @@ describe('Redis pub/sub', () => {
   });
 
   it('ignores what is not one of its messages on its channel, and acts on one without an id', async () => {
-    const bus = redisInvalidation(client(), `${prefix}odd:`, closers);
+    const bus = redisInvalidation(client(), `${prefix}odd:`, closers, logger);
     const cache = new AuthCache({ bus });
     await until(() => bus.healthy?.() === true);
     await until(() => cache.set(user(10), session('s10', 10), cache.mark()));
@@ -128,7 +131,7 @@ describe('Redis pub/sub', () => {
   });
 
   it('is what the CLI publishes through when REDIS_URL is set', async () => {
-    const listening = redisInvalidation(client(), prefix, closers);
+    const listening = redisInvalidation(client(), prefix, closers, logger);
     const cache = new AuthCache({ bus: listening });
     await until(() => listening.healthy?.() === true);
     cache.set(user(4), session('s4', 4), cache.mark());
@@ -173,7 +176,7 @@ describe.runIf(WITH_PG)('PostgreSQL LISTEN/NOTIFY', () => {
     await dbs[0]!.orm.em
       .getConnection()
       .execute(
-        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'LISTEN%'",
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like 'roster-listen:%'",
       );
     await until(() => bus.healthy?.() === false);
     expect(cache.set(user(9), session('s9', 9), cache.mark())).toBe(false);

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { AuthCache, localInvalidation, type Invalidation, type InvalidationMessage } from '@roster/api';
 import { parseDatabaseUrl, type Database } from '@roster/db';
 import { Redis } from 'ioredis';
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from './config.js';
+import { DEFAULT_BUS_TIMING, Echoes, type BusTiming } from './echoes.js';
 import type { Logger } from './logger.js';
 import type { Closers } from './shutdown.js';
 
@@ -18,88 +20,63 @@ async function pgNotify(db: Database, raw: string): Promise<void> {
   await db.orm.em.getConnection().execute('select pg_notify(?, ?)', [PG_CHANNEL, raw]);
 }
 const RECONNECT_MS = 1_000;
-
-/** How long a publisher waits to hear its own message back (then it answers anyway). */
-const ECHO_WAIT_MS = 250;
+/** The name of each instance's subscriber connection (Redis CLIENT LIST, PostgreSQL application_name), + `:pid`. */
+export const LISTENER_NAME = 'roster-listen';
 
 /**
- * Fan-out with an echo: `publish` resolves once this instance's own subscription has received the message, i.e.
- * once the broker has delivered it (to every subscriber at once), so the request that made the change answers
- * only after the other instances have it in hand, not merely after it was sent.
+ * Invalidations over Redis pub/sub: a subscriber connection of its own; unhealthy while it is not subscribed or
+ * this instance's heartbeat (published every 500 ms on the same channel) has not come back for 2 s.
  */
-class Echoes {
-  readonly listeners: ((message: InvalidationMessage) => void)[] = [];
-  private readonly waiting = new Map<string, () => void>();
-
-  deliver(raw: string): void {
-    const message = parse(raw);
-    if (!message) return;
-    for (const listener of this.listeners) listener(message);
-    if (message.id) this.waiting.get(message.id)?.();
-  }
-
-  async send(message: InvalidationMessage, send: (raw: string) => Promise<unknown>): Promise<void> {
-    const id = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    const heard = new Promise<void>((resolve) => {
-      this.waiting.set(id, resolve);
-      timer = setTimeout(resolve, ECHO_WAIT_MS);
-    });
-    try {
-      await send(JSON.stringify({ ...message, id }));
-      await heard;
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(id);
-    }
-  }
-}
-
-function parse(raw: string): (InvalidationMessage & { id?: string }) | null {
-  try {
-    const value = JSON.parse(raw) as InvalidationMessage & { id?: unknown };
-    const users = Array.isArray(value.users) ? value.users.filter((id) => Number.isInteger(id)) : [];
-    const sessions = Array.isArray(value.sessions)
-      ? value.sessions.filter((id) => typeof id === 'string')
-      : [];
-    return { users, sessions, ...(typeof value.id === 'string' ? { id: value.id } : {}) };
-  } catch {
-    return null;
-  }
-}
-
-/** Invalidations over Redis pub/sub: a subscriber connection of its own; unhealthy while it is not subscribed. */
-export function redisInvalidation(redis: Redis, keyPrefix: string, closers: Closers): Invalidation {
+export function redisInvalidation(
+  redis: Redis,
+  keyPrefix: string,
+  closers: Closers,
+  logger: Logger,
+  timing?: BusTiming,
+): Invalidation {
   const channel = redisChannel(keyPrefix);
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
-  let subscribed = false;
-  const echoes = new Echoes();
-  subscriber.on('error', () => undefined);
-  subscriber.on('close', () => {
-    subscribed = false;
+  // Named, so that an operator (or a test) finds each instance's subscriber in CLIENT LIST.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    connectionName: `${LISTENER_NAME}:${process.pid}`,
   });
+  const echoes = new Echoes(
+    {
+      send: (raw) => redis.publish(channel, raw),
+      beat: (raw) => redis.publish(channel, raw),
+      restart: () => subscriber.disconnect(true),
+    },
+    logger,
+    'redis',
+    timing,
+  );
+  subscriber.on('error', () => undefined);
+  subscriber.on('close', () => echoes.lost());
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(
-      () => {
-        subscribed = true;
-      },
+      () => echoes.subscribed(),
       () => undefined,
     );
   });
   subscriber.on('message', (from: string, raw: string) => {
     if (from === channel) echoes.deliver(raw);
   });
+  echoes.start();
   closers.add('redis invalidation subscriber', async () => {
-    subscribed = false;
+    echoes.stop();
     subscriber.removeAllListeners('close');
     subscriber.disconnect();
   });
+  return busOf(echoes);
+}
+
+function busOf(echoes: Echoes): Invalidation {
   return {
-    publish: (message) => echoes.send(message, (raw) => redis.publish(channel, raw)),
+    publish: (message) => echoes.publish(message),
     subscribe(listener) {
       echoes.listeners.push(listener);
     },
-    healthy: () => subscribed,
+    healthy: () => echoes.healthy(),
   };
 }
 
@@ -111,85 +88,128 @@ interface PgClient {
 }
 
 /**
- * Invalidations over PostgreSQL LISTEN/NOTIFY (several instances, no Redis): one dedicated connection listens;
- * NOTIFY goes through the pool. Unhealthy while the listening connection is down (it reconnects every second).
+ * Invalidations over PostgreSQL LISTEN/NOTIFY (several instances, no Redis): one dedicated connection listens and
+ * sends this instance's heartbeat (to itself) every 500 ms; invalidations are NOTIFYed through the pool. Unhealthy
+ * while the listening connection is down (it reconnects every second) or silent for 2 s (then it is replaced).
  */
-export function postgresInvalidation(db: Database, closers: Closers, logger: Logger): Invalidation {
+export function postgresInvalidation(
+  db: Database,
+  closers: Closers,
+  logger: Logger,
+  timing?: BusTiming,
+): Invalidation {
   // A connection of its own, outside the pool (knex's driver client opens it with the pool's settings).
   const connection = db.orm.em.getConnection() as unknown as {
     getKnex(): { client: { acquireRawConnection(): Promise<PgClient> } };
   };
   const knex = connection.getKnex();
   const channel = PG_CHANNEL;
-  const echoes = new Echoes();
   let client: PgClient | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
-  const lost = () => {
-    if (!client) return;
+  const lost = (which: PgClient | null) => {
+    if (!client || client !== which) return;
     client = null;
+    echoes.lost();
     if (!closed) {
       logger.warn('auth cache: LISTEN connection lost; the cache is bypassed until it is back');
       timer = setTimeout(connect, RECONNECT_MS);
     }
   };
+  const echoes = new Echoes(
+    {
+      send: (raw) => pgNotify(db, raw),
+      beat: (raw) => (client ? client.query('select pg_notify($1, $2)', [channel, raw]) : Promise.resolve()),
+      restart: () => {
+        const silent = client;
+        lost(silent);
+        void silent?.end().catch(() => undefined);
+      },
+    },
+    logger,
+    'postgresql',
+    timing,
+  );
   const connect = async () => {
     try {
       const next = await knex.client.acquireRawConnection();
       next.on('notification', (msg) => {
         if (msg.channel === channel && msg.payload) echoes.deliver(msg.payload);
       });
-      next.on('error', lost);
-      next.on('end', lost);
-      await next.query(`LISTEN ${channel}`);
+      next.on('error', () => lost(next));
+      next.on('end', () => lost(next));
+      // Named, so that an operator (or a test) finds each instance's listener in pg_stat_activity.
+      await next.query(`set application_name = '${LISTENER_NAME}:${process.pid}'; LISTEN ${channel}`);
       if (closed) return void (await next.end());
       client = next;
+      echoes.subscribed();
     } catch {
       if (!closed) timer = setTimeout(connect, RECONNECT_MS);
     }
   };
   const started = connect();
+  echoes.start();
   closers.add('postgresql invalidation listener', async () => {
     closed = true;
+    echoes.stop();
     clearTimeout(timer);
     await started;
     const last = client;
     client = null;
     await last?.end().catch(() => undefined);
   });
-  return {
-    publish: (message) => echoes.send(message, (raw) => pgNotify(db, raw)),
-    subscribe(listener) {
-      echoes.listeners.push(listener);
-    },
-    healthy: () => client !== null,
-  };
+  return busOf(echoes);
 }
 
 /**
  * SQLite: one server process, but the `roster` CLI writes to the same file from another. It rewrites a file next
  * to the database after its change is committed; the server looks at that file's modification time (one stat,
  * no thread pool, at most once a millisecond) before a cache lookup and starts over when it moved, so the next
- * request sees the change.
+ * request sees the change. Its heartbeat (a file next to it written and read back, at most every 500 ms, on a
+ * lookup) failing, or the signal file unreadable, the cache is bypassed.
  */
-export function fileInvalidation(path: string): Invalidation {
-  const stamp = () => {
+export function fileInvalidation(path: string, heartbeatMs = DEFAULT_BUS_TIMING.heartbeatMs): Invalidation {
+  /** null: the file cannot be looked at (not merely missing), so the CLI's signals cannot be seen. */
+  const stamp = (): string | null => {
     try {
       const s = statSync(path, { bigint: true });
       return `${s.mtimeNs}:${s.ino}:${s.size}`;
-    } catch {
-      return '';
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? '' : null;
     }
   };
   let seen = stamp();
   let lastPoll = performance.now();
   const listeners: ((message: InvalidationMessage) => void)[] = [];
+  // The heartbeat: a file next to the signal file, written and read back (the signal file itself is the CLI's: a
+  // write of ours could hide one of its own). Sent when a lookup finds the last one older than heartbeatMs.
+  const heartbeatFile = `${path}.heartbeat`;
+  let beats = 0;
+  let beatAt = -Infinity;
+  let alive = false;
+  const beat = () => {
+    const token = `${process.pid}:${++beats}\n`;
+    try {
+      writeFileSync(heartbeatFile, token);
+      alive = readFileSync(heartbeatFile, 'utf8') === token && stamp() !== null;
+    } catch {
+      alive = false;
+    }
+  };
   return {
     async publish() {
       writeFileSync(path, `${randomUUID()}\n`);
     },
     subscribe(listener) {
       listeners.push(listener);
+    },
+    healthy() {
+      const at = performance.now();
+      if (at - beatAt >= heartbeatMs) {
+        beatAt = at;
+        beat();
+      }
+      return alive;
     },
     poll() {
       // At most one stat per millisecond: under load that is one per many requests, and no CLI process can
@@ -258,13 +278,24 @@ export function authCacheFor(
   redis: Redis | null,
   closers: Closers,
   logger: Logger,
+  registry?: Registry,
 ): AuthCache {
   // Even with the cache off here, this instance's changes are announced to the others.
   const bus = redis
-    ? redisInvalidation(redis, config.redisKeyPrefix, closers)
+    ? redisInvalidation(redis, config.redisKeyPrefix, closers, logger)
     : db.kind === 'postgresql'
       ? postgresInvalidation(db, closers, logger)
       : fileBusFor(config.databaseUrl);
+  if (registry) {
+    new Gauge({
+      name: 'roster_auth_cache_bus_healthy',
+      help: '1 while the auth-cache invalidation bus hears its own heartbeat (the cache is in use), else 0',
+      registers: [registry],
+      collect() {
+        this.set((bus.healthy?.() ?? true) ? 1 : 0);
+      },
+    });
+  }
   return new AuthCache({ ttlMs: config.authCacheTtlSeconds * 1000, bus });
 }
 

@@ -26,7 +26,8 @@ logger.info(
   'Roster is listening',
 );
 
-// Stop accepting, let in-flight requests finish (SHUTDOWN_TIMEOUT_MS), close what remains, exit 0.
+// Readiness 503 at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting, let in-flight requests finish
+// (SHUTDOWN_TIMEOUT_MS), close what remains, exit 0.
 // A second signal while draining exits at once.
 let shuttingDown = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -36,7 +37,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.exit(1);
     }
     shuttingDown = true;
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    logger.info(
+      { signal, delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down',
+    );
     running.close().then(
       () => {
         logger.info('shutdown complete');

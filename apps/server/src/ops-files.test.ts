@@ -90,9 +90,9 @@ describe('docker-compose.yml', () => {
     });
     expect(new URL(config.databaseUrl).host).toBe('postgres:5432');
     expect(new URL(config.redisUrl!).host).toBe('redis:6379');
-    // Docker's SIGKILL must not come before the drain is over.
+    // Docker's SIGKILL must not come before the delay and the drain are over.
     expect(Number.parseInt(roster.stop_grace_period ?? '10s', 10) * 1000).toBeGreaterThan(
-      config.shutdownTimeoutMs,
+      config.shutdownDelayMs + config.shutdownTimeoutMs,
     );
   });
 });

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
-import { createApiDeps, type ApiDeps } from '@roster/api';
+import { AppError, createApiDeps, type ApiDeps } from '@roster/api';
 import { apiSettings } from './api-settings.js';
 import { createApp } from './app.js';
 import { loggableError } from './errors.js';
@@ -23,8 +23,9 @@ export interface RunningServer {
   /** Register what must be closed at shutdown, after the last request and before the database (e.g. Redis). */
   closers: Closers;
   /**
-   * Graceful stop: no new connections, in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then the remaining
-   * connections are cut, the registered closers run and the database is closed.
+   * Graceful stop: readiness answers 503 at once while requests are still served for SHUTDOWN_DELAY_MS; then no new
+   * connections, in-flight requests get SHUTDOWN_TIMEOUT_MS to finish, then the remaining connections are cut, the
+   * registered closers run and the database is closed.
    */
   close(): Promise<void>;
 }
@@ -41,6 +42,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const metrics = createMetrics();
   const db = await openDatabase(config.databaseUrl, {
     logger: (message) => logger.debug(message),
+    // A pooled connection lost (terminated, the database restarted): the pool replaces it by itself.
+    onWarning: (message) => logger.warn({ driver: message.slice(0, 300) }, 'database connection error'),
+    acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+    idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs,
     overrides: { loggerFactory: queryTimingLogger(metrics) },
   });
   const closers = new Closers();
@@ -60,17 +65,29 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
-      authCache: authCacheFor(config, db, redis, closers, logger),
+      authCache: authCacheFor(config, db, redis, closers, logger, metrics.registry),
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    // Announced to running instances once committed, like a request's changes.
-    await deps.authCache.scope(() => bootstrapAdmin(deps, config, logger));
+    // Announced to running instances once committed, like a request's changes (a bus still down does not stop
+    // the start: their caches forget on their own within AUTH_CACHE_TTL_SECONDS).
+    await deps.authCache
+      .scope(() => bootstrapAdmin(deps, config, logger))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError && error.appCode === 'INVALIDATION_UNCONFIRMED')) throw error;
+        logger.warn('bootstrap admin: the change could not be announced to other instances');
+      });
     const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
-    server.on('request', app.callback());
+    const handle = app.callback();
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      // Draining: every answer closes its connection, so no client sends another request on a socket that is
+      // about to be closed (a keep-alive race that would reset it).
+      if (draining) res.setHeader('Connection', 'close');
+      void handle(req, res);
+    });
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
@@ -101,7 +118,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     closers,
     close() {
       closing ??= (async () => {
+        // Readiness answers 503 from now on; new connections are still accepted and answered for the delay, so
+        // that a load balancer takes the instance out before it stops listening.
         draining = true;
+        if (config.shutdownDelayMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         const { forced } = await drain(server, config.shutdownTimeoutMs);
         if (forced > 0) logger.warn({ connections: forced }, 'shutdown timeout: cut connections still open');
         await closers.closeAll(logger);

@@ -111,6 +111,74 @@ describe('SIGTERM to node dist/main.js', SPAWN, () => {
     ]);
   });
 
+  it('answers every request across the signal: readiness 503 at once, new connections served for SHUTDOWN_DELAY_MS', async () => {
+    const { server, exited, account } = await startSlow({
+      SHUTDOWN_DELAY_MS: '3000',
+      SHUTDOWN_TIMEOUT_MS: '30000',
+    });
+    type Outcome = { at: number; path: string; status?: number; error?: string; connection?: string | null };
+    const outcomes: Promise<Outcome>[] = [];
+    let signalledAt = Number.POSITIVE_INFINITY;
+    const fire = (path: string, init?: RequestInit) => {
+      const at = Date.now() - signalledAt;
+      outcomes.push(
+        fetch(`${server.url}${path}`, init).then(
+          async (res) => ({
+            at,
+            path,
+            status: res.status,
+            connection: res.headers.get('connection'),
+            body: await res.text(),
+          }),
+          (error: Error) => ({
+            at,
+            path,
+            error: `${error.message} ${String((error.cause as Error | undefined)?.message)}`,
+          }),
+        ),
+      );
+    };
+    const login = () =>
+      fire('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: account.username, password: account.password }).toString(),
+      });
+    // A burst on keep-alive connections before the signal, slow logins in flight when it comes, and new requests
+    // (new connections and reused ones) every 50 ms until 1.1 s after it, well within the 3 s delay even on a busy
+    // machine: bounded in count and time.
+    for (let i = 0; i < 5; i++) fire('/health');
+    login();
+    login();
+    await sleep(200);
+    signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    // Once the signal is handled (its log line written), readiness is 503 at once.
+    await logged(server, 'shutting down');
+    const handledAt = Date.now();
+    const ready = await fetch(`${server.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ detail: 'Shutting down', code: 'SERVICE_UNAVAILABLE' });
+    for (let i = 0; i < 22 && Date.now() - handledAt < 1_100; i++) {
+      fire(i % 2 ? '/health' : '/health/ready');
+      if (i === 5) login();
+      await sleep(50);
+    }
+    const answered = await Promise.all(outcomes);
+    expect(answered.filter((o) => o.error)).toEqual([]);
+    expect(answered.length).toBeGreaterThanOrEqual(12);
+    for (const o of answered) {
+      if (o.path === '/auth/login' || o.path === '/health') expect(o.status, JSON.stringify(o)).toBe(200);
+      else expect(o.status).toBe(503);
+      // Answers after the signal close their connection: no client reuses a socket that is about to go.
+      if (o.at > 50) expect(o.connection).toBe('close');
+    }
+    expect(await exited).toBe(0);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow(); // the listener is closed now
+    expect(server.logs.find((l) => l.msg === 'shutting down')).toMatchObject({ delayMs: 3000 });
+    expect(server.logs.some((l) => l.msg === 'shutdown timeout: cut connections still open')).toBe(false);
+  });
+
   it('cuts what is still running after SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
     const { server, exited, account } = await startSlow({ SHUTDOWN_TIMEOUT_MS: '100' });
     const inFlight = loginRequest(server.url, account).then(

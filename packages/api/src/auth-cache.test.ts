@@ -6,6 +6,7 @@ import {
   type SessionSnapshot,
   type UserSnapshot,
 } from './auth-cache.js';
+import { AppError, toErrorResponse } from './errors.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const user = (id: number): UserSnapshot => ({
@@ -159,12 +160,40 @@ describe('AuthCache', () => {
     expect(b.get('s')).toBeUndefined();
   });
 
-  it('survives a bus that cannot publish (the TTL bounds what the others keep)', async () => {
+  it('fails a scope whose changes the bus could not confirm, having forgotten them here', async () => {
     const cache = new AuthCache({
       bus: { publish: () => Promise.reject(new Error('down')), subscribe: () => undefined },
     });
     cache.set(user(1), session('s', 1), cache.mark());
-    await cache.scope(async () => cache.changed({ users: [1] }));
+    const failed = await cache.scope(async () => cache.changed({ users: [1] })).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(AppError);
+    expect(toErrorResponse(failed)).toMatchObject({
+      status: 503,
+      body: { code: 'INVALIDATION_UNCONFIRMED' },
+    });
     expect(cache.get('s')).toBeUndefined();
+    // Outside a scope (background work) the failure is not anyone's answer: it is swallowed.
+    expect(cache.changed({ users: [2] })).toBeUndefined();
+    // A scope without changes publishes nothing, so it cannot fail.
+    await expect(cache.scope(() => Promise.resolve('ok'))).resolves.toBe('ok');
+  });
+
+  it("keeps a failed scope's own error, and still announces what it changed", async () => {
+    const published: unknown[] = [];
+    const cache = new AuthCache({
+      bus: {
+        publish: (m) => (published.push(m), Promise.reject(new Error('down'))),
+        subscribe: () => undefined,
+      },
+    });
+    const boom = new Error('boom');
+    const failed = await cache
+      .scope(async () => {
+        cache.changed({ sessions: ['x'] });
+        throw boom;
+      })
+      .catch((e: unknown) => e);
+    expect(failed).toBe(boom);
+    expect(published).toEqual([{ users: [], sessions: ['x'] }]);
   });
 });

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
+import { AppError } from './errors.js';
 import type { AdminUserFields } from './services/serialize.js';
 import { sessionState, type SessionSnapshot } from './services/session-rules.js';
 import type { AccessClaims } from './services/tokens.js';
@@ -14,14 +15,16 @@ export interface InvalidationMessage {
 
 /**
  * How instances tell each other that cached authorizations are stale. `publish` resolves once the message is on
- * its way to every other instance; `subscribe` hears every instance's messages (its own included).
+ * its way to every other instance, and rejects when that cannot be confirmed in time (the request that made the
+ * change then fails with INVALIDATION_UNCONFIRMED); `subscribe` hears every instance's messages (its own included).
  */
 export interface Invalidation {
   publish(message: InvalidationMessage): Promise<void>;
   subscribe(listener: (message: InvalidationMessage) => void): void;
   /**
-   * False while messages may be missed (the connection to Redis or PostgreSQL is down): the cache is bypassed
-   * until it is back, and emptied when it comes back.
+   * False while messages may be missed (the connection to Redis or PostgreSQL is down, or the instance has not heard
+   * its own heartbeat for a while): the cache is bypassed until it is back, and emptied when it comes back. Called on
+   * every lookup: it must cost no more than reading a flag and a clock.
    */
   healthy?(): boolean;
   /** Called before every lookup: a bus without push delivery (a file) checks for news here. */
@@ -251,18 +254,32 @@ export class AuthCache {
   /**
    * Runs `work` (a request's procedure) and then, with its transactions committed, forgets again what it changed
    * (a read of the old rows may have filled the cache meanwhile) and tells the other instances before answering.
+   * When the bus cannot confirm that they were told (it retries for a bounded time), a `work` that succeeded fails
+   * with 503 INVALIDATION_UNCONFIRMED: its change is saved, but another instance may believe the old state for up to
+   * its cache TTL. A `work` that failed keeps its own error.
    */
   async scope<T>(work: () => Promise<T>): Promise<T> {
     if (pendingScope.getStore()) return work();
     const pending: Pending = {};
+    let result: T;
     try {
-      return await pendingScope.run(pending, work);
-    } finally {
-      if (pending.users || pending.sessions) {
-        const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
-        this.invalidate(message);
-        await this.publish(message);
-      }
+      result = await pendingScope.run(pending, work);
+    } catch (error) {
+      await this.announce(pending).catch(() => undefined);
+      throw error;
+    }
+    await this.announce(pending);
+    return result;
+  }
+
+  private async announce(pending: Pending): Promise<void> {
+    if (!pending.users && !pending.sessions) return;
+    const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
+    this.invalidate(message);
+    try {
+      await this.bus.publish(message);
+    } catch {
+      throw new AppError('INVALIDATION_UNCONFIRMED');
     }
   }
 }

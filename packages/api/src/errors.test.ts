@@ -3,7 +3,14 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, USER_ERRORS } from './error-tables/index.js';
-import { AppError, ERROR_CODES, isUnexpected, toErrorResponse, type ErrorCode } from './errors.js';
+import {
+  AppError,
+  ERROR_CODES,
+  isDatabaseUnavailable,
+  isUnexpected,
+  toErrorResponse,
+  type ErrorCode,
+} from './errors.js';
 
 describe('AppError', () => {
   it('carries its code, HTTP status, tRPC code and message', () => {
@@ -129,6 +136,73 @@ describe('toErrorResponse', () => {
       headers: {},
     });
     expect(JSON.stringify(response)).not.toMatch(/users_email_unique|SQL|ECONNREFUSED|secret/);
+  });
+});
+
+/** An error as a driver throws it: a message and own properties (MikroORM's DriverException copies pg's). */
+const driverError = (message: string, props: Record<string, unknown> = {}) =>
+  Object.assign(new Error(message), props);
+
+describe('database unavailable', () => {
+  const unavailable = {
+    status: 503,
+    body: { detail: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE' },
+    headers: { 'Retry-After': '1' },
+  };
+
+  it.each<[string, unknown]>([
+    ['pg_terminate_backend (57P01)', driverError('select 1 - terminating connection', { code: '57P01' })],
+    ['a crash shutdown (57P02)', driverError('x', { code: '57P02' })],
+    ['a server starting up (57P03)', driverError('x', { code: '57P03' })],
+    ['too many connections (53300)', driverError('x', { code: '53300' })],
+    ['the idle-in-transaction timeout (25P03)', driverError('x', { code: '25P03' })],
+    ['a connection exception (class 08)', driverError('x', { code: '08006' })],
+    ['a refused connection', driverError('connect ECONNREFUSED 127.0.0.1:5432', { code: 'ECONNREFUSED' })],
+    ['a reset connection', driverError('read ECONNRESET', { code: 'ECONNRESET' })],
+    [
+      'SQLite still locked after busy_timeout',
+      driverError('SQLITE_BUSY: database is locked', { code: 'SQLITE_BUSY' }),
+    ],
+    ['an exhausted pool', driverError('Knex: Timeout acquiring a connection. The pool is probably full.')],
+    [
+      'a connection that died under a statement',
+      driverError('select 3 - Connection terminated unexpectedly'),
+    ],
+    ['a connection that ended', driverError('Connection ended unexpectedly')],
+    ['a connect timeout', driverError('Connection terminated due to connection timeout')],
+    ["pg's connect timeout", driverError('select 1 - timeout expired')],
+    [
+      'every address refused',
+      new AggregateError([driverError('connect ECONNREFUSED ::1:5432', { code: 'ECONNREFUSED' })], 'x'),
+    ],
+    [
+      'a TRPCError wrapping one',
+      new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: driverError('x', { code: '57P01' }) }),
+    ],
+  ])('maps %s to 503 DATABASE_UNAVAILABLE, without its SQL', (_label, thrown) => {
+    expect(isDatabaseUnavailable(thrown)).toBe(true);
+    const response = toErrorResponse(thrown);
+    expect(response).toEqual(unavailable);
+    expect(JSON.stringify(response)).not.toMatch(/select|ECONN|SQLITE|Knex|57P01/);
+    expect(isUnexpected(thrown)).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['a unique violation', driverError('insert … - duplicate key', { code: '23505' })],
+    ['a syntax error', driverError('syntax error', { code: '42601' })],
+    ['an error whose code is not a string', driverError('x', { code: 57 })],
+    ['an aggregate of other errors', new AggregateError([new Error('nope')], 'x')],
+    ['a timeout of something else', driverError('lock timeout expired while waiting')],
+    ['not an error', { code: '57P01', message: 'Connection terminated unexpectedly' }],
+  ])('keeps %s a generic 500', (_label, thrown) => {
+    expect(isDatabaseUnavailable(thrown)).toBe(false);
+    expect(toErrorResponse(thrown).status).toBe(500);
+  });
+
+  it('leaves an AppError as it is, whatever its cause', () => {
+    expect(toErrorResponse(new AppError('INVALIDATION_UNCONFIRMED', 'Not confirmed')).body.code).toBe(
+      'INVALIDATION_UNCONFIRMED',
+    );
   });
 });
 

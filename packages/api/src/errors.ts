@@ -68,9 +68,56 @@ function zodIssues(error: ZodError): ValidationIssue[] {
   }));
 }
 
+/** PostgreSQL SQLSTATEs that mean the connection, not the statement, failed. */
+const PG_CONNECTION_STATES = new Set([
+  '57P01', // admin_shutdown (pg_terminate_backend, a fast shutdown)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, in recovery)
+  '53300', // too_many_connections
+  '25P03', // idle_in_transaction_session_timeout
+]);
+/** Socket errors of a database connection (Node's error codes) and SQLite's "still locked after busy_timeout". */
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+]);
+/** What knex and pg say when a connection cannot be had or died under a statement (they carry no code). */
+const CONNECTION_MESSAGES =
+  /Knex: Timeout acquiring a connection|Connection terminated unexpectedly|Connection ended unexpectedly|Connection terminated due to connection timeout|(?:^| - )timeout expired$/;
+
 /**
- * The one mapping from anything thrown to what the client sees. Unexpected errors become a generic 500:
- * no message, stack, SQL or constraint name ever leaves the process.
+ * True for a database that cannot be reached or whose connection died (down, restarted, connections terminated,
+ * pool exhausted): the caller should retry shortly. Looks at the driver's code (MikroORM's
+ * DriverException copies it from pg's error), at a socket error's code, and at knex/pg's own messages.
+ */
+export function isDatabaseUnavailable(thrown: unknown): boolean {
+  const error = thrown instanceof TRPCError && thrown.cause ? thrown.cause : thrown;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (PG_CONNECTION_STATES.has(code) || code.startsWith('08') || CONNECTION_ERRNOS.has(code)) return true;
+  }
+  if (error instanceof AggregateError && error.errors.some((e) => isDatabaseUnavailable(e))) return true;
+  return CONNECTION_MESSAGES.test(error.message);
+}
+
+const databaseUnavailable = (): ErrorResponse => ({
+  status: 503,
+  body: { detail: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE' },
+  headers: { 'Retry-After': '1' },
+});
+
+/**
+ * The one mapping from anything thrown to what the client sees. A database that cannot be reached becomes 503
+ * DATABASE_UNAVAILABLE (with Retry-After); other unexpected errors a generic 500: no message, stack, SQL or
+ * constraint name ever leaves the process.
  */
 export function toErrorResponse(thrown: unknown): ErrorResponse {
   const error = thrown instanceof TRPCError && thrown.cause instanceof AppError ? thrown.cause : thrown;
@@ -98,6 +145,7 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
       return { status, body: { detail: known.detail, code: known.code }, headers };
     }
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return {
     status: 500,
     body: { detail: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' },

@@ -12,6 +12,7 @@ export { createServices, runUnitOfWork, type Services } from './unit-of-work.js'
 export {
   AppError,
   ERROR_CODES,
+  isDatabaseUnavailable,
   isUnexpected,
   toErrorResponse,
   type ErrorBody,

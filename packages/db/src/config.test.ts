@@ -1,7 +1,7 @@
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { describe, expect, it } from 'vitest';
-import { createOrmConfig, parseDatabaseUrl } from './config.js';
+import { createOrmConfig, parseDatabaseUrl, POSTGRES_DEFAULTS } from './config.js';
 import { entities } from './entities/index.js';
 import { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';
 
@@ -107,6 +107,52 @@ describe('createOrmConfig', () => {
     expect(config.debug).toBe(true);
     expect(config.logger).toBe(logger);
     expect(config.pool).toEqual({ min: 0, max: 3 });
+  });
+
+  it('bounds every PostgreSQL connection: acquire timeout, connect timeout, idle-in-transaction timeout', () => {
+    const defaults = createOrmConfig({ kind: 'postgresql', location: 'postgresql://db/x' });
+    expect(defaults.driverOptions).toEqual({
+      log: expect.any(Object),
+      acquireConnectionTimeout: POSTGRES_DEFAULTS.acquireTimeoutMs,
+      connection: {
+        application_name: 'roster',
+        connectionTimeoutMillis: 5_000,
+        idle_in_transaction_session_timeout: POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+      },
+    });
+    const given = createOrmConfig(
+      { kind: 'postgresql', location: 'postgresql://db/x' },
+      { acquireTimeoutMs: 250, idleInTransactionTimeoutMs: 1_500 },
+    );
+    expect(given.driverOptions).toMatchObject({
+      acquireConnectionTimeout: 250,
+      connection: { idle_in_transaction_session_timeout: 1_500 },
+    });
+    expect(createOrmConfig({ kind: 'sqlite', location: ':memory:' }).driverOptions).toBeUndefined();
+  });
+
+  it("sends the driver's warnings to onWarning, and the rest to the logger (never the console)", () => {
+    const warnings: string[] = [];
+    const messages: string[] = [];
+    type Log = Record<'warn' | 'error' | 'deprecate' | 'debug', (m: string) => void>;
+    const logOf = (opts: Parameters<typeof createOrmConfig>[1]) =>
+      (
+        createOrmConfig({ kind: 'postgresql', location: 'postgresql://db/x' }, opts).driverOptions as {
+          log: Log;
+        }
+      ).log;
+    const log = logOf({ onWarning: (m) => void warnings.push(m), logger: (m) => void messages.push(m) });
+    log.warn('Connection Error: lost');
+    log.error('failed');
+    log.deprecate('old');
+    log.debug('noise');
+    expect(warnings).toEqual(['Connection Error: lost', 'failed']);
+    expect(messages).toEqual(['old', 'noise']);
+    const silent = logOf({});
+    expect(silent.warn('nobody listens')).toBeUndefined();
+    const viaLogger = logOf({ logger: (m) => void messages.push(m) });
+    viaLogger.warn('to the logger');
+    expect(messages.at(-1)).toBe('to the logger');
   });
 });
 

@@ -40,6 +40,27 @@ export interface OrmConfigOptions {
   /** Where MikroORM's own messages (migrator, debug SQL) go; silent by default. */
   logger?: (message: string) => void;
   poolMax?: number;
+  /** PostgreSQL: how long a statement waits for a pooled connection before failing (never a hang). */
+  acquireTimeoutMs?: number;
+  /**
+   * PostgreSQL: `idle_in_transaction_session_timeout` of every connection: a transaction left open and idle this
+   * long is ended by the server (its locks released) instead of holding rows and a pool slot forever.
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** PostgreSQL: the driver's warnings (a pooled connection lost, say); `logger` when unset, never the console. */
+  onWarning?: (message: string) => void;
+}
+
+/** Defaults of the PostgreSQL connection bounds (OrmConfigOptions). */
+export const POSTGRES_DEFAULTS = { acquireTimeoutMs: 5_000, idleInTransactionTimeoutMs: 5_000 } as const;
+/** How long opening a new PostgreSQL connection may take (an unreachable host fails instead of hanging). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** knex's own messages (it writes them to the console by default). */
+function driverLog(opts: OrmConfigOptions) {
+  const quiet = opts.logger ?? (() => undefined);
+  const warn = opts.onWarning ?? quiet;
+  return { warn, error: warn, deprecate: quiet, debug: quiet };
 }
 
 export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions = {}): Options {
@@ -59,6 +80,16 @@ export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions =
       clientUrl: target.location,
       forceUtcTimezone: true,
       pool: { min: 0, max: opts.poolMax ?? 10 },
+      driverOptions: {
+        log: driverLog(opts),
+        acquireConnectionTimeout: opts.acquireTimeoutMs ?? POSTGRES_DEFAULTS.acquireTimeoutMs,
+        connection: {
+          application_name: 'roster',
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          idle_in_transaction_session_timeout:
+            opts.idleInTransactionTimeoutMs ?? POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+        },
+      },
       migrations: {
         migrationsList: postgresqlMigrations,
         transactional: true,

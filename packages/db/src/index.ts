@@ -1,6 +1,7 @@
 export {
   createOrmConfig,
   parseDatabaseUrl,
+  POSTGRES_DEFAULTS,
   type DatabaseKind,
   type DatabaseTarget,
   type OrmConfigOptions,

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from './entities/index.js';
 import { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';
@@ -118,3 +118,54 @@ describe('openDatabase on SQLite specifics', () => {
     await expect(openDatabase('mysql://db/roster')).rejects.toThrow('DATABASE_URL must start with');
   });
 });
+
+describe.skipIf(testDatabaseKind() !== 'postgresql')(
+  'PostgreSQL connection bounds (skipped on SQLite: PostgreSQL settings)',
+  () => {
+    let testDb: TestDatabase;
+    beforeAll(async () => {
+      testDb = await createTestDatabase();
+    });
+    afterAll(() => testDb.drop());
+
+    it('names its connections and ends a transaction left idle longer than the timeout', async () => {
+      const db = await openDatabase(testDb.url, { idleInTransactionTimeoutMs: 300 });
+      try {
+        const conn = db.orm.em.getConnection();
+        const [row] = await conn.execute<{ idle: string; app: string }[]>(
+          "select current_setting('idle_in_transaction_session_timeout') as idle, current_setting('application_name') as app",
+        );
+        expect(row).toEqual({ idle: '300ms', app: 'roster' });
+        const em = db.orm.em.fork();
+        await em.begin();
+        await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        const late = em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
+        await expect(late).rejects.toThrow();
+        await em.rollback().catch(() => undefined);
+        // The pool replaces the connection the server ended.
+        await expect(conn.execute('select 2 as two')).resolves.toEqual([{ two: 2 }]);
+      } finally {
+        await closeDatabase(db);
+      }
+    });
+
+    it('fails a statement that waits too long for a pooled connection instead of hanging', async () => {
+      const db = await openDatabase(testDb.url, { poolMax: 1, acquireTimeoutMs: 200 });
+      try {
+        const em = db.orm.em.fork();
+        await em.begin();
+        await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
+        const started = Date.now();
+        await expect(db.orm.em.getConnection().execute('select 1')).rejects.toThrow(
+          /Timeout acquiring a connection/,
+        );
+        expect(Date.now() - started).toBeLessThan(2_000);
+        await em.commit();
+        await expect(db.orm.em.getConnection().execute('select 3 as three')).resolves.toEqual([{ three: 3 }]);
+      } finally {
+        await closeDatabase(db);
+      }
+    });
+  },
+);

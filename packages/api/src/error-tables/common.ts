@@ -14,4 +14,13 @@ export const COMMON_ERRORS = errorTable({
   RATE_LIMITED: { status: 429, message: 'Too many requests: try again later' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable: try again shortly' },
+  /** The database cannot be reached (down, connections cut, pool exhausted): retry shortly. */
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry shortly' },
+  /** The change was made, but the other instances could not be told within the bound: they may still believe it. */
+  INVALIDATION_UNCONFIRMED: {
+    status: 503,
+    message:
+      'The change was saved, but not every instance could be told yet: for a few seconds another one may ' +
+      'still accept what it revoked',
+  },
 });
