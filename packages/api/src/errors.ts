@@ -110,7 +110,7 @@ export function isDatabaseUnavailable(thrown: unknown): boolean {
 
 const databaseUnavailable = (): ErrorResponse => ({
   status: 503,
-  body: { detail: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE' },
+  body: { detail: ERROR_CODES.DATABASE_UNAVAILABLE.message, code: 'DATABASE_UNAVAILABLE' },
   headers: { 'Retry-After': '1' },
 });
 
