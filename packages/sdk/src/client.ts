@@ -6,7 +6,7 @@ import {
   type TRPCLink,
 } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
-import type { AppRouter, RouterInputs, RouterOutputs } from '@roster/api';
+import type { AppRouter, RouterInputs, RouterOutputs } from './router.js';
 import { RosterError } from './errors.js';
 import { retryAfterRefresh } from './refresh.js';
 import { memoryStorage, type TokenStorage } from './storage.js';

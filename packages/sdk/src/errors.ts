@@ -1,9 +1,9 @@
 import { TRPCClientError } from '@trpc/client';
-import type { AppRouter, ErrorCode } from '@roster/api';
+import type { AppRouter, ErrorCode } from './router.js';
 
 /**
- * Roster's codes (from the API package, so they cannot drift) and the SDK's own: ABORTED (the call's
- * AbortSignal fired), NETWORK_ERROR (no answer came), UNKNOWN_ERROR (an answer without a Roster code).
+ * Roster's codes (the API package's, copied into the published types by the build) and the SDK's own: ABORTED
+ * (the call's AbortSignal fired), NETWORK_ERROR (no answer came), UNKNOWN_ERROR (an answer without a Roster code).
  */
 export type RosterErrorCode = ErrorCode | 'ABORTED' | 'NETWORK_ERROR' | 'UNKNOWN_ERROR';
 

@@ -13,4 +13,4 @@ export {
   type RegistrationAccepted,
 } from './register.js';
 export { memoryStorage, webStorage, type StorageLike, type TokenStorage } from './storage.js';
-export type { AppRouter, RouterInputs, RouterOutputs } from '@roster/api';
+export type { AppRouter, RouterInputs, RouterOutputs } from './router.js';

@@ -1,6 +1,6 @@
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
-import type { AppRouter } from '@roster/api';
+import type { AppRouter } from './router.js';
 
 /** Calls whose 401 is an answer, not an expired access token. */
 const NO_RETRY = new Set(['auth.login', 'auth.register', 'auth.refresh', 'auth.logout']);

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '@roster/api';
+import type { RouterOutputs } from './router.js';
 
 /** What registering answers: the new account (the default), or an acceptance (REQUIRE_VERIFIED_EMAIL=true). */
 export type RegisterResult = RouterOutputs['auth']['register'];
