@@ -184,3 +184,39 @@ describe('createOpenApiDocument', () => {
     });
   });
 });
+
+describe('restRoutes', () => {
+  it('lists every REST route once, the same ones the document describes', () => {
+    const routes = restRoutes().map((r) => `${r.method} ${r.path}`);
+    expect(new Set(routes).size).toBe(routes.length);
+    const documented = Object.entries(paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect([...routes].sort()).toEqual([...documented].sort());
+    expect(restRoutes()).toContainEqual({ method: 'GET', path: '/users/{id}' });
+  });
+});
+
+describe('formRoutes', () => {
+  it('holds exactly the login route', () => {
+    expect([...formRoutes()]).toEqual(['POST /auth/login']);
+  });
+});
+
+describe('successStatusOf', () => {
+  it('reads the success status of a procedure, 200 by default or when unknown', () => {
+    expect(successStatusOf('auth.register')).toBe(201);
+    expect(successStatusOf('users.deactivateMe')).toBe(204);
+    expect(successStatusOf('auth.login')).toBe(200);
+    expect(successStatusOf('users.list')).toBe(200);
+    expect(successStatusOf('no.such.procedure')).toBe(200);
+  });
+
+  it('answers the alternative status for an answer of the second output (from the answer, not shared state)', () => {
+    expect(successStatusOf('auth.register', { detail: 'Check your inbox to confirm your address' })).toBe(
+      202,
+    );
+    expect(successStatusOf('auth.register', { id: 1, email: 'a@example.com' })).toBe(201);
+    expect(successStatusOf('auth.login', { detail: 'x' })).toBe(200);
+  });
+});
