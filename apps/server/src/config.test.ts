@@ -84,10 +84,13 @@ describe('loadConfig: defaults', () => {
 
 describe('loadConfig: failure bounds', () => {
   it('delays shutdown by 5 s in production and not at all elsewhere, unless SHUTDOWN_DELAY_MS says', () => {
-    expect(loadConfig(env({ NODE_ENV: 'production' })).shutdownDelayMs).toBe(5_000);
+    expect(loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' })).shutdownDelayMs).toBe(5_000);
     expect(loadConfig(env({ NODE_ENV: 'test' })).shutdownDelayMs).toBe(0);
     expect(loadConfig(env()).shutdownDelayMs).toBe(0);
-    expect(loadConfig(env({ NODE_ENV: 'production', SHUTDOWN_DELAY_MS: '0' })).shutdownDelayMs).toBe(0);
+    expect(
+      loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true', SHUTDOWN_DELAY_MS: '0' }))
+        .shutdownDelayMs,
+    ).toBe(0);
     expect(loadConfig(env({ SHUTDOWN_DELAY_MS: '1500' })).shutdownDelayMs).toBe(1_500);
     expect(configError({ SHUTDOWN_DELAY_MS: '-1' }).message).toContain('SHUTDOWN_DELAY_MS');
   });
