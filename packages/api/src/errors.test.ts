@@ -169,6 +169,11 @@ describe('database unavailable', () => {
       driverError('select 3 - Connection terminated unexpectedly'),
     ],
     ['a connection that ended', driverError('Connection ended unexpectedly')],
+    ['a connection being closed', driverError('select 1 - Connection terminated')],
+    [
+      'a pooled client that met a connection error',
+      driverError('select 1 - Client has encountered a connection error and is not queryable'),
+    ],
     ['a connect timeout', driverError('Connection terminated due to connection timeout')],
     ["pg's connect timeout", driverError('select 1 - timeout expired')],
     [

@@ -90,7 +90,7 @@ const CONNECTION_ERRNOS = new Set([
 ]);
 /** What knex and pg say when a connection cannot be had or died under a statement (they carry no code). */
 const CONNECTION_MESSAGES =
-  /Knex: Timeout acquiring a connection|Connection terminated unexpectedly|Connection ended unexpectedly|Connection terminated due to connection timeout|(?:^| - )timeout expired$/;
+  /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|connection error and is not queryable|(?:^| - )timeout expired$/;
 
 /**
  * True for a database that cannot be reached or whose connection died (down, restarted, connections terminated,
