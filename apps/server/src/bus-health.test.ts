@@ -21,33 +21,12 @@ import { createLogger } from './logger.js';
 import { closeRedis, connectRedis } from './redis.js';
 import { Closers } from './shutdown.js';
 import { PrivateRedis, RedisRelay } from './test/redis.js';
+import { session, user } from './test/snapshots.js';
 
 // The invalidation bus fails closed: cut under it (CLIENT KILL, pg_terminate_backend, a silent network, Redis
 // stopped), an instance bypasses its auth cache until it hears its own heartbeat again, and a change it cannot get
 // confirmed fails its request instead of answering as if every instance knew.
 
-const at = new Date();
-const user = (id: number) => ({
-  id,
-  email: `u${id}@example.com`,
-  username: `u${id}`,
-  fullName: null,
-  bio: null,
-  role: 'user' as const,
-  isActive: true,
-  isVerified: false,
-  createdAt: at,
-  updatedAt: at,
-  lastLoginAt: null,
-  version: 1,
-});
-const session = (id: string, userId: number) => ({
-  id,
-  userId,
-  createdAt: at,
-  lastUsedAt: at,
-  expiresAt: new Date(at.getTime() + 3_600_000),
-});
 const logs: Record<string, unknown>[] = [];
 const logger = createLogger(
   { logLevel: 'info', logFormat: 'json' },

@@ -19,32 +19,11 @@ import {
 import { createLogger } from './logger.js';
 import { Closers } from './shutdown.js';
 import { clearRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from './test/redis.js';
+import { session, user } from './test/snapshots.js';
 
 // Cross-instance invalidation of the auth cache, in one process: two caches, as two instances would hold, each on
 // its own connection to the same Redis or PostgreSQL.
 
-const at = new Date();
-const user = (id: number) => ({
-  id,
-  email: `u${id}@example.com`,
-  username: `u${id}`,
-  fullName: null,
-  bio: null,
-  role: 'user' as const,
-  isActive: true,
-  isVerified: false,
-  createdAt: at,
-  updatedAt: at,
-  lastLoginAt: null,
-  version: 1,
-});
-const session = (id: string, userId: number) => ({
-  id,
-  userId,
-  createdAt: at,
-  lastUsedAt: at,
-  expiresAt: new Date(at.getTime() + 3_600_000),
-});
 const logs: string[] = [];
 const logger = createLogger(
   { logLevel: 'info', logFormat: 'json' },

@@ -53,5 +53,7 @@ export {
   type AuthCacheOptions,
   type Invalidation,
   type InvalidationMessage,
+  type SessionSnapshot,
+  type UserSnapshot,
 } from './auth-cache.js';
 export { createHotReads, type HotAnswer, type HotReads } from './hot-reads.js';
