@@ -4,7 +4,7 @@ import { ipKey } from './rules.js';
 import { RateLimitedError, type CallOutcome, type RateLimits } from './service.js';
 
 /** Wrong passwords count as failures; anything else a call ends with is refunded. */
-export function outcomeOf(error: unknown): CallOutcome {
+function outcomeOf(error: unknown): CallOutcome {
   const code = toErrorResponse(error).body.code;
   return code === 'INVALID_CREDENTIALS' || code === 'WRONG_PASSWORD' ? 'credential_failure' : 'other_failure';
 }

@@ -1,5 +1,5 @@
 export { rateLimit, type RateLimitOptions } from './middleware.js';
-export { CredentialChecks, outcomeOf } from './credentials.js';
+export { CredentialChecks } from './credentials.js';
 export {
   accountIdKey,
   accountKey,

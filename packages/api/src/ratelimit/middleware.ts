@@ -1,14 +1,13 @@
 import { middleware } from '../trpc.js';
-import { outcomeOf } from './credentials.js';
 import { accountKey, ipKey, tokenKey, type RateLimitRule } from './rules.js';
 import { RateLimitedError } from './service.js';
 
 export interface RateLimitOptions {
   /**
    * The account or token the call is about, from the parsed input (hashed before it is used). By default:
-   * login → `username` or `email` (counted per account by the login itself, once the account is found: see
-   * CredentialChecks); register and passwordForgot → `email`; refresh → `refresh_token` or
-   * `token`; passwordReset and verify → `token`.
+   * register and passwordForgot → `email`; refresh → `refresh_token` or `token`; passwordReset and verify →
+   * `token`. Logins and re-authentications are counted per account where the password is checked
+   * (CredentialChecks), not here.
    */
   subject?: (input: unknown) => string | null | undefined;
 }
@@ -21,7 +20,8 @@ function field(input: unknown, ...names: string[]): unknown {
 }
 
 const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
-  login: (input) => accountKey(field(input, 'username', 'email')),
+  // Counted per account by the login itself, once the account is found (CredentialChecks).
+  login: () => null,
   register: (input) => accountKey(field(input, 'email')),
   passwordForgot: (input) => accountKey(field(input, 'email')),
   refresh: (input) => tokenKey(field(input, 'refresh_token', 'token')),
@@ -40,18 +40,15 @@ const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
  */
 export function rateLimit(rule: RateLimitRule, opts: RateLimitOptions = {}) {
   const given = opts.subject;
-  const hash = rule === 'login' || rule === 'register' || rule === 'passwordForgot' ? accountKey : tokenKey;
+  const hash = rule === 'register' || rule === 'passwordForgot' ? accountKey : tokenKey;
   const subjectOf = given ? (input: unknown) => hash(given(input)) : SUBJECTS[rule];
   return middleware(async function rateLimited({ ctx, input, path, next }) {
-    let admission;
     try {
-      admission = await ctx.deps.rateLimits.admit(rule, { ip: ipKey(ctx.ip), subject: subjectOf(input) });
+      await ctx.deps.rateLimits.admit(rule, { ip: ipKey(ctx.ip), subject: subjectOf(input) });
     } catch (error) {
       if (error instanceof RateLimitedError) ctx.deps.events.emit({ type: 'rate_limited', procedure: path });
       throw error;
     }
-    const result = await next();
-    await admission.settle(result.ok ? 'success' : outcomeOf(result.error));
-    return result;
+    return next();
   });
 }

@@ -20,10 +20,10 @@ export interface RateLimitSubject {
   subject: string | null;
 }
 
-/** What the middleware tells the service once a call is over. */
+/** How a password check ended, as CredentialChecks tells the service. */
 export type CallOutcome = 'success' | 'credential_failure' | 'other_failure';
 
-/** One admitted call; `settle` adjusts the counters to how the call ended (logins only). */
+/** One admitted password check; `settle` adjusts the counters to how it ended (see `admitCredentials`). */
 export interface Admission {
   settle(outcome: CallOutcome): Promise<void>;
 }
@@ -113,16 +113,16 @@ export class RateLimits {
 
   /**
    * Counts one call to `rule` before it runs; throws RateLimitedError (RATE_LIMITED, Retry-After) when a
-   * bucket is full. Counting first makes concurrent calls (a batch of ten logins) count one by one. Logins and
-   * re-authentications are counted per IP here and per account by `admitCredentials`, once the account is known.
+   * bucket is full. Counting first makes concurrent calls (a batch of ten logins) count one by one. Logins are
+   * counted per IP here and per account by `admitCredentials`, once the account is known (re-authentications
+   * only there).
    */
-  async admit(rule: RateLimitRule, who: RateLimitSubject): Promise<Admission> {
-    if (!this.enabled || rule === 'reauth') return admitted;
+  async admit(rule: RateLimitRule, who: RateLimitSubject): Promise<void> {
+    if (!this.enabled || rule === 'reauth') return;
     await this.bucket(rule, 'ip').consume(who.ip).catch(refusal);
-    if (who.subject === null || rule === 'login') return admitted;
+    if (who.subject === null || rule === 'login') return;
     const bucket = rule === 'register' || rule === 'passwordForgot' ? 'account' : 'token';
     await this.bucket(rule, bucket).consume(who.subject).catch(refusal);
-    return admitted;
   }
 
   /**
