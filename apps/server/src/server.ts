@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './admin-bootstrap.js';
-import { AppError, createApiDeps, type ApiDeps } from '@roster/api';
+import { createApiDeps, type ApiDeps } from '@roster/api';
 import { apiSettings } from './api-settings.js';
 import { createApp } from './app.js';
 import { loggableError } from './errors.js';
@@ -72,14 +72,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    // Announced to running instances once committed, like a request's changes (a bus still down does not stop
-    // the start: their caches forget on their own within AUTH_CACHE_TTL_SECONDS).
-    await deps.authCache
-      .scope(() => bootstrapAdmin(deps, config, logger))
-      .catch((error: unknown) => {
-        if (!(error instanceof AppError && error.appCode === 'INVALIDATION_UNCONFIRMED')) throw error;
-        logger.warn('bootstrap admin: the change could not be announced to other instances');
-      });
+    await bootstrapAdmin(deps, config, logger);
     const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
     const handle = app.callback();
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
