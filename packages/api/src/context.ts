@@ -9,7 +9,7 @@ import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
 import { User } from '@roster/db';
-import { AppError } from './errors.js';
+import { invalidField } from './errors.js';
 
 /** Long-lived collaborators, built once per process. */
 export interface ApiDeps {
@@ -99,11 +99,7 @@ export function parseIfMatch(header: string | null | undefined): number | '*' | 
   const match = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header);
   const version = match?.[1] ? Number(match[1]) : NaN;
   if (!Number.isInteger(version) || version < 1 || version > 2_147_483_647) {
-    throw new AppError('VALIDATION_ERROR', undefined, {
-      issues: [
-        { path: ['If-Match'], message: 'Expected a version such as "3", or *', code: 'invalid_format' },
-      ],
-    });
+    throw invalidField('If-Match', 'Expected a version such as "3", or *', 'invalid_format');
   }
   return version;
 }

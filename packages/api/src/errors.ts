@@ -29,6 +29,11 @@ export class AppError extends TRPCError {
   }
 }
 
+/** A 422 VALIDATION_ERROR about one field, for the rules a schema cannot state (they depend on the request). */
+export function invalidField(field: string, message: string, code = 'custom'): AppError {
+  return new AppError('VALIDATION_ERROR', undefined, { issues: [{ path: [field], message, code }] });
+}
+
 export interface ValidationIssue {
   path: (string | number)[];
   message: string;

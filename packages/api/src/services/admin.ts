@@ -1,10 +1,9 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AuditEvent, dialectOf, User, type Session } from '@roster/db';
-import { AppError } from '../errors.js';
+import { AppError, invalidField } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { listUserPage, type AdminUserPage } from './admin-list.js';
-import { versionConflict } from './users.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { SessionService } from './sessions.js';
@@ -38,14 +37,12 @@ export class AdminService {
   async updateUser(input: UpdateUserInput, actor: User, ifMatch: number | '*' | null): Promise<User> {
     const given = input.expected_version;
     if (typeof ifMatch === 'number' && given !== undefined && given !== ifMatch) {
-      throw new AppError('VALIDATION_ERROR', undefined, {
-        issues: [{ path: ['expected_version'], message: 'Differs from If-Match', code: 'custom' }],
-      });
+      throw invalidField('expected_version', 'Differs from If-Match');
     }
     const expected = given ?? (typeof ifMatch === 'number' ? ifMatch : null);
     return inTransaction(this.em, async () => {
       const target = await this.users.getById(input.id);
-      if (expected !== null && target.version !== expected) throw versionConflict();
+      if (expected !== null && target.version !== expected) throw new AppError('VERSION_CONFLICT');
       if ((input.role !== undefined && input.role !== 'admin') || input.is_active === false) {
         await this.users.assertNotLastAdmin(target);
       }

@@ -1,7 +1,7 @@
 import { LockMode, raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { ActionToken, dialectOf, User, type Role } from '@roster/db';
-import { AppError } from '../errors.js';
+import { AppError, invalidField } from '../errors.js';
 import type { ListUsersInput, RegisterInput, UpdateMeInput } from '../schemas/user.js';
 import { accountIdKey } from '../ratelimit/rules.js';
 import type { CredentialChecks } from '../ratelimit/credentials.js';
@@ -13,9 +13,6 @@ import { selectList, userColumn, userRows } from './user-rows.js';
 
 type Conflict = 'email' | 'username';
 
-export function versionConflict(): AppError {
-  return new AppError('VERSION_CONFLICT');
-}
 type Verb = 'registered' | 'in use';
 
 function conflictError(kind: Conflict, verb: Verb): AppError {
@@ -225,14 +222,10 @@ export class UserService {
   async bumpVersion(user: User, expected: number | null = null): Promise<void> {
     const where = expected === null ? { id: user.id } : { id: user.id, version: expected };
     if ((await this.em.nativeUpdate(User, where, { version: raw('version + 1') })) === 0) {
-      throw versionConflict();
+      throw new AppError('VERSION_CONFLICT');
     }
-    const em = this.em as SqlEntityManager;
-    const [row] = await em.execute<{ version: number | string }[]>(
-      `select ${userColumn(em, 'version')} as version from users where id = ?`,
-      [user.id],
-    );
-    user.version = Number(row?.version);
+    // At an expected version the new one is known; otherwise another change may have bumped it too: read it.
+    user.version = expected === null ? await this.currentVersion(user.id) : expected + 1;
     // The object's loaded state learns it too, so that the next flush does not write it back.
     const loaded = this.em.getUnitOfWork().getOriginalEntityData(user);
     if (loaded) loaded.version = user.version;
@@ -246,15 +239,20 @@ export class UserService {
     const { current_password: currentPassword, ...changes } = input;
     if (changes.email !== undefined && changes.email !== user.email) {
       if (currentPassword === undefined) {
-        throw new AppError('VALIDATION_ERROR', undefined, {
-          issues: [
-            { path: ['current_password'], message: 'Required to change the email address', code: 'custom' },
-          ],
-        });
+        throw invalidField('current_password', 'Required to change the email address');
       }
       await this.assertPassword(user, currentPassword);
     }
     return this.update(user, changes);
+  }
+
+  private async currentVersion(id: number): Promise<number> {
+    const em = this.em as SqlEntityManager;
+    const [row] = await em.execute<{ version: number | string }[]>(
+      `select ${userColumn(em, 'version')} as version from users where id = ?`,
+      [id],
+    );
+    return Number(row?.version);
   }
 
   /** Hashes a new password: slow work, done before any transaction begins. */
@@ -273,10 +271,13 @@ export class UserService {
     keepSessionId?: string,
   ): Promise<void> {
     await inTransaction(this.em, async () => {
-      const user = await this.em.findOneOrFail(User, { id: userId });
-      user.passwordHash = passwordHash;
-      await this.bumpVersion(user);
-      await this.em.flush();
+      // One statement: the hash and the version bump (in SQL, as bumpVersion does); no copy of the row is read.
+      const changed = await this.em.nativeUpdate(
+        User,
+        { id: userId },
+        { passwordHash, version: raw('version + 1') },
+      );
+      if (changed === 0) this.notFound();
       await this.em.nativeDelete(ActionToken, { userId, purpose: 'password_reset' });
       await this.sessions.revokeAll(userId, reason, keepSessionId);
     });
