@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { AuthCache, toErrorResponse, type Invalidation } from '@roster/api';
 import { closeDatabase, openDatabase, type Database } from '@roster/db';
 import { createTestDatabase, postgresReachable, testDatabaseKind, type TestDatabase } from '@roster/testing';
@@ -17,26 +16,17 @@ import {
   postgresInvalidation,
   redisInvalidation,
 } from './invalidation.js';
-import { createLogger } from './logger.js';
 import { closeRedis, connectRedis } from './redis.js';
 import { Closers } from './shutdown.js';
 import { PrivateRedis, RedisRelay } from './test/redis.js';
+import { capturedLogger } from './test/logs.js';
 import { session, user } from './test/snapshots.js';
 
 // The invalidation bus fails closed: cut under it (CLIENT KILL, pg_terminate_backend, a silent network, Redis
 // stopped), an instance bypasses its auth cache until it hears its own heartbeat again, and a change it cannot get
 // confirmed fails its request instead of answering as if every instance knew.
 
-const logs: Record<string, unknown>[] = [];
-const logger = createLogger(
-  { logLevel: 'info', logFormat: 'json' },
-  new Writable({
-    write: (chunk: Buffer, _e, done) => (
-      logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>),
-      done()
-    ),
-  }),
-);
+const { logger, logs } = capturedLogger();
 /** Faster than production (500 ms / 2 s / 3 s) so that the file runs in seconds; same logic. */
 const TIMING: BusTiming = { heartbeatMs: 100, staleMs: 500, confirmMs: 1_500, attemptMs: 100 };
 const healthy = (bus: Invalidation) => bus.healthy?.() ?? true;

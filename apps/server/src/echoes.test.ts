@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type { InvalidationMessage } from '@roster/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Echoes, UnconfirmedError, type BusLink, type BusTiming } from './echoes.js';
-import { createLogger } from './logger.js';
+import { capturedLogger } from './test/logs.js';
 
 // The echo and heartbeat logic on its own, over a loopback "broker" in this process that can drop messages or go
 // quiet (the real buses are exercised in invalidation.test.ts and bus-cut.test.ts).
@@ -11,16 +10,7 @@ const FAST: BusTiming = { heartbeatMs: 20, staleMs: 100, confirmMs: 300, attempt
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function setup(timing = FAST) {
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger(
-    { logLevel: 'info', logFormat: 'json' },
-    new Writable({
-      write: (chunk: Buffer, _e, done) => (
-        logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>),
-        done()
-      ),
-    }),
-  );
+  const { logger, logs } = capturedLogger();
   const state = { deliver: true, sendFails: false, hang: false, sent: 0, restarts: 0 };
   const link: BusLink = {
     send(raw) {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { AuthCache, type Invalidation } from '@roster/api';
 import { closeDatabase, openDatabase, type Database } from '@roster/db';
 import { createTestDatabase, postgresReachable, testDatabaseKind, type TestDatabase } from '@roster/testing';
@@ -16,19 +15,15 @@ import {
   redisInvalidation,
   sqliteSignalFile,
 } from './invalidation.js';
-import { createLogger } from './logger.js';
 import { Closers } from './shutdown.js';
 import { clearRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from './test/redis.js';
+import { capturedLogger } from './test/logs.js';
 import { session, user } from './test/snapshots.js';
 
 // Cross-instance invalidation of the auth cache, in one process: two caches, as two instances would hold, each on
 // its own connection to the same Redis or PostgreSQL.
 
-const logs: string[] = [];
-const logger = createLogger(
-  { logLevel: 'info', logFormat: 'json' },
-  new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }),
-);
+const { logger, logs } = capturedLogger();
 const closers = new Closers();
 afterAll(() => closers.closeAll(logger));
 
@@ -159,7 +154,7 @@ describe.runIf(WITH_PG)('PostgreSQL LISTEN/NOTIFY', () => {
       );
     await until(() => bus.healthy?.() === false);
     expect(cache.set(user(9), session('s9', 9), cache.mark())).toBe(false);
-    expect(logs.some((l) => l.includes('LISTEN connection lost'))).toBe(true);
+    expect(logs.some((l) => String(l.msg).includes('LISTEN connection lost'))).toBe(true);
     await until(() => bus.healthy?.() === true, 5_000);
     await until(() => cache.set(user(9), session('s9', 9), cache.mark()));
   });
