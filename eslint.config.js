@@ -12,12 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration in apps/server/src/config.ts only.' },
+        { object: 'process', property: 'env', message: 'Read configuration in apps/server/src/infra/config.ts only.' },
       ],
     },
   },
   {
-    files: ['apps/server/src/config.ts', '**/*.test.ts', 'packages/testing/src/**', 'scripts/**', 'bench/**'],
+    files: ['apps/server/src/infra/config.ts', '**/*.test.ts', 'packages/testing/src/**', 'scripts/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -12,11 +12,11 @@ import {
   type Services,
 } from '@roster/api';
 import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
-import { apiSettings } from './api-settings.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
-import { configReport } from './config-report.js';
-import { cliInvalidation } from './invalidation.js';
-import { readSecret } from './prompt.js';
+import { apiSettings } from './infra/api-settings.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './infra/config.js';
+import { configReport } from './infra/config-report.js';
+import { cliInvalidation } from './infra/invalidation.js';
+import { readSecret } from './cli/prompt.js';
 
 const USAGE = `Usage: roster <command>
 

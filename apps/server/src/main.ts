@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { createLogger } from './logger.js';
+import { ConfigError, loadConfig, loadDotEnv } from './infra/config.js';
+import { createLogger } from './infra/logger.js';
 import { startServer } from './server.js';
 
 await loadDotEnv();

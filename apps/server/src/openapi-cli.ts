@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createOpenApiDocument } from '@roster/api';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { VERSION } from './app.js';
+import { VERSION } from './http/app.js';
 
 /** Where `pnpm openapi` writes the generated types (the same place from src/ and from dist/). */
 export const TYPES_FILE = fileURLToPath(new URL('../src/test/openapi-types.ts', import.meta.url));

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseDotEnv } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ENV_VARS, loadConfig } from './config.js';
+import { ENV_VARS, loadConfig } from './infra/config.js';
 
 // The deployment files next to the code: .env.example, docker-compose.yml and the Dockerfile must agree with
 // config.ts (no Docker engine here, so they are read, parsed and checked rather than run).

@@ -1,18 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
-import { bootstrapAdmin } from './admin-bootstrap.js';
+import { bootstrapAdmin } from './cli/admin-bootstrap.js';
 import { createApiDeps, type ApiDeps } from '@roster/api';
-import { apiSettings } from './api-settings.js';
-import { createApp } from './app.js';
-import { loggableError } from './errors.js';
-import { createMailer } from './mailer.js';
-import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { createMetrics, queryTimingLogger, type Metrics } from './metrics.js';
-import { Closers, drain } from './shutdown.js';
-import { closeRedis, connectRedis, rateLimitsFor } from './redis.js';
-import { authCacheFor } from './invalidation.js';
+import { apiSettings } from './infra/api-settings.js';
+import { createApp } from './http/app.js';
+import { loggableError } from './http/errors.js';
+import { createMailer } from './infra/mailer.js';
+import type { Config } from './infra/config.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { createMetrics, queryTimingLogger, type Metrics } from './infra/metrics.js';
+import { Closers, drain } from './infra/shutdown.js';
+import { closeRedis, connectRedis, rateLimitsFor } from './infra/redis.js';
+import { authCacheFor } from './infra/invalidation.js';
 
 export interface RunningServer {
   url: string;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { closeDatabase, openDatabase } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { loadConfig } from './infra/config.js';
 import { startServer } from './server.js';
 import { TEST_SECRET } from './test/harness.js';
 

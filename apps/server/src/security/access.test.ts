@@ -11,7 +11,7 @@ import {
   trpcError,
   type AdminSession,
   type TrpcKind,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Broken object- and function-level authorization: a regular account walks every `{id}` route and calls every
 // admin procedure, over REST, over tRPC and inside tRPC batches. Nothing is disclosed beyond the public profile,

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccount, registerAndLogin, type Session } from '../test/accounts.js';
-import { expectNoLeak, startAttackTarget, trpcBatch, trpcCall, type AdminSession } from './helpers.js';
+import { expectNoLeak, startAttackTarget, trpcBatch, trpcCall, type AdminSession } from '../test/security.js';
 
 // Failure hygiene: with the database gone from under a running server, every answer is a generic 500 (or 503)
 // without SQL, stack or constraint names, /health still answers, and nothing secret reaches the log.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type Session } from '../test/accounts.js';
 import { createUser } from '../test/admin.js';
 import { http } from '../test/harness.js';
-import { startAttackTarget, type AdminSession } from './helpers.js';
+import { startAttackTarget, type AdminSession } from '../test/security.js';
 
 // Property-based fuzzing of every REST operation in the committed openapi.json: inputs generated from the
 // documented request schemas and parameters, mixed with malformed ones (wrong types, extra keys, huge strings, odd

@@ -9,7 +9,7 @@ import {
   trpcCall,
   trpcError,
   type AdminSession,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Injection: SQL metacharacters and query-operator objects in every string field and query parameter, and
 // prototype-pollution payloads in JSON bodies, forms and query strings. Text is refused (422) or stored

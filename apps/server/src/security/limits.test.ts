@@ -9,7 +9,7 @@ import {
   trpcError,
   whileHealthy,
   type AdminSession,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Resource limits: absurd page sizes, huge and deeply nested bodies, huge fields and oversized tRPC batches are
 // each a quick 4xx, and the server keeps answering /health on other connections meanwhile.

@@ -7,7 +7,7 @@ import {
   trpcCall,
   trpcError,
   type AdminSession,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Mass assignment: fields a client must never set (privilege, identity, secrets, bookkeeping) smuggled into
 // registration, profile updates and admin writes, on REST and tRPC. Every one is 422 and nothing changes.

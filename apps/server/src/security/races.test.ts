@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qs, type AdminUser, type Page } from '../test/admin.js';
-import { startAttackTarget, trpcCall, type AdminSession } from './helpers.js';
+import { startAttackTarget, trpcCall, type AdminSession } from '../test/security.js';
 
 // Races on uniqueness: 50 concurrent registrations of one email (and of spellings of it), and of one username,
 // over REST and tRPC at once. Exactly one account results; the others are 409, never a 500.

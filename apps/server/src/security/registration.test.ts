@@ -10,7 +10,7 @@ import {
   trpcCall,
   trpcError,
   type AdminSession,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Account enumeration through REGISTRATION. By default a taken email is 409 USER_ALREADY_EXISTS (the original
 // API's contract for its clients). With REQUIRE_VERIFIED_EMAIL=true nobody can log in before following the link

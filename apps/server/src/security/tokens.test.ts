@@ -11,7 +11,7 @@ import {
   trpcError,
   startAttackTarget,
   type AdminSession,
-} from './helpers.js';
+} from '../test/security.js';
 
 // Forged, tampered and misused bearer tokens, on REST, on tRPC and inside a tRPC batch: every one is a 401 with
 // INVALID_TOKEN (or NOT_AUTHENTICATED when it is not even shaped like a bearer token), never a 500, never access.

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
-import { loadConfig, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
+import { loadConfig, type Config } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
 import { startServer, type RunningServer, type StartOptions } from '../server.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-0123456789';

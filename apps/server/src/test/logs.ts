@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger } from '../infra/logger.js';
 
 /** The production logger (JSON, level info) writing into memory: each line parsed, in order. */
 export function capturedLogger(): { logger: Logger; logs: Record<string, unknown>[] } {
