@@ -7,12 +7,14 @@ import {
   AuthCache,
   registerInput,
   createApiDeps,
+  watchUserChanges,
   createContextInner,
   runUnitOfWork,
   type Services,
 } from '@roster/api';
 import { closeDatabase, migrateDatabase, openDatabase, pendingMigrations, type Database } from '@roster/db';
 import { apiSettings } from './infra/api-settings.js';
+import { provisionKeys } from './infra/keys.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './infra/config.js';
 import { configReport } from './infra/config-report.js';
 import { cliInvalidation } from './infra/invalidation.js';
@@ -60,9 +62,10 @@ async function withApi<T>(
 ): Promise<T> {
   const bus = cliInvalidation(config, db);
   const authCache = new AuthCache({ ttlMs: 0, bus });
+  watchUserChanges(db.orm, authCache);
   try {
     const ctx = createContextInner({
-      deps: createApiDeps(db.orm, apiSettings(config), { authCache }),
+      deps: createApiDeps(db.orm, apiSettings(config, provisionKeys(config)), { authCache }),
       userAgent: 'roster-cli',
     });
     return await runUnitOfWork(ctx, work);
@@ -148,7 +151,7 @@ export async function runCli(
   const checking = command === 'check-config';
   let config: Config;
   try {
-    config = loadConfig(undefined, { readOnly: checking });
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       err.write(`${error.message}\n`);

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './cli/admin-bootstrap.js';
-import { createApiDeps, type ApiDeps } from '@roster/api';
+import { createApiDeps, watchUserChanges, type ApiDeps } from '@roster/api';
 import { apiSettings } from './infra/api-settings.js';
+import { provisionKeys } from './infra/keys.js';
 import { createApp } from './http/app.js';
 import { loggableError } from './http/errors.js';
 import { createMailer } from './infra/mailer.js';
@@ -36,10 +37,22 @@ export interface StartOptions {
   migrate?: boolean;
 }
 
-/** Opens the database, applies migrations, and serves until `close()`. */
+/** While start-up is under way, the port is bound and every request is answered 503 (readiness included). */
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
+  res.end(JSON.stringify({ detail: 'Starting up', code: 'SERVICE_UNAVAILABLE' }));
+}
+
+/**
+ * Start-up, in order, every step in view: keys, database, migrations, Redis, the port, the API's collaborators
+ * (the auth cache watching account changes among them), the first admin, then the app takes the requests.
+ */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
   const metrics = createMetrics();
+  // 1. Keys: read, or outside production generated once under DATA_DIR. Nothing else writes a key file.
+  const keys = provisionKeys(config);
+  // 2. The database (its pool), with every statement timed for the metrics.
   const db = await openDatabase(config.databaseUrl, {
     logger: (message) => logger.debug(message),
     // A pooled connection lost (terminated, the database restarted): the pool replaces it by itself.
@@ -49,58 +62,55 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     overrides: { loggerFactory: queryTimingLogger(metrics) },
   });
   const closers = new Closers();
-  const server = createServer();
+  const server = createServer(starting);
   let draining = false;
+  let url: string;
   let deps: ApiDeps;
+  // 3. Redis, when configured (rate limits, the invalidation bus).
   const redis = await connectRedis(config, logger);
   closers.add('redis', () => closeRedis(redis));
   try {
+    // 4. Migrations.
     if (opts.migrate !== false) {
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    // One set of long-lived collaborators (hasher, token service) for start-up work and for requests.
+    // 5. The port: bound now, so the address links point to is known (PORT=0 picks one); 503 until step 8.
+    url = await listen(server, config);
+    // 6. The API's collaborators, once, for start-up work and for requests. Links in emails point to PUBLIC_URL,
+    //    or to where this server listens.
     const mailer = createMailer(config, logger);
-    deps = createApiDeps(db.orm, apiSettings(config), {
+    const authCache = authCacheFor(config, db, redis, closers, logger, metrics.registry);
+    watchUserChanges(db.orm, authCache);
+    deps = createApiDeps(db.orm, apiSettings(config, keys, config.publicUrl ?? url), {
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
-      authCache: authCacheFor(config, db, redis, closers, logger, metrics.registry),
+      authCache,
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
     await deps.tokens.ready();
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
+    // 7. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured.
     await bootstrapAdmin(deps, config, logger);
-    const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
-    const handle = app.callback();
+    // 8. The app takes the requests.
+    const handle = createApp({ config, db, logger, metrics, draining: () => draining }, deps).callback();
+    server.off('request', starting);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       // Draining: every answer closes its connection, so no client sends another request on a socket that is
       // about to be closed (a keep-alive race that would reset it).
       if (draining) res.setHeader('Connection', 'close');
       void handle(req, res);
     });
-    server.headersTimeout = 30_000;
-    server.requestTimeout = 60_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
   } catch (error) {
-    // What start-up opened so far (the auth cache's listener and Redis among it), then the database.
+    // What start-up opened so far (the port, the auth cache's listener and Redis among it), then the database.
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
     await closers.closeAll(logger);
     await closeDatabase(db);
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  // Links in emails default to where this server listens when PUBLIC_URL is not set.
-  deps.settings.publicUrl ??= url;
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -124,4 +134,20 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       return closing;
     },
   };
+}
+
+/** Listens on HOST:PORT; resolves with the URL this server answers at. */
+async function listen(server: Server, config: Config): Promise<string> {
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }

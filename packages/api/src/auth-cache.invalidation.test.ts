@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiDeps } from './context.js';
 import { AuthCache, type Invalidation, type InvalidationMessage } from './auth-cache.js';
+import { watchUserChanges } from './auth-invalidation.js';
 import { createHarness, errorCodeOf, PASSWORD, TEST_SETTINGS, type Harness } from './test/harness.js';
 import { seededAccount } from './test/admin.js';
 
@@ -141,6 +142,8 @@ describe('the auth cache', () => {
     };
     const one = createApiDeps(h.db.orm, TEST_SETTINGS, { authCache: new AuthCache({ bus }) });
     const two = createApiDeps(h.db.orm, TEST_SETTINGS, { authCache: new AuthCache({ bus }) });
+    // Only the instance that writes watches its writes: the other learns of them through the bus alone.
+    watchUserChanges(h.db.orm, one.authCache);
     const a = await h.account('cache_two');
     await h.caller(a.token, two).auth.me();
     expect(two.authCache.get(await sid(a.token))).toBeDefined();

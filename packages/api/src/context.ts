@@ -8,7 +8,6 @@ import { CredentialChecks } from './ratelimit/credentials.js';
 import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
-import { User } from '@roster/db';
 import { invalidField } from './errors.js';
 
 /** Long-lived collaborators, built once per process. */
@@ -42,19 +41,12 @@ export interface ApiDepsOptions {
   authCache?: AuthCache;
 }
 
-/** Every flushed change to an account (profile, role, status, password, verification, deletion) invalidates it. */
-function invalidateOnUserChange(orm: MikroORM, cache: AuthCache): void {
-  const changed = (args: { entity: User }) => cache.changed({ users: [args.entity.id] });
-  orm.em.getEventManager().registerSubscriber({
-    getSubscribedEntities: () => [User],
-    afterUpdate: changed,
-    afterDelete: changed,
-  });
-}
-
+/**
+ * The process-wide collaborators. Building them has no side effect: in particular the auth cache learns of
+ * account changes only once `watchUserChanges` (auth-invalidation.ts) is called for it, by the start-up sequence.
+ */
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
   const authCache = opts.authCache ?? new AuthCache();
-  invalidateOnUserChange(orm, authCache);
   const events = opts.events ?? noEvents;
   const rateLimits = opts.rateLimits ?? RateLimits.disabled();
   return {

@@ -43,50 +43,50 @@ async function setup() {
   return { tokens, authCache, token, hot: createHotReads({ tokens, authCache }), header: `Bearer ${token}` };
 }
 
-describe('createHotReads().me', () => {
+describe("createHotReads()['auth.me']", () => {
   it('answers the procedure’s body for a verified token whose session and user are cached', async () => {
     const { tokens, authCache, token, hot, header } = await setup();
     await tokens.verifyAccessToken(token);
     authCache.set(user(7), session(SID, 7), authCache.mark());
-    const answer = hot.me(header);
+    const answer = hot['auth.me']!(header);
     expect(answer?.userId).toBe(7);
     expect(JSON.parse(answer!.json)).toEqual(toUserOut(user(7)));
-    expect(hot.me(header)?.json).toBe(answer!.json); // serialized once per cache entry
+    expect(hot['auth.me']!(header)?.json).toBe(answer!.json); // serialized once per cache entry
   });
 
   it('leaves a token it has not verified yet to the procedure (no signature check here)', async () => {
     const { authCache, hot, header } = await setup();
     authCache.set(user(7), session(SID, 7), authCache.mark());
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
   });
 
   it('leaves a cache miss, an invalidated user or session, and another user’s session to the procedure', async () => {
     const { tokens, authCache, token, hot, header } = await setup();
     await tokens.verifyAccessToken(token);
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
     authCache.set(user(8), session(SID, 8), authCache.mark());
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
     authCache.set(user(7), session(SID, 7), authCache.mark());
     authCache.invalidate({ users: [7] });
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
     authCache.set(user(7), session(SID, 7), authCache.mark());
     authCache.invalidate({ sessions: [SID] });
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
   });
 
   it('leaves a session whose last use is due to be written, or that has expired, to the procedure', async () => {
     const { tokens, authCache, token, hot, header } = await setup();
     await tokens.verifyAccessToken(token);
     authCache.set(user(7), session(SID, 7, new Date(now - 10 * 60_000)), authCache.mark());
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
     authCache.set(user(7), { ...session(SID, 7), expiresAt: new Date(now - 1) }, authCache.mark());
-    expect(hot.me(header)).toBeUndefined();
+    expect(hot['auth.me']!(header)).toBeUndefined();
   });
 
   it('leaves a missing or malformed Authorization header to the procedure', async () => {
     const { hot } = await setup();
     for (const header of [undefined, null, '', 'Bearer', 'Basic abc', 'Bearer a b']) {
-      expect(hot.me(header)).toBeUndefined();
+      expect(hot['auth.me']!(header)).toBeUndefined();
     }
   });
 });

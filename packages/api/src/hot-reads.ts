@@ -2,28 +2,31 @@ import type { ApiDeps } from './context.js';
 import { toUserOut } from './services/serialize.js';
 import { bearerToken } from './services/tokens.js';
 
-/** An answer the hot path can give: whose it is (for the request log) and the JSON body. */
+/** An answer read from memory: whose it is (for the request log) and the procedure's output as JSON. */
 export interface HotAnswer {
   userId: number;
   json: string;
 }
 
+/** Answers a procedure from memory for this Authorization header, or undefined to run the procedure. */
+export type HotRead = (authorization: string | null | undefined) => HotAnswer | undefined;
+
 /**
- * The reads that most requests are — "who am I" with a token seen moments ago — answered from memory: a token
- * this process already verified (no signature check) whose session and user are in the auth cache (no query) and
- * whose `last_used_at` is not due to be written. Anything else (first sight of a token, a cache miss, an
- * invalidated user or session, a session to touch, any error) returns undefined and goes through the procedure,
- * which verifies, answers or refuses, and fills the cache again. Because every change that matters invalidates the
- * cache before its request answers, a deactivated user or revoked session is refused on the very next request.
+ * Input-less authenticated queries answered from memory, by procedure path. The HTTP layer mounts each one in
+ * front of both surfaces that reach the procedure (its REST route and a single tRPC call), in its route table.
+ *
+ * A read is answered only for a token this process already verified (no signature check) whose session and user
+ * are live in the auth cache (no query) and whose `last_used_at` is not due to be written. Anything else (first
+ * sight of a token, a cache miss, an invalidated user or session, a session to touch) returns undefined and the
+ * procedure runs: it verifies, answers or refuses, and fills the cache again. Every change that matters
+ * invalidates the cache before its request answers, so a deactivated user or a revoked session is refused on
+ * the very next request.
  */
-export interface HotReads {
-  /** `auth.me` / `GET /auth/me`. */
-  me(authorization: string | null | undefined): HotAnswer | undefined;
-}
+export type HotReads = Readonly<Record<string, HotRead>>;
 
 export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): HotReads {
   return {
-    me(authorization) {
+    'auth.me': (authorization) => {
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
       if (!claims) return undefined;

@@ -22,10 +22,10 @@ export {
 } from './errors.js';
 export {
   createOpenApiDocument,
-  formRoutes,
   restRoutes,
   successStatusOf,
   type OpenApiDocumentOptions,
+  type RestRoute,
 } from './openapi.js';
 export type { ApiSettings } from './settings.js';
 export type { ErrorData, Meta } from './trpc.js';
@@ -56,4 +56,5 @@ export {
   type SessionSnapshot,
   type UserSnapshot,
 } from './auth-cache.js';
-export { createHotReads, type HotAnswer, type HotReads } from './hot-reads.js';
+export { watchUserChanges } from './auth-invalidation.js';
+export { createHotReads, type HotAnswer, type HotRead, type HotReads } from './hot-reads.js';

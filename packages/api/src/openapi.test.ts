@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from './errors.js';
-import { createOpenApiDocument, errorCodesOf, formRoutes, restRoutes, successStatusOf } from './openapi.js';
+import { createOpenApiDocument, errorCodesOf, restRoutes, successStatusOf } from './openapi.js';
 import { appRouter } from './root.js';
 import type { Meta } from './trpc.js';
 
@@ -193,13 +193,20 @@ describe('restRoutes', () => {
       Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
     );
     expect([...routes].sort()).toEqual([...documented].sort());
-    expect(restRoutes()).toContainEqual({ method: 'GET', path: '/users/{id}' });
+    expect(restRoutes()).toContainEqual({
+      method: 'GET',
+      path: '/users/{id}',
+      procedure: 'users.byId',
+      form: false,
+    });
   });
-});
 
-describe('formRoutes', () => {
-  it('holds exactly the login route', () => {
-    expect([...formRoutes()]).toEqual(['POST /auth/login']);
+  it('marks exactly the login route as taking a form body', () => {
+    expect(
+      restRoutes()
+        .filter((r) => r.form)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual(['POST /auth/login']);
   });
 });
 

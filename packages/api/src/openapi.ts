@@ -11,23 +11,24 @@ interface ProcedureLike {
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
 
 /** Every REST route: method and path template (`/users/{id}`). */
-export function restRoutes(): { method: string; path: string }[] {
-  return Object.values(procedures).flatMap((procedure) => {
-    const openapi = procedure._def.meta?.openapi;
-    return openapi ? [{ method: openapi.method, path: openapi.path }] : [];
-  });
+export interface RestRoute {
+  method: string;
+  /** The OpenAPI template, `/users/{id}`. */
+  path: string;
+  /** The procedure it calls, `users.byId`. */
+  procedure: string;
+  /** True when it also accepts a form body (the OAuth2 password flow). */
+  form: boolean;
 }
 
-/** `METHOD /path` of every REST route that accepts a form body (the OAuth2 password flow). */
-export function formRoutes(): Set<string> {
-  const routes = new Set<string>();
-  for (const procedure of Object.values(procedures)) {
-    const openapi = procedure._def.meta?.openapi;
-    if (openapi?.contentTypes?.includes('application/x-www-form-urlencoded')) {
-      routes.add(`${openapi.method} ${openapi.path}`);
-    }
-  }
-  return routes;
+/** Every REST route, in declaration order. */
+export function restRoutes(): RestRoute[] {
+  return Object.entries(procedures).flatMap(([procedure, { _def }]) => {
+    const openapi = _def.meta?.openapi;
+    if (!openapi) return [];
+    const form = openapi.contentTypes?.includes('application/x-www-form-urlencoded') ?? false;
+    return [{ method: openapi.method, path: openapi.path, procedure, form }];
+  });
 }
 
 /**

@@ -90,7 +90,7 @@ describe('roster (no database)', () => {
     writeFileSync(join(workDir, 'file'), '');
     delete process.env.SECRET_KEY;
     process.env.DATA_DIR = join(workDir, 'file', 'data');
-    await expect(run('migrate')).rejects.toThrow(/ENOTDIR/);
+    await expect(run('set-role', 'nobody', 'user')).rejects.toThrow(/ENOTDIR/);
   });
 
   it('reads .env from the working directory, real variables winning', async () => {

@@ -53,7 +53,7 @@ describe('production', () => {
   const production = { NODE_ENV: 'production', SECRET_KEY: TEST_SECRET };
 
   it('refuses to start with neither METRICS_TOKEN nor METRICS_PUBLIC=true', () => {
-    expect(() => loadConfig(production, { readOnly: true })).toThrow(
+    expect(() => loadConfig(production)).toThrow(
       /^METRICS_TOKEN: required when NODE_ENV=production .*METRICS_PUBLIC=true/,
     );
   });

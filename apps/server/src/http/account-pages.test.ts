@@ -53,9 +53,10 @@ describe.each(['/reset-password', '/verify-email'])('GET %s', (path) => {
     expect((await fetch(`${server.url}${path}`, { method: 'HEAD' })).status).toBe(200);
   });
 
-  it('is only a page: POST is not served by it', async () => {
+  it('is only a page: POST is answered 405, Allow: GET', async () => {
     const res = await http(server.url, 'POST', path, { json: {} });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
   });
 });
 

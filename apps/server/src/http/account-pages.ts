@@ -67,7 +67,7 @@ export const ACCOUNT_PAGE_PATHS = Object.keys(ASSETS);
 export function accountPages(): Middleware {
   return async function serveAccountPages(ctx, next) {
     const asset = ASSETS[ctx.path];
-    if (!asset || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    if (!asset) return next();
     ctx.type = asset.type;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = asset.body;

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import {
   AppError,
-  createApiDeps,
   createContextInner,
   createHotReads,
   createOpenApiDocument,
-  formRoutes,
   isUnexpected,
   toErrorResponse,
   type ApiDeps,
@@ -13,19 +11,16 @@ import {
 import type { Database } from '@roster/db';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { accountPages } from './account-pages.js';
-import { apiSettings } from '../infra/api-settings.js';
-import { bodyParser } from './body.js';
 import type { Config } from '../infra/config.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
-import { hotReads } from './hot-reads.js';
 import { jwks } from './jwks.js';
 import type { Logger } from '../infra/logger.js';
 import { metricsEndpoint, type Metrics } from '../infra/metrics.js';
 import { readiness } from './ready.js';
 import { requestLog, type RosterState } from './request-log.js';
 import { restBridge } from '../rest/bridge.js';
-import { restTemplates } from './routes.js';
+import { createRoutes } from './routes.js';
 import { corsFor, securityHeaders } from './security-headers.js';
 import { trpcMount } from './trpc.js';
 
@@ -65,16 +60,14 @@ function errorResponder(): Middleware<RosterState> {
 
 function health(): Middleware {
   const body = { status: 'healthy', version: VERSION };
-  return async function healthCheck(ctx, next) {
-    if (ctx.path !== '/health' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+  return async function healthCheck(ctx) {
     ctx.body = body;
   };
 }
 
 function openApiJson(config: Config): Middleware {
   let document: string | undefined;
-  return async function serveOpenApi(ctx, next) {
-    if (ctx.path !== '/openapi.json' || ctx.method !== 'GET') return next();
+  return async function serveOpenApi(ctx) {
     document ??= JSON.stringify(
       createOpenApiDocument({ baseUrl: config.publicUrl ?? '/', version: VERSION }),
     );
@@ -83,23 +76,36 @@ function openApiJson(config: Config): Middleware {
   };
 }
 
-/** 405 with `Allow` for a known REST path asked with another method; 404 otherwise. */
-function notFound(): Middleware {
-  const routes = restTemplates();
-  return function routeNotFound(ctx) {
-    const allowed = routes.filter((r) => r.pattern.test(ctx.path)).map((r) => r.method);
-    if (allowed.length > 0) {
-      ctx.set('Allow', [...new Set(allowed)].join(', '));
-      throw new AppError('METHOD_NOT_ALLOWED', 'Method not allowed');
+/** `Allow` lists methods in this order; HEAD goes without saying beside GET. */
+const ALLOW_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * What the route table left unanswered, as error bodies: 404 for an unknown path; 405 for a known path asked
+ * with another method (`allowedMethods()` has set `Allow`); 501 for a
+ * method no route implements.
+ */
+function unrouted(): Middleware<RosterState> {
+  return async function shapeUnrouted(ctx, next) {
+    await next();
+    if (ctx.respond === false || ctx.body != null) return;
+    if (ctx.status === 405) {
+      const allow = new Set(ctx.response.get('Allow').split(', '));
+      ctx.set('Allow', ALLOW_ORDER.filter((m) => allow.has(m)).join(', '));
+      throw new AppError('METHOD_NOT_ALLOWED');
     }
-    throw new AppError('NOT_FOUND', 'Not found');
+    if (ctx.status === 501) throw new AppError('NOT_IMPLEMENTED');
+    if (ctx.status === 404) throw new AppError('NOT_FOUND');
   };
 }
 
-/** The whole HTTP surface: health, docs, tRPC at /trpc and REST at the original spec's paths. */
+/**
+ * The whole HTTP surface: a short chain (request log, security headers, the one error responder, CORS) in front
+ * of the route table (`routes.ts`): health, readiness, metrics, OpenAPI, JWKS, docs, account pages, tRPC at
+ * /trpc and REST at the original spec's paths.
+ */
 export function createApp(
   { config, db, logger, metrics, draining = () => false }: AppOptions,
-  deps: ApiDeps = createApiDeps(db.orm, apiSettings(config), { events: metrics.events }),
+  deps: ApiDeps,
 ) {
   // Behind a proxy (TRUST_PROXY), ctx.ip and ctx.protocol come from X-Forwarded-For / X-Forwarded-Proto. Only the
   // last X-Forwarded-For entry is believed: the one our proxy appended (earlier ones are whatever the client sent).
@@ -116,6 +122,8 @@ export function createApp(
       },
     });
 
+  const hotReads = createHotReads(deps);
+
   app.on('error', (error: unknown, ctx?: ParameterizedContext<RosterState>) => {
     logger.error(
       { err: loggableError(error), reqId: ctx?.state.requestId, path: ctx?.path },
@@ -127,24 +135,26 @@ export function createApp(
   app.use(securityHeaders());
   app.use(errorResponder());
   app.use(corsFor(config.allowedOrigins));
-  app.use(hotReads(createHotReads(deps)));
-  app.use(health());
-  app.use(readiness({ db, logger, draining }));
-  app.use(metricsEndpoint(metrics, config.metricsToken));
-  app.use(openApiJson(config));
-  app.use(jwks(() => deps.tokens.jwks()));
-  app.use(docs());
-  app.use(accountPages());
-  app.use(
-    trpcMount({
+  const routes = createRoutes({
+    health: health(),
+    ready: readiness({ db, logger, draining }),
+    metrics: metricsEndpoint(metrics, config.metricsToken),
+    openApi: openApiJson(config),
+    jwks: jwks(() => deps.tokens.jwks()),
+    docs: docs(),
+    accountPages: accountPages(),
+    trpc: trpcMount({
       createContext,
       onError: (error, ctx) => {
         if (isUnexpected(error)) app.emit('error', error, ctx);
       },
+      hotReads,
     }),
-  );
-  app.use(bodyParser(formRoutes()));
-  app.use(restBridge({ createContext, onError: () => undefined }));
-  app.use(notFound());
+    rest: restBridge({ createContext, onError: () => undefined }),
+    hotReads,
+  });
+  app.use(unrouted());
+  app.use(routes.allowedMethods());
+  app.use(routes.routes());
   return app;
 }

@@ -26,19 +26,12 @@ function isTooLarge(error: unknown): boolean {
 }
 
 /**
- * Reads JSON (any charset) and, where a route accepts it, form bodies, at most 100 KB. The parsed body is left
- * on `req.body` as JSON for the REST bridge; a form becomes JSON here so that the OAuth2 password flow works.
+ * Reads JSON (any charset) and, on a route that accepts it (`form`), a form body, at most 100 KB. Mounted by the
+ * route table on the REST routes that take a body (POST, PUT, PATCH). The parsed body is left on `req.body` as
+ * JSON for the REST bridge; a form becomes JSON here so that the OAuth2 password flow works.
  */
-export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
+export function bodyParser({ form }: { form: boolean }): Middleware {
   return async function parseBody(ctx, next) {
-    if (
-      ctx.method === 'GET' ||
-      ctx.method === 'HEAD' ||
-      ctx.method === 'DELETE' ||
-      ctx.path.startsWith('/trpc')
-    ) {
-      return next();
-    }
     const length = Number(ctx.get('content-length') || 0);
     if (length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
     const req = ctx.req as RequestWithBody;
@@ -51,8 +44,7 @@ export function bodyParser(formRoutes: ReadonlySet<string>): Middleware {
     }
     // ctx.is answers false or null when the type does not match or there is no body.
     const isJson = Boolean(ctx.is('application/json', '+json'));
-    const isForm =
-      formRoutes.has(`${ctx.method} ${ctx.path.replace(/\/+$/, '')}`) && Boolean(ctx.is('urlencoded'));
+    const isForm = form && Boolean(ctx.is('urlencoded'));
     if (!isJson && !isForm) return next();
     try {
       req.body = isJson

@@ -1,33 +1,45 @@
-import type { HotReads } from '@roster/api';
+import type { HotAnswer, HotRead, HotReads } from '@roster/api';
+import type { ParameterizedContext } from 'koa';
 import type { Middleware } from 'koa';
 import type { RosterState } from './request-log.js';
-import { TRPC_PREFIX } from './trpc.js';
-
-const TRPC_ME = `${TRPC_PREFIX}/auth.me`;
 
 /**
- * `GET /auth/me` and a plain (unbatched, input-less) `GET /trpc/auth.me` answered before the ORM context, the REST
- * bridge and tRPC are entered, when the answer is already in memory (see `createHotReads`); otherwise they go on
- * to the procedure as usual. The bodies and headers are the ones those surfaces send.
+ * A REST read answered from memory when it can be (see `createHotReads`), before the REST bridge and the ORM
+ * context are entered; otherwise the request goes on to the procedure. The body is the one REST sends.
  */
-export function hotReads(reads: HotReads): Middleware<RosterState> {
+export function restHotRead(read: HotRead): Middleware<RosterState> {
   return async function serveHotRead(ctx, next) {
     if (ctx.method !== 'GET' || ctx.querystring !== '') return next();
-    const trpc = ctx.path === TRPC_ME;
-    if (!trpc && ctx.path !== '/auth/me') return next();
-    // tRPC's streaming (JSONL) responses are tRPC's to write.
-    if (trpc && ctx.get('trpc-accept') !== '') return next();
-    const answer = reads.me(ctx.get('authorization'));
+    const answer = read(ctx.get('authorization'));
     if (!answer) return next();
-    ctx.state.scope.userId = answer.userId;
-    if (trpc) {
-      ctx.set('Content-Type', 'application/json');
-      ctx.vary('trpc-accept');
-      ctx.vary('accept');
-      ctx.body = `{"result":{"data":${answer.json}}}`;
-    } else {
-      ctx.set('Content-Type', 'application/json; charset=utf-8');
-      ctx.body = answer.json;
-    }
+    answered(ctx, answer);
+    ctx.set('Content-Type', 'application/json; charset=utf-8');
+    ctx.body = answer.json;
   };
+}
+
+/**
+ * A plain tRPC call (one procedure, GET, no input, not streamed) answered from memory when it can be, in the
+ * envelope tRPC would send. True when it answered.
+ */
+export function trpcHotRead(
+  reads: HotReads,
+  procedures: string,
+  ctx: ParameterizedContext<RosterState>,
+): boolean {
+  const read = reads[procedures];
+  // tRPC's streaming (JSONL) responses are tRPC's to write.
+  if (!read || ctx.method !== 'GET' || ctx.querystring !== '' || ctx.get('trpc-accept') !== '') return false;
+  const answer = read(ctx.get('authorization'));
+  if (!answer) return false;
+  answered(ctx, answer);
+  ctx.set('Content-Type', 'application/json');
+  ctx.vary('trpc-accept');
+  ctx.vary('accept');
+  ctx.body = `{"result":{"data":${answer.json}}}`;
+  return true;
+}
+
+function answered(ctx: ParameterizedContext<RosterState>, answer: HotAnswer): void {
+  ctx.state.scope.userId = answer.userId;
 }

@@ -36,8 +36,7 @@ export function readiness({ db, logger, draining, timeoutMs = 3000 }: ReadinessO
     migrated = pending === 0;
     return pending;
   };
-  return async function ready(ctx, next) {
-    if (ctx.path !== '/health/ready' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+  return async function ready(ctx) {
     ctx.set('Cache-Control', 'no-store');
     let detail: string | null = null;
     if (draining()) {

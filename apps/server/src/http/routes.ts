@@ -1,59 +1,63 @@
-import { appRouter, restRoutes } from '@roster/api';
+import Router from '@koa/router';
+import { restRoutes, type HotReads } from '@roster/api';
+import type { Middleware } from 'koa';
+import { ACCOUNT_PAGE_PATHS } from './account-pages.js';
+import { bodyParser } from './body.js';
+import { restHotRead } from './hot-reads.js';
+import type { RosterState } from './request-log.js';
 import { TRPC_PREFIX } from './trpc.js';
 
-/** The label for requests that match no route: raw paths would give metrics unbounded cardinality. */
-const UNMATCHED = 'unmatched';
-
-const FIXED = new Set(['/health', '/health/ready', '/metrics', '/openapi.json', '/docs']);
-
-interface Template {
-  method: string;
-  path: string;
-  pattern: RegExp;
-  params: number;
+/** What answers each route; `createRoutes` says which request reaches which. */
+export interface Endpoints {
+  health: Middleware<RosterState>;
+  ready: Middleware<RosterState>;
+  metrics: Middleware<RosterState>;
+  openApi: Middleware<RosterState>;
+  jwks: Middleware<RosterState>;
+  docs: Middleware<RosterState>;
+  accountPages: Middleware<RosterState>;
+  /** tRPC at /trpc: every method (tRPC answers a wrong verb itself), single calls and batches. */
+  trpc: Middleware<RosterState>;
+  /** The REST bridge: the procedure behind the matched template, through trpc-to-openapi. */
+  rest: Middleware<RosterState>;
+  /** Reads answered from memory when they can be, by procedure path (see `createHotReads`). */
+  hotReads: HotReads;
 }
 
-/** REST templates, in declaration order. */
-export function restTemplates(): Template[] {
-  return restRoutes().map(({ method, path }) => ({
-    method,
-    path,
-    pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-    params: (path.match(/\{/g) ?? []).length,
-  }));
-}
+/** `/users/{id}` (OpenAPI) → `/users/:id` (path-to-regexp). */
+const koaPath = (template: string) => template.replace(/\{(\w+)\}/g, ':$1');
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
- * What a request is, for logs and metrics: the REST template (`/users/{id}`), the tRPC procedure
- * (`trpc:users.byId`, `trpc:batch` for several), a fixed path, or `unmatched`.
+ * The whole route table. Each route is named by its template, which the request log and the metrics read
+ * (`routeOf`). `allowedMethods()` (mounted by the app) answers 405 with `Allow` for a known path asked with
+ * another method, and 501 for a method no route implements. Paths are case-sensitive; a trailing slash is allowed.
  */
-export function routeResolver(): (method: string, path: string) => string {
-  // Literal segments beat parameters: `/users/me` before `/users/{id}`.
-  const templates = restTemplates().sort((a, b) => a.params - b.params);
-  const procedures = new Set(Object.keys(appRouter._def.procedures));
-  // Recent answers: the same few paths come again and again (bounded: paths carry ids and arbitrary text).
-  const seen = new Map<string, string>();
-  return (method, path) => {
-    const key = `${method} ${path}`;
-    let route = seen.get(key);
-    if (route === undefined) {
-      if (seen.size >= 1_000) seen.clear();
-      route = resolve(method, path);
-      seen.set(key, route);
-    }
-    return route;
-  };
+export function createRoutes(endpoints: Endpoints): Router<RosterState> {
+  const router = new Router<RosterState>({ sensitive: true });
+  router.get('/health', '/health', endpoints.health);
+  router.get('/health/ready', '/health/ready', endpoints.ready);
+  router.get('/metrics', '/metrics', endpoints.metrics);
+  router.get('/openapi.json', '/openapi.json', endpoints.openApi);
+  router.get('/.well-known/jwks.json', '/.well-known/jwks.json', endpoints.jwks);
+  router.get('/docs', '/docs', endpoints.docs);
+  router.get('/docs', '/docs/*asset', endpoints.docs);
+  for (const path of ACCOUNT_PAGE_PATHS) router.get(path, path, endpoints.accountPages);
+  router.all('trpc', TRPC_PREFIX, endpoints.trpc);
+  router.all('trpc', `${TRPC_PREFIX}/*procedures`, endpoints.trpc);
 
-  function resolve(method: string, path: string): string {
-    if (path === TRPC_PREFIX || path.startsWith(`${TRPC_PREFIX}/`)) {
-      const names = path.slice(TRPC_PREFIX.length + 1).split(',');
-      if (!names.every((name) => procedures.has(name))) return 'trpc:unknown';
-      return names.length > 1 ? 'trpc:batch' : `trpc:${names[0]}`;
-    }
-    const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path;
-    if (FIXED.has(trimmed)) return trimmed;
-    if (path.startsWith('/docs/')) return '/docs';
-    const matching = templates.filter((t) => t.pattern.test(path));
-    return (matching.find((t) => t.method === method) ?? matching[0])?.path ?? UNMATCHED;
+  // Literal segments before parameters: `/users/me` is tried before `/users/{id}`.
+  const rest = restRoutes().sort((a, b) => paramCount(a.path) - paramCount(b.path));
+  for (const route of rest) {
+    const stack: Middleware<RosterState>[] = [];
+    const hot = endpoints.hotReads[route.procedure];
+    if (hot && route.method === 'GET') stack.push(restHotRead(hot));
+    if (BODY_METHODS.has(route.method)) stack.push(bodyParser({ form: route.form }));
+    stack.push(endpoints.rest);
+    router.register(koaPath(route.path), [route.method], stack, { name: route.path });
   }
+  return router;
 }
+
+const paramCount = (template: string) => (template.match(/\{/g) ?? []).length;

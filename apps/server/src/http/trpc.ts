@@ -1,27 +1,40 @@
-import { appRouter, toErrorResponse, type Context } from '@roster/api';
+import { appRouter, toErrorResponse, type Context, type HotReads } from '@roster/api';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { MAX_BODY_BYTES } from './body.js';
+import { trpcHotRead } from './hot-reads.js';
+import type { RosterState } from './request-log.js';
 
 export const TRPC_PREFIX = '/trpc';
 export const MAX_BATCH_SIZE = 10;
 
 export interface TrpcMountOptions {
-  createContext: (ctx: ParameterizedContext) => Context;
-  onError: (error: unknown, ctx: ParameterizedContext) => void;
+  createContext: (ctx: ParameterizedContext<RosterState>) => Context;
+  onError: (error: unknown, ctx: ParameterizedContext<RosterState>) => void;
+  hotReads: HotReads;
 }
 
-/** tRPC over HTTP at /trpc (batches of at most ten calls). tRPC writes the response itself. */
-export function trpcMount(opts: TrpcMountOptions): Middleware {
-  return async function trpc(ctx, next) {
-    if (ctx.path !== TRPC_PREFIX && !ctx.path.startsWith(`${TRPC_PREFIX}/`)) return next();
+const PROCEDURES = new Set(Object.keys(appRouter._def.procedures));
+
+/** The request log's name for a tRPC request: `trpc:users.byId`, `trpc:batch`, or `trpc:unknown`. */
+function labelOf(names: string[]): string {
+  if (!names.every((name) => PROCEDURES.has(name))) return 'trpc:unknown';
+  return names.length > 1 ? 'trpc:batch' : `trpc:${names[0]}`;
+}
+
+/** tRPC over HTTP, mounted by the route table at /trpc (batches of at most ten calls). tRPC writes the response. */
+export function trpcMount(opts: TrpcMountOptions): Middleware<RosterState> {
+  return async function trpc(ctx) {
+    const path = ctx.path.slice(TRPC_PREFIX.length + 1);
+    ctx.state.route = labelOf(path.split(','));
+    if (trpcHotRead(opts.hotReads, path, ctx)) return;
     ctx.respond = false;
     ctx.res.statusCode = 200; // Koa starts at 404; tRPC only sets the status when it differs from 200
     await nodeHTTPRequestHandler({
       router: appRouter,
       req: ctx.req,
       res: ctx.res,
-      path: ctx.path.slice(TRPC_PREFIX.length + 1),
+      path,
       maxBodySize: MAX_BODY_BYTES,
       allowBatching: true,
       maxBatchSize: MAX_BATCH_SIZE,

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -189,8 +189,7 @@ describe('loadConfig: SECRET_KEY', () => {
   });
 
   it('is required in production, even when a generated file exists', () => {
-    loadConfig(env({ SECRET_KEY: undefined }));
-    expect(existsSync(join(dataDir, 'secret.key'))).toBe(true);
+    writeFileSync(join(dataDir, 'secret.key'), `${SECRET}\n`, { mode: 0o600 });
     for (const secret of [undefined, '']) {
       expect(() => loadConfig(env({ NODE_ENV: 'production', SECRET_KEY: secret }))).toThrow(
         /^SECRET_KEY: required when NODE_ENV=production/,
@@ -199,29 +198,19 @@ describe('loadConfig: SECRET_KEY', () => {
     expect(loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' })).secretSource).toBe('env');
   });
 
-  it('outside production generates one into DATA_DIR/secret.key (0600) and reuses it', () => {
+  it('outside production leaves a missing one to start-up, and writes nothing itself', () => {
     const nested = join(dataDir, 'nested', 'data');
-    const first = loadConfig(env({ SECRET_KEY: undefined, DATA_DIR: nested }));
-    const file = join(nested, 'secret.key');
-    expect(first.secretSource).toBe('generated');
-    expect(Buffer.byteLength(first.secretKey)).toBeGreaterThanOrEqual(32);
-    expect(readFileSync(file, 'utf8')).toBe(`${first.secretKey}\n`);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-
-    const second = loadConfig(env({ SECRET_KEY: '', DATA_DIR: nested, NODE_ENV: 'test' }));
-    expect(second.secretSource).toBe('file');
-    expect(second.secretKey).toBe(first.secretKey);
+    const config = loadConfig(env({ SECRET_KEY: undefined, DATA_DIR: nested }));
+    expect(config).toMatchObject({ secretSource: 'generated', secretKey: '' });
+    expect(existsSync(nested)).toBe(false);
   });
 
-  it('replaces a stored secret that is too short, and tightens its mode', () => {
-    const file = join(dataDir, 'secret.key');
-    writeFileSync(file, 'short\n');
-    chmodSync(file, 0o644);
-    const config = loadConfig(env({ SECRET_KEY: undefined }));
-    expect(config.secretSource).toBe('generated');
-    expect(config.secretKey).not.toBe('short');
-    expect(readFileSync(file, 'utf8').trim()).toBe(config.secretKey);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+  it('leaves a stored secret that is too short to start-up, to be replaced', () => {
+    writeFileSync(join(dataDir, 'secret.key'), 'short\n');
+    expect(loadConfig(env({ SECRET_KEY: undefined }))).toMatchObject({
+      secretSource: 'generated',
+      secretKey: '',
+    });
   });
 
   it('trims a stored secret', () => {

@@ -137,8 +137,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 /** GET /metrics in the Prometheus text format; with a token configured, only for `Authorization: Bearer <token>`. */
 export function metricsEndpoint(metrics: Metrics, token: string | null): Middleware {
   const expected = token === null ? null : digest(token);
-  return async function serveMetrics(ctx, next) {
-    if (ctx.path !== '/metrics' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+  return async function serveMetrics(ctx) {
     if (expected) {
       const given = /^Bearer +(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1] ?? '';
       if (!timingSafeEqual(digest(given), expected)) {

@@ -29,8 +29,9 @@ export interface RestBridgeOptions {
 }
 
 /**
- * The REST surface: trpc-to-openapi routes the request to the same procedure tRPC serves. Success statuses come
- * from the procedure's meta; failures are thrown so the one error middleware shapes them.
+ * The REST surface, mounted by the route table on each REST template: trpc-to-openapi calls the same procedure
+ * tRPC serves. Success statuses come from the procedure's meta; failures are thrown so the one error middleware
+ * shapes them.
  */
 export function restBridge(opts: RestBridgeOptions): Middleware {
   const failures = new WeakMap<object, unknown>();
@@ -53,6 +54,9 @@ export function restBridge(opts: RestBridgeOptions): Middleware {
     const forwardClose = () => res.emit('close');
     ctx.res.once('close', forwardClose);
     contexts.set(ctx.req, ctx);
+    // HEAD of a GET route is that GET without its body (Koa drops the body of a HEAD answer).
+    const head = ctx.method === 'HEAD';
+    if (head) ctx.req.method = 'GET';
     let passed = false;
     try {
       await handler(ctx.req, res as unknown as ServerResponse, async () => {
@@ -60,6 +64,7 @@ export function restBridge(opts: RestBridgeOptions): Middleware {
         await next();
       });
     } finally {
+      if (head) ctx.req.method = 'HEAD';
       ctx.res.off('close', forwardClose);
     }
     if (passed || !res.done) return;

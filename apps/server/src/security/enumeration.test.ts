@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, type Session } from '../test/accounts.js';
-import { expectSameTiming, startAttackTarget, timedAnswer, trpcCall, type AdminSession } from '../test/security.js';
+import {
+  expectSameTiming,
+  startAttackTarget,
+  timedAnswer,
+  trpcCall,
+  type AdminSession,
+} from '../test/security.js';
 
 // Account enumeration through LOGIN and FORGOT-PASSWORD: a known account and an unknown one answer with the same
 // status, body and headers, and take the same time (an unknown login is verified against a decoy hash; the reset

@@ -7,6 +7,7 @@ import type { AuditService, RequestMeta } from './audit.js';
 import { hashToken, mac, newOpaqueToken, newSessionId, type SessionKeys } from './secrets.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 import type { AuthCache } from '../auth-cache.js';
+import { sessionsEnded } from '../auth-invalidation.js';
 import { sessionState, type IssuedTokens, type SessionSnapshot } from './session-rules.js';
 
 export type { IssuedTokens } from './session-rules.js';
@@ -246,9 +247,7 @@ export class SessionService {
       { ...where, revokedAt: null },
       { revokedAt: new Date(), revokedReason: reason },
     );
-    // Forgotten even when no row changed: a racing revocation may have changed it a moment ago.
-    if (typeof where.id === 'string') this.cache?.changed({ sessions: [where.id] });
-    else if (where.userId !== undefined) this.cache?.changed({ users: [where.userId] });
+    sessionsEnded(this.cache, where);
     return ended;
   }
 }

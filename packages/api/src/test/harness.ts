@@ -10,6 +10,7 @@ import {
 } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { decodeJwt } from 'jose';
+import { watchUserChanges } from '../auth-invalidation.js';
 import { createApiDeps, createContextInner, type ApiDeps, type ApiDepsOptions } from '../context.js';
 import { toErrorResponse, type ErrorCode } from '../errors.js';
 import { createCaller } from '../root.js';
@@ -69,6 +70,7 @@ export async function createHarness(
   const db = await openDatabase(testDb.url);
   await migrateDatabase(db);
   const deps = createApiDeps(db.orm, settings, opts);
+  watchUserChanges(db.orm, deps.authCache);
 
   const callerWithHeader = (authorization: string | null, d: ApiDeps = deps, em?: EntityManager) =>
     createCaller(createContextInner({ deps: d, authorization, ...(em ? { forkEm: () => em } : {}) }));
