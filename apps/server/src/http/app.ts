@@ -16,6 +16,7 @@ import { accountPages } from './account-pages.js';
 import { apiSettings } from '../infra/api-settings.js';
 import { bodyParser } from './body.js';
 import type { Config } from '../infra/config.js';
+import { consoleApp } from './console.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
 import { hotReads } from './hot-reads.js';
@@ -134,6 +135,7 @@ export function createApp(
   app.use(openApiJson(config));
   app.use(jwks(() => deps.tokens.jwks()));
   app.use(docs());
+  app.use(consoleApp());
   app.use(accountPages());
   app.use(
     trpcMount({
