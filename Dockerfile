@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build: the whole workspace, then a production-only copy of the server and its workspace packages.
+# Build: the whole workspace, then a production-only copy of the server and its workspace packages, and the
+# console's static files.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -18,6 +19,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=build --chown=node:node /out ./
+# The console's static build (turbo builds it before the server), served at /console from /app/console.
+COPY --from=build --chown=node:node /app/apps/console/dist ./console
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8000

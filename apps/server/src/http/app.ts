@@ -12,6 +12,7 @@ import type { Database } from '@roster/db';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { accountPages } from './account-pages.js';
 import type { Config } from '../infra/config.js';
+import { consoleApp } from './console.js';
 import { docs } from './docs.js';
 import { loggableError } from './errors.js';
 import { jwks } from './jwks.js';
@@ -100,7 +101,7 @@ function unrouted(): Middleware<RosterState> {
 
 /**
  * The whole HTTP surface: a short chain (request log, security headers, the one error responder, CORS) in front
- * of the route table (`routes.ts`): health, readiness, metrics, OpenAPI, JWKS, docs, account pages, tRPC at
+ * of the route table (`routes.ts`): health, readiness, metrics, OpenAPI, JWKS, docs, the console, account pages, tRPC at
  * /trpc and REST at the original spec's paths.
  */
 export function createApp(
@@ -142,6 +143,7 @@ export function createApp(
     openApi: openApiJson(config),
     jwks: jwks(() => deps.tokens.jwks()),
     docs: docs(),
+    console: consoleApp(),
     accountPages: accountPages(),
     trpc: trpcMount({
       createContext,

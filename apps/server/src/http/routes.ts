@@ -15,6 +15,8 @@ export interface Endpoints {
   openApi: Middleware<RosterState>;
   jwks: Middleware<RosterState>;
   docs: Middleware<RosterState>;
+  /** The console's page, its client-side routes and its assets (apps/console's build). */
+  console: Middleware<RosterState>;
   accountPages: Middleware<RosterState>;
   /** tRPC at /trpc: every method (tRPC answers a wrong verb itself), single calls and batches. */
   trpc: Middleware<RosterState>;
@@ -43,6 +45,8 @@ export function createRoutes(endpoints: Endpoints): Router<RosterState> {
   router.get('/.well-known/jwks.json', '/.well-known/jwks.json', endpoints.jwks);
   router.get('/docs', '/docs', endpoints.docs);
   router.get('/docs', '/docs/*asset', endpoints.docs);
+  router.get('/console', '/console', endpoints.console);
+  router.get('/console', '/console/*path', endpoints.console);
   for (const path of ACCOUNT_PAGE_PATHS) router.get(path, path, endpoints.accountPages);
   router.all('trpc', TRPC_PREFIX, endpoints.trpc);
   router.all('trpc', `${TRPC_PREFIX}/*procedures`, endpoints.trpc);

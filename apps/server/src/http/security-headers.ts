@@ -3,6 +3,7 @@ import cors from '@koa/cors';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Middleware } from 'koa';
 import { ACCOUNT_PAGE_PATHS } from './account-pages.js';
+import { CONSOLE_PATH } from './console.js';
 
 type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -34,6 +35,23 @@ const DOCS_CSP = {
 };
 
 /**
+ * /console: the console's own built files only. Stricter than /docs: no inline style either (React sets styles
+ * through the CSSOM, which CSP does not restrict), and it calls nothing but this origin's /trpc.
+ */
+const CONSOLE_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/**
  * The headers a helmet middleware sets. They depend on its options only (no directive here is a function of the
  * request), so they are worked out once at start-up and copied onto each response.
  */
@@ -56,7 +74,7 @@ function headersOf(middleware: Connect): [string, string][] {
   return [...headers];
 }
 
-/** helmet's headers on every response, tRPC's included; a looser CSP for /docs and the account pages. */
+/** helmet's headers on every response, tRPC's included; a page CSP for /docs, the account pages and /console. */
 export function securityHeaders(): Middleware {
   const api = headersOf(
     helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }),
@@ -64,11 +82,15 @@ export function securityHeaders(): Middleware {
   const docs = headersOf(
     helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
   );
+  const consolePage = headersOf(
+    helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP } }),
+  );
   return function setSecurityHeaders(ctx, next) {
     const forDocs =
       ctx.path === '/docs' || ctx.path.startsWith('/docs/') || ACCOUNT_PAGE_PATHS.includes(ctx.path);
+    const forConsole = ctx.path === CONSOLE_PATH || ctx.path.startsWith(`${CONSOLE_PATH}/`);
     const res = ctx.res;
-    for (const [name, value] of forDocs ? docs : api) res.setHeader(name, value);
+    for (const [name, value] of forConsole ? consolePage : forDocs ? docs : api) res.setHeader(name, value);
     return next();
   };
 }

@@ -1,0 +1,84 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { RosterClient, RouterInputs, RouterOutputs } from '@roster/sdk';
+
+export type Me = RouterOutputs['auth']['me'];
+
+export type SessionState =
+  | { status: 'restoring' }
+  | { status: 'signed-out'; notice: string | null }
+  | { status: 'signed-in'; user: Me };
+
+export interface Session {
+  state: SessionState;
+  client: RosterClient;
+  signIn(input: RouterInputs['auth']['login']): Promise<void>;
+  signOut(): Promise<void>;
+  /** The API said the session is over: forget it and say so on the sign-in page. */
+  expire(notice?: string): void;
+  /** Replace the signed-in account's record (after a profile change). */
+  setUser(user: Me): void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside SessionProvider');
+  return session;
+}
+
+/** The signed-in account; only for pages rendered behind the sign-in gate. */
+export function useMe(): Me {
+  const { state } = useSession();
+  if (state.status !== 'signed-in') throw new Error('useMe without a signed-in account');
+  return state.user;
+}
+
+export const SESSION_ENDED = 'Your session has ended. Sign in again to continue.';
+
+export function SessionProvider({ client, children }: { client: RosterClient; children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'restoring' });
+
+  // A reload keeps the session: the refresh token in sessionStorage buys a new access token.
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      let user: Me | null = null;
+      try {
+        if (await client.refresh()) user = await client.auth.me.query();
+      } catch {
+        user = null;
+      }
+      if (!cancelled) setState(user ? { status: 'signed-in', user } : { status: 'signed-out', notice: null });
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client]);
+
+  const signIn = useCallback(
+    async (input: RouterInputs['auth']['login']) => {
+      const { user } = await client.login(input);
+      setState({ status: 'signed-in', user });
+    },
+    [client],
+  );
+  const signOut = useCallback(async () => {
+    await client.logout();
+    setState({ status: 'signed-out', notice: 'You have signed out.' });
+  }, [client]);
+  const expire = useCallback(
+    (notice = SESSION_ENDED) => {
+      void client.logout();
+      setState({ status: 'signed-out', notice });
+    },
+    [client],
+  );
+  const setUser = useCallback((user: Me) => setState({ status: 'signed-in', user }), []);
+
+  const value = useMemo(
+    () => ({ state, client, signIn, signOut, expire, setUser }),
+    [state, client, signIn, signOut, expire, setUser],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
