@@ -11,10 +11,11 @@ export interface HotAnswer {
 /**
  * The reads that most requests are — "who am I" with a token seen moments ago — answered from memory: a token
  * this process already verified (no signature check) whose session and user are in the auth cache (no query) and
- * whose `last_used_at` is not due to be written. Anything else (first sight of a token, a cache miss, an
- * invalidated user or session, a session to touch, any error) returns undefined and goes through the procedure,
- * which verifies, answers or refuses, and fills the cache again. Because every change that matters invalidates the
- * cache before its request answers, a deactivated user or revoked session is refused on the very next request.
+ * whose `last_used_at` is not due to be written. Anything else (first sight of a token, an API key or an
+ * impersonation token, a cache miss, an invalidated user or session, a session to touch, any error) returns
+ * undefined and goes through the procedure, which verifies, answers or refuses, and fills the cache again.
+ * Because every change that matters invalidates the cache before its request answers, a deactivated user or
+ * revoked session is refused on the very next request.
  */
 export interface HotReads {
   /** `auth.me` / `GET /auth/me`. */
@@ -26,7 +27,8 @@ export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): Hot
     me(authorization) {
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
-      if (!claims) return undefined;
+      // An impersonation token's answer names the admin, and its session is never cached: the procedure answers.
+      if (!claims || claims.actorId !== undefined) return undefined;
       const found = deps.authCache.lookup(claims);
       if (found?.state !== 'live') return undefined;
       const { entry } = found;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
+import { allowsImpersonation } from './access.js';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
+import { API_KEY_PREFIX, API_KEY_SCOPES, SCOPE_DESCRIPTIONS } from './scopes.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
@@ -71,6 +73,7 @@ type Response = {
 };
 type Operation = {
   operationId?: string;
+  description?: string;
   tags?: string[];
   requestBody?: { content?: Record<string, { example?: unknown }> };
   security?: Record<string, string[]>[];
@@ -81,10 +84,15 @@ const TAGS = [
   {
     name: 'auth',
     description:
-      'Registration, login (OAuth2 password flow), sessions and refresh tokens, passwords and email verification.',
+      'Registration, login (OAuth2 password flow), sessions and refresh tokens, passwords and email verification, ' +
+      'API keys.',
   },
   { name: 'users', description: 'Profiles: list and look up accounts; update or deactivate your own.' },
-  { name: 'admin', description: 'Account administration, statistics and the audit log. Admins only.' },
+  {
+    name: 'admin',
+    description:
+      'Account administration, statistics, the audit log, every account’s API keys, and impersonation. Admins only.',
+  },
 ];
 
 const invalid = (field: string, message: string, code: string): ErrorBody => ({
@@ -127,6 +135,12 @@ export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorC
   if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
   if (middlewares.has('isAdmin')) codes.add('FORBIDDEN');
   for (const code of def.meta?.errors ?? []) codes.add(code);
+  if (middlewares.has('isAuthed')) {
+    // Other credentials than a login (access.ts): API keys, limited per key, and impersonation tokens.
+    if (def.meta?.scope) codes.add('INSUFFICIENT_SCOPE').add('RATE_LIMITED');
+    else codes.add('FORBIDDEN_FOR_API_KEY');
+    if (!allowsImpersonation(def.meta)) codes.add('FORBIDDEN_WHILE_IMPERSONATING');
+  }
   const input = def.inputs?.[0];
   if (input instanceof z.ZodType && !(input instanceof z.ZodVoid)) codes.add('VALIDATION_ERROR');
   if (method === 'post' || method === 'put' || method === 'patch') {
@@ -171,6 +185,32 @@ function errorResponsesOf(
     if (status === 429) responses[String(status)]!.headers = { 'Retry-After': RETRY_AFTER };
   }
   return responses;
+}
+
+const API_KEY_SCHEME = {
+  type: 'http' as const,
+  scheme: 'bearer',
+  bearerFormat: `${API_KEY_PREFIX}…`,
+  description:
+    `An API key (POST /auth/api-keys), sent as \`Authorization: Bearer ${API_KEY_PREFIX}…\`. It may call the ` +
+    'operations that list it with a scope it holds; the others answer 403 FORBIDDEN_FOR_API_KEY. Scopes: ' +
+    API_KEY_SCOPES.map((scope) => `\`${scope}\` (${SCOPE_DESCRIPTIONS[scope]})`).join('; ') +
+    '. Calls are limited per key (429 RATE_LIMITED).',
+};
+
+/**
+ * Says in an authenticated operation who besides a login may call it: an API key with its scope (a security
+ * requirement of its own, and a line of the description), or no key at all.
+ */
+function documentCredentials(op: Operation, meta: Meta | undefined): void {
+  const scope = meta?.scope;
+  const note = scope
+    ? `API keys: with the \`${scope}\` scope.`
+    : 'API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).';
+  op.description = op.description ? `${op.description}\n\n${note}` : note;
+  // The generator lists every scheme on every protected operation: keys only where a scope lets them in.
+  const others = (op.security ?? []).filter((requirement) => !('apiKey' in requirement));
+  op.security = scope ? [...others, { apiKey: [scope] }] : others;
 }
 
 /** The `example` of a procedure's input schema (`.meta({ example })`), if it has one. */
@@ -223,6 +263,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
         type: 'oauth2',
         flows: { password: { tokenUrl: `${opts.baseUrl.replace(/\/+$/, '')}/auth/login`, scopes: {} } },
       },
+      apiKey: API_KEY_SCHEME,
     },
   });
   const byRoute = new Map<string, { def: ProcedureLike['_def']; router: string }>();
@@ -255,6 +296,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       op.responses = { ...responses, ...errorResponsesOf(method, path, def) };
       // Public operations say so explicitly: no security requirement at all.
       if (meta?.openapi?.protect === false) op.security = [];
+      else documentCredentials(op, meta);
       // The generator rebuilds the body schema without the input's own meta: carry its example over.
       const example = requestExampleOf(def.inputs?.[0]);
       if (example !== undefined)
