@@ -154,7 +154,7 @@ describe('under an impersonation token', () => {
     expect((await h.caller(ada.token).auth.me()).id).toBe(ada.id);
   });
 
-  it("ends when the account's sessions are revoked, the admin is demoted, or the account deactivated", async () => {
+  it("ends when the account's sessions are revoked, the admin is demoted, the account promoted or deactivated", async () => {
     const first = await impersonate(boss, ada.id);
     await h.caller(boss.token).admin.revokeUserSessions({ id: ada.id });
     expect(await errorCodeOf(h.caller(first.access_token).auth.me())).toBe('INVALID_TOKEN');
@@ -171,6 +171,11 @@ describe('under an impersonation token', () => {
       appCode: 'INVALID_TOKEN',
       message: 'The impersonating admin may no longer act',
     });
+
+    const promoted = await impersonate(boss, ada.id);
+    await h.setColumns(ada.id, { role: 'admin' });
+    expect(await errorCodeOf(h.caller(promoted.access_token).auth.me())).toBe('INVALID_TOKEN');
+    await h.setColumns(ada.id, { role: 'user' });
 
     const third = await impersonate(boss, ada.id);
     await h.setColumns(ada.id, { isActive: false });

@@ -165,6 +165,8 @@ export class AuthService {
       throw new AppError('INVALID_TOKEN');
     }
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
+    // Admins are never impersonated: an account promoted meanwhile ends the impersonation too.
+    if (user.role === 'admin') throw new AppError('INVALID_TOKEN');
     if (!impersonator.isActive || impersonator.role !== 'admin') {
       throw new AppError('INVALID_TOKEN', 'The impersonating admin may no longer act');
     }
