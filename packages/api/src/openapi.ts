@@ -3,7 +3,7 @@ import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
 import { allowsImpersonation } from './access.js';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
-import { API_KEY_PREFIX, API_KEY_SCOPES, SCOPE_DESCRIPTIONS } from './scopes.js';
+import { API_KEY_SCHEME, documentCredentials } from './openapi-credentials.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
@@ -185,32 +185,6 @@ function errorResponsesOf(
     if (status === 429) responses[String(status)]!.headers = { 'Retry-After': RETRY_AFTER };
   }
   return responses;
-}
-
-const API_KEY_SCHEME = {
-  type: 'http' as const,
-  scheme: 'bearer',
-  bearerFormat: `${API_KEY_PREFIX}…`,
-  description:
-    `An API key (POST /auth/api-keys), sent as \`Authorization: Bearer ${API_KEY_PREFIX}…\`. It may call the ` +
-    'operations that list it with a scope it holds; the others answer 403 FORBIDDEN_FOR_API_KEY. Scopes: ' +
-    API_KEY_SCOPES.map((scope) => `\`${scope}\` (${SCOPE_DESCRIPTIONS[scope]})`).join('; ') +
-    '. Calls are limited per key (429 RATE_LIMITED).',
-};
-
-/**
- * Says in an authenticated operation who besides a login may call it: an API key with its scope (a security
- * requirement of its own, and a line of the description), or no key at all.
- */
-function documentCredentials(op: Operation, meta: Meta | undefined): void {
-  const scope = meta?.scope;
-  const note = scope
-    ? `API keys: with the \`${scope}\` scope.`
-    : 'API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).';
-  op.description = op.description ? `${op.description}\n\n${note}` : note;
-  // The generator lists every scheme on every protected operation: keys only where a scope lets them in.
-  const others = (op.security ?? []).filter((requirement) => !('apiKey' in requirement));
-  op.security = scope ? [...others, { apiKey: [scope] }] : others;
 }
 
 /** The `example` of a procedure's input schema (`.meta({ example })`), if it has one. */
