@@ -17,10 +17,10 @@ export type HotRead = (authorization: string | null | undefined) => HotAnswer | 
  *
  * A read is answered only for a token this process already verified (no signature check) whose session and user
  * are live in the auth cache (no query) and whose `last_used_at` is not due to be written. Anything else (first
- * sight of a token, a cache miss, an invalidated user or session, a session to touch) returns undefined and the
- * procedure runs: it verifies, answers or refuses, and fills the cache again. Every change that matters
- * invalidates the cache before its request answers, so a deactivated user or a revoked session is refused on
- * the very next request.
+ * sight of a token, an API key or an impersonation token, a cache miss, an invalidated user or session, a session
+ * to touch) returns undefined and the procedure runs: it verifies, answers or refuses, and fills the cache again.
+ * Every change that matters invalidates the cache before its request answers, so a deactivated user or a revoked
+ * session is refused on the very next request.
  */
 export type HotReads = Readonly<Record<string, HotRead>>;
 
@@ -29,7 +29,8 @@ export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): Hot
     'auth.me': (authorization) => {
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
-      if (!claims) return undefined;
+      // An impersonation token's answer names the admin, and its session is never cached: the procedure answers.
+      if (!claims || claims.actorId !== undefined) return undefined;
       const found = deps.authCache.lookup(claims);
       if (found?.state !== 'live') return undefined;
       const { entry } = found;

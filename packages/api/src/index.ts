@@ -28,7 +28,11 @@ export {
   type RestRoute,
 } from './openapi.js';
 export type { ApiSettings } from './settings.js';
-export type { ErrorData, Meta } from './trpc.js';
+export type { Caller, ErrorData, Meta } from './trpc.js';
+export { API_KEY_PREFIX, API_KEY_SCOPES, type ApiKeyScope } from './scopes.js';
+export type { Impersonator } from './access.js';
+export type { ApiKeyOut } from './schemas/api-keys.js';
+export type { ImpersonationOut } from './schemas/impersonation.js';
 export type { PublicUserOut, UserOut } from './schemas/user.js';
 export { registerInput } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';

@@ -110,12 +110,14 @@ describe('createOpenApiDocument', () => {
       headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
       content: { 'application/json': { example: { code: 'RATE_LIMITED' } } },
     });
-    // Body-less operations cannot have a malformed, oversized or mistyped body.
+    // Body-less operations cannot have a malformed, oversized or mistyped body. (403 and 429: API keys.)
     expect(Object.keys(op('get', '/users/{id}').responses).sort()).toEqual([
       '200',
       '401',
+      '403',
       '404',
       '422',
+      '429',
       '500',
     ]);
     expect(op('patch', '/users/me').responses['413']).toMatchObject({
@@ -173,7 +175,13 @@ describe('createOpenApiDocument', () => {
       'Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN)',
     );
     expect(op('get', '/auth/me').responses['401']?.description).not.toContain('Incorrect email');
-    expect(Object.keys(op('get', '/admin/stats').responses).sort()).toEqual(['200', '401', '403', '500']);
+    expect(Object.keys(op('get', '/admin/stats').responses).sort()).toEqual([
+      '200',
+      '401',
+      '403',
+      '429', // per API key
+      '500',
+    ]);
     expect(op('post', '/auth/password/forgot').responses['429']).toBeDefined();
     expect(op('post', '/auth/login').responses['401']).toMatchObject({
       content: {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
+import { allowsImpersonation } from './access.js';
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
+import { API_KEY_SCHEME, documentCredentials } from './openapi-credentials.js';
 import type { Meta } from './trpc.js';
 
 interface ProcedureLike {
@@ -72,6 +74,7 @@ type Response = {
 };
 type Operation = {
   operationId?: string;
+  description?: string;
   tags?: string[];
   requestBody?: { content?: Record<string, { example?: unknown }> };
   security?: Record<string, string[]>[];
@@ -82,10 +85,15 @@ const TAGS = [
   {
     name: 'auth',
     description:
-      'Registration, login (OAuth2 password flow), sessions and refresh tokens, passwords and email verification.',
+      'Registration, login (OAuth2 password flow), sessions and refresh tokens, passwords and email verification, ' +
+      'API keys.',
   },
   { name: 'users', description: 'Profiles: list and look up accounts; update or deactivate your own.' },
-  { name: 'admin', description: 'Account administration, statistics and the audit log. Admins only.' },
+  {
+    name: 'admin',
+    description:
+      'Account administration, statistics, the audit log, every account’s API keys, and impersonation. Admins only.',
+  },
 ];
 
 const invalid = (field: string, message: string, code: string): ErrorBody => ({
@@ -128,6 +136,12 @@ export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorC
   if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
   if (middlewares.has('isAdmin')) codes.add('FORBIDDEN');
   for (const code of def.meta?.errors ?? []) codes.add(code);
+  if (middlewares.has('isAuthed')) {
+    // Other credentials than a login (access.ts): API keys, limited per key, and impersonation tokens.
+    if (def.meta?.scope) codes.add('INSUFFICIENT_SCOPE').add('RATE_LIMITED');
+    else codes.add('FORBIDDEN_FOR_API_KEY');
+    if (!allowsImpersonation(def.meta)) codes.add('FORBIDDEN_WHILE_IMPERSONATING');
+  }
   const input = def.inputs?.[0];
   if (input instanceof z.ZodType && !(input instanceof z.ZodVoid)) codes.add('VALIDATION_ERROR');
   if (method === 'post' || method === 'put' || method === 'patch') {
@@ -224,6 +238,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
         type: 'oauth2',
         flows: { password: { tokenUrl: `${opts.baseUrl.replace(/\/+$/, '')}/auth/login`, scopes: {} } },
       },
+      apiKey: API_KEY_SCHEME,
     },
   });
   const byRoute = new Map<string, { def: ProcedureLike['_def']; router: string }>();
@@ -256,6 +271,7 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
       op.responses = { ...responses, ...errorResponsesOf(method, path, def) };
       // Public operations say so explicitly: no security requirement at all.
       if (meta?.openapi?.protect === false) op.security = [];
+      else documentCredentials(op, meta);
       // The generator rebuilds the body schema without the input's own meta: carry its example over.
       const example = requestExampleOf(def.inputs?.[0]);
       if (example !== undefined)

@@ -1,7 +1,10 @@
 import { initTRPC } from '@trpc/server';
+import type { ApiKey, Session, User } from '@roster/db';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { admitApiKey, admitImpersonation, limitKey, type AccessMeta, type Impersonator } from './access.js';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody, type ErrorCode } from './errors.js';
+import { isApiKey } from './services/api-keys.js';
 import { bearerToken } from './services/tokens.js';
 import { runUnitOfWork } from './unit-of-work.js';
 
@@ -10,16 +13,18 @@ import { runUnitOfWork } from './unit-of-work.js';
  * whose output is a union of two schemas answers the second one with `alternativeSuccess.status` (see
  * `successStatusOf`); the OpenAPI document then lists each schema under its own status.
  */
-export type Meta = OpenApiMeta<{
-  successStatus?: 200 | 201 | 202 | 204;
-  /**
-   * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
-   * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
-   * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
-   */
-  errors?: ErrorCode[];
-  alternativeSuccess?: { status: 202; description: string };
-}>;
+export type Meta = OpenApiMeta<
+  AccessMeta & {
+    successStatus?: 200 | 201 | 202 | 204;
+    /**
+     * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
+     * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
+     * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
+     */
+    errors?: ErrorCode[];
+    alternativeSuccess?: { status: 202; description: string };
+  }
+>;
 
 export interface ErrorData extends ErrorBody {
   httpStatus: number;
@@ -62,13 +67,58 @@ export const publicProcedure = t.procedure.use(function unitOfWork({ ctx, next }
   return runUnitOfWork(ctx, (services) => next({ ctx: services }));
 });
 
-/** Resolves the bearer token to the account as the database says it is now, and puts it on ctx. */
-export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx, next }) {
+/** Who is calling, once `authedProcedure` has checked the credential. */
+export interface Caller {
+  /** The account, as the database (or the auth cache that every change clears) says it is now. */
+  user: User;
+  /** The session of an access token; null for an API key. */
+  session: Session | null;
+  /** The key of a call made with an API key (`Authorization: Bearer rst_…`). */
+  apiKey: ApiKey | null;
+  /** The admin acting as `user`, under an impersonation token. */
+  impersonator: Impersonator | null;
+}
+
+/** The session of a caller that logged in (procedures without a scope never see an API key). */
+export function sessionOf(caller: Pick<Caller, 'session'>): Session {
+  if (!caller.session) throw new AppError('FORBIDDEN_FOR_API_KEY');
+  return caller.session;
+}
+
+/**
+ * Resolves the bearer credential to the account as the database says it is now, and puts it on ctx. An API key
+ * may call only procedures whose meta names a scope it holds, within its rate limit; an impersonation token only
+ * those an owner's profile work needs (access.ts), and each of its writes is audited with the admin, the account
+ * and the reason, in the transaction of the write when the procedure opens one.
+ */
+export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx, meta, path, type, next }) {
   const token = bearerToken(ctx.authorization);
   if (!token) throw new AppError('NOT_AUTHENTICATED');
-  const { user, session } = await ctx.auth.authenticate(token);
+  if (isApiKey(token)) {
+    await limitKey(ctx.deps, token, path);
+    const { user, key } = await ctx.apiKeys.authenticate(token);
+    admitApiKey(meta, key);
+    ctx.onAuthenticated(user);
+    const caller: Caller = { user, session: null, apiKey: key, impersonator: null };
+    return next({ ctx: caller });
+  }
+  const { user, session, impersonator: admin } = await ctx.auth.authenticate(token);
   ctx.onAuthenticated(user);
-  return next({ ctx: { user, session } });
+  if (!admin) return next({ ctx: { user, session, apiKey: null, impersonator: null } satisfies Caller });
+  admitImpersonation(meta);
+  const impersonator = { id: admin.id, email: admin.email, reason: session.impersonationReason ?? '' };
+  ctx.audit.impersonatedBy({ impersonatorId: admin.id, reason: impersonator.reason });
+  const caller: Caller = { user, session, apiKey: null, impersonator };
+  if (type !== 'mutation') return next({ ctx: caller });
+  ctx.audit.record('impersonation.write', {
+    actorId: admin.id,
+    targetId: user.id,
+    details: { procedure: path, session_id: session.id },
+  });
+  const result = await next({ ctx: caller });
+  // Written by the procedure's own flush when it made one; a procedure that wrote without one gets it now.
+  if (result.ok) await ctx.em.flush();
+  return result;
 });
 
 export const adminProcedure = authedProcedure.use(function isAdmin({ ctx, next }) {

@@ -2,8 +2,10 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { ApiDeps, Context } from './context.js';
 import { AccountService } from './services/account.js';
 import { AdminService } from './services/admin.js';
+import { ApiKeyService } from './services/api-keys.js';
 import { AuditService, type RequestMeta } from './services/audit.js';
 import { AuthService } from './services/auth.js';
+import { ImpersonationService } from './services/impersonation.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
 
@@ -21,7 +23,9 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
     account.remindToVerify(user),
   );
   const admin = new AdminService(em, users, audit, sessions);
-  return { em, audit, sessions, users, account, auth, admin };
+  const apiKeys = new ApiKeyService(em, users, audit);
+  const impersonation = new ImpersonationService(em, users, audit, deps.tokens, meta);
+  return { em, audit, sessions, users, account, auth, admin, apiKeys, impersonation };
 }
 
 export type Services = ReturnType<typeof createServices>;

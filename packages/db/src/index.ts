@@ -10,6 +10,8 @@ export {
   ACTION_PURPOSES,
   ActionToken,
   ActionTokenSchema,
+  ApiKey,
+  ApiKeySchema,
   AuditEvent,
   AuditEventSchema,
   RefreshToken,

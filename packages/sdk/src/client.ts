@@ -35,6 +35,12 @@ export interface RosterClientOptions {
    * `webStorage(localStorage, 'roster.refresh')` keeps sessions across reloads. Ignored with `getToken`.
    */
   refreshStorage?: TokenStorage;
+  /**
+   * An API key (`rst_…`, from `apiKeys.create()`) sent as the bearer token on every call, in place of a login:
+   * the client then never refreshes, and `login()` does not replace it. Takes precedence over `token` and
+   * `storage`; `getToken`, when also given, wins.
+   */
+  apiKey?: string;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
   /** A fetch implementation (defaults to the global one). */
@@ -69,6 +75,27 @@ export interface RosterHelpers {
   setToken(token: string | null): Promise<void>;
   /** The token the next request sends: `getToken`'s answer when that option is given, else the storage's. */
   getToken(): Promise<string | null>;
+  /** The signed-in account's API keys (a login is needed: keys cannot manage keys). */
+  apiKeys: {
+    /** Creates a key; `key` in the answer is the only time it is shown. */
+    create(
+      input: RouterInputs['auth']['createApiKey'],
+      opts?: { signal?: AbortSignal },
+    ): Promise<RouterOutputs['auth']['createApiKey']>;
+    /** The keys not revoked, newest first (never the keys themselves). */
+    list(opts?: { signal?: AbortSignal }): Promise<RouterOutputs['auth']['apiKeys']>;
+    /** Revokes one of the account's keys: it stops working on its next use. */
+    revoke(id: number, opts?: { signal?: AbortSignal }): Promise<void>;
+  };
+  /**
+   * Admins: acts as account `id` (never an admin or oneself) for at most 15 minutes, for `reason` (audited with
+   * every write). Answers the impersonation token and a client that sends it (no refresh); its `logout()` ends
+   * the impersonation.
+   */
+  impersonate(
+    input: RouterInputs['admin']['impersonate'],
+    opts?: { signal?: AbortSignal },
+  ): Promise<RouterOutputs['admin']['impersonate'] & { client: RosterClient }>;
 }
 
 export type RosterClient = TRPCClient<AppRouter> & RosterHelpers;
@@ -143,7 +170,8 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
     return (await target.get()) || null;
   };
   const stored = () => readFrom(storage);
-  const currentToken = async () => (opts.getToken ? (await opts.getToken()) || null : stored());
+  const getToken = opts.getToken ?? (opts.apiKey ? () => opts.apiKey : undefined);
+  const currentToken = async () => (getToken ? (await getToken()) || null : stored());
   // Bumped by every write that settles who is logged in; a login keeps its tokens only if none happened meanwhile.
   let epoch = 0;
   const replace = (token: string | null, refreshToken: string | null | undefined = undefined) => {
@@ -176,8 +204,8 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
   const refresh = (): Promise<boolean> => {
     refreshing ??= (async () => {
       try {
-        // A caller that supplies its own tokens (getToken) refreshes them itself.
-        if (opts.getToken) return false;
+        // A caller that supplies its own tokens (getToken) refreshes them itself; an API key never needs it.
+        if (getToken) return false;
         const refreshToken = await readFrom(refreshStorage);
         if (!refreshToken) return false;
         const started = epoch;
@@ -210,7 +238,7 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
     },
     async logout() {
       // Read the token in the write queue, so that the clearing queued right after cannot overtake the read.
-      const read = enqueue(async () => (opts.getToken ? null : (await storage.get()) || null));
+      const read = enqueue(async () => (getToken ? null : (await storage.get()) || null));
       const cleared = replace(null, null);
       const token = await read.catch(() => null);
       if (token) await session.auth.logout.mutate(undefined, { context: { token } }).catch(() => undefined);
@@ -219,6 +247,16 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
     refresh,
     setToken: (token) => replace(token),
     getToken: currentToken,
+    apiKeys: {
+      create: (input, o) => trpc.auth.createApiKey.mutate(input, o),
+      list: (o) => trpc.auth.apiKeys.query(undefined, o),
+      revoke: (id, o) => trpc.auth.revokeApiKey.mutate({ id }, o),
+    },
+    async impersonate(input, o) {
+      const started = await trpc.admin.impersonate.mutate(input, o);
+      const { apiKey: _key, getToken: _get, storage: _s, refreshStorage: _r, token: _t, ...shared } = opts;
+      return { ...started, client: createRosterClient({ ...shared, token: started.access_token }) };
+    },
   };
   return new Proxy(helpers, {
     get(target, prop, receiver) {

@@ -17,6 +17,8 @@ import type { ErrorCode } from '@roster/api';
 // Type-level tests: they do nothing at run time and fail `tsc -p tsconfig.json --noEmit` when the types change.
 
 type Me = RouterOutputs['auth']['me'];
+/** The account record (what login and registration answer; GET /auth/me adds `impersonator`). */
+type User = RouterOutputs['auth']['login']['user'];
 type RegisterInput = Parameters<RosterClient['auth']['register']['mutate']>[0];
 type AdminUser = RouterOutputs['admin']['getUser'];
 /** T with its intersections merged into one object type. */
@@ -34,13 +36,14 @@ describe('RouterOutputs', () => {
     expectTypeOf<Me>().toHaveProperty('full_name').toEqualTypeOf<string | null>();
     expectTypeOf<Me>().not.toHaveProperty('password');
     expectTypeOf<Me>().not.toHaveProperty('hashed_password');
+    expectTypeOf<Me>().toEqualTypeOf<Flat<User & { impersonator?: { id: number; email: string } }>>();
   });
 
   it('auth.register is the user record, or the accepted body (REQUIRE_VERIFIED_EMAIL=true)', () => {
-    expectTypeOf<RouterOutputs['auth']['register']>().toEqualTypeOf<Me | { detail: string }>();
-    expectTypeOf<RegisteredUser>().toEqualTypeOf<Me>();
+    expectTypeOf<RouterOutputs['auth']['register']>().toEqualTypeOf<User | { detail: string }>();
+    expectTypeOf<RegisteredUser>().toEqualTypeOf<User>();
     expectTypeOf<RegistrationAccepted>().toEqualTypeOf<{ detail: string }>();
-    expectTypeOf<typeof registeredUser>().returns.toEqualTypeOf<Me>();
+    expectTypeOf<typeof registeredUser>().returns.toEqualTypeOf<User>();
     expectTypeOf<typeof isRegistrationAccepted>().guards.toEqualTypeOf<RegistrationAccepted>();
   });
 
@@ -103,7 +106,7 @@ describe('RosterError', () => {
 
 describe('admin procedures', () => {
   it('getUser is the full record plus last_login_at and version', () => {
-    expectTypeOf<AdminUser>().toEqualTypeOf<Flat<Me & { last_login_at: string | null; version: number }>>();
+    expectTypeOf<AdminUser>().toEqualTypeOf<Flat<User & { last_login_at: string | null; version: number }>>();
     expectTypeOf<AdminUser>().not.toHaveProperty('hashed_password');
     expectTypeOf<RouterInputs['admin']['getUser']>().toEqualTypeOf<{ id: number }>();
     expectTypeOf<RosterClient['admin']['getUser']['query']>().returns.resolves.toEqualTypeOf<AdminUser>();

@@ -125,7 +125,12 @@ describe('every operation is fully described', () => {
     expect(doc.tags.map((t) => t.name)).toContain(op.tags![0]);
     expect(op.operationId, route).toMatch(/^[A-Za-z0-9-]+$/);
     if (PUBLIC.includes(route)) expect(op.security, route).toEqual([]);
-    else expect(op.security, route).toEqual([{ bearerAuth: [] }, { oauth2: [] }]);
+    else {
+      const [login, oauth, ...keys] = op.security ?? [];
+      expect([login, oauth], route).toEqual([{ bearerAuth: [] }, { oauth2: [] }]);
+      // API keys: where a key may call, one more requirement naming the one scope it needs.
+      if (keys.length > 0) expect(keys, route).toEqual([{ apiKey: [expect.stringMatching(/^\w+:\w+$/)] }]);
+    }
   });
 
   it.each(operations)('$route documents its error responses with the Error schema', ({ route, path, op }) => {

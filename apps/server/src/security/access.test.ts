@@ -47,6 +47,9 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.revokeUserSessions': { kind: 'mutation', input: { id } },
     'admin.stats': { kind: 'query' },
     'admin.audit': { kind: 'query', input: {} },
+    'admin.userApiKeys': { kind: 'query', input: { id } },
+    'admin.revokeApiKey': { kind: 'mutation', input: { id: 1 } },
+    'admin.impersonate': { kind: 'mutation', input: { id, reason: 'taking over' } },
   };
 }
 

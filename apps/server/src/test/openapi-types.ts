@@ -51,7 +51,9 @@ export interface paths {
         };
         /**
          * The current account
-         * @description The account the bearer token belongs to, as the database says it is now: a deactivated account is refused.
+         * @description The account the bearer token belongs to, as the database says it is now: a deactivated account is refused. Under an impersonation token, `impersonator` names the admin acting as the account.
+         *
+         *     API keys: with the `profile:read` scope.
          */
         get: operations["auth-me"];
         put?: never;
@@ -93,7 +95,9 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Ends the session of this token: its access and refresh tokens stop working at once.
+         * @description Ends the session of this token: its access and refresh tokens stop working at once. With an impersonation token, ends the impersonation.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         post: operations["auth-logout"];
         delete?: never;
@@ -114,6 +118,8 @@ export interface paths {
         /**
          * Log out everywhere
          * @description Ends every session of the account, this one included.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         post: operations["auth-logoutAll"];
         delete?: never;
@@ -132,6 +138,8 @@ export interface paths {
         /**
          * My sessions
          * @description The live sessions of the account, most recently used first; `current` marks this one.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         get: operations["auth-sessions"];
         put?: never;
@@ -155,6 +163,8 @@ export interface paths {
         /**
          * End one of my sessions
          * @description Ends the session: its tokens stop working on their next use.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         delete: operations["auth-revokeSession"];
         options?: never;
@@ -174,6 +184,8 @@ export interface paths {
         /**
          * Change my password
          * @description Needs the current password. Every other session of the account ends.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         post: operations["auth-changePassword"];
         delete?: never;
@@ -234,6 +246,8 @@ export interface paths {
         /**
          * Mail me a verification link
          * @description Sends a link (valid 24 hours) to the account’s current address, unless it is verified.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         post: operations["auth-requestVerification"];
         delete?: never;
@@ -262,6 +276,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My API keys
+         * @description Keys not revoked, newest first: name, prefix, scopes, created, last used (updated at most about once a minute) and expiry. Never the key itself.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        get: operations["auth-apiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description A key (`rst_…`, 256 random bits) for scripts and other clients, sent as `Authorization: Bearer rst_…`. It is in this answer only: Roster keeps its SHA-256. It acts for you within its scopes until it expires or is revoked; admin scopes need the admin role, at creation and on every use. At most 25 live keys per account. Audited.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of my API keys
+         * @description The key stops working on its next use. Audited.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        delete: operations["auth-revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -272,6 +336,8 @@ export interface paths {
         /**
          * List users
          * @description Active accounts, newest first. Others are shown as public profiles; admins see everything.
+         *
+         *     API keys: with the `users:read` scope.
          */
         get: operations["users-list"];
         put?: never;
@@ -292,6 +358,8 @@ export interface paths {
         /**
          * Get a user
          * @description Your own record in full; of others, the public profile. Admins see everything.
+         *
+         *     API keys: with the `users:read` scope.
          */
         get: operations["users-byId"];
         put?: never;
@@ -312,20 +380,26 @@ export interface paths {
         get?: never;
         /**
          * Update my profile
-         * @description Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs `current_password` and must be verified again.
+         * @description Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs `current_password` and must be verified again, and a login of the owner: API keys and impersonation tokens may change the rest only.
+         *
+         *     API keys: with the `profile:write` scope.
          */
         put: operations["users-updateMe"];
         post?: never;
         /**
          * Deactivate my account
          * @description The account is deactivated; every token it holds stops working on the next request.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         delete: operations["users-deactivateMe"];
         options?: never;
         head?: never;
         /**
          * Update my profile (PATCH)
-         * @description Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs `current_password` and must be verified again.
+         * @description Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs `current_password` and must be verified again, and a login of the owner: API keys and impersonation tokens may change the rest only.
+         *
+         *     API keys: with the `profile:write` scope.
          */
         patch: operations["users-patchMe"];
         trace?: never;
@@ -340,12 +414,16 @@ export interface paths {
         /**
          * Search and list accounts
          * @description Filters by q (partial, case-insensitive over email, username, full_name), role, is_active and creation time; sorts by created_at, email, username or last_login_at. Keyset pagination: pass next_cursor back.
+         *
+         *     API keys: with the `admin:read` scope.
          */
         get: operations["admin-listUsers"];
         put?: never;
         /**
          * Create an account
          * @description The admin chooses role and is_active.
+         *
+         *     API keys: with the `admin:write` scope.
          */
         post: operations["admin-createUser"];
         delete?: never;
@@ -364,6 +442,8 @@ export interface paths {
         /**
          * Get an account
          * @description The full record, last_login_at and version included.
+         *
+         *     API keys: with the `admin:read` scope.
          */
         get: operations["admin-getUser"];
         put?: never;
@@ -371,6 +451,8 @@ export interface paths {
         /**
          * Delete an account
          * @description A hard delete: the person's data is gone; audit entries keep only the id.
+         *
+         *     API keys: with the `admin:write` scope.
          */
         delete: operations["admin-deleteUser"];
         options?: never;
@@ -378,6 +460,8 @@ export interface paths {
         /**
          * Update an account
          * @description Changes email, username, full_name, bio, role or is_active. Send the version you read as `If-Match` (or `expected_version`): a stale one is 409 VERSION_CONFLICT; a malformed If-Match, or one that differs from expected_version, is 422; `If-Match: *` updates whatever the version. Demoting or deactivating the last active admin is 409 LAST_ADMIN.
+         *
+         *     API keys: with the `admin:write` scope.
          */
         patch: operations["admin-updateUser"];
         trace?: never;
@@ -394,6 +478,8 @@ export interface paths {
         /**
          * Set an account's password
          * @description Replaces the account's password (8–128 characters) with a new argon2id hash and bumps its version. Every session of the account ends.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         post: operations["admin-setPassword"];
         delete?: never;
@@ -412,6 +498,8 @@ export interface paths {
         /**
          * An account's sessions
          * @description Its live sessions, most recently used first.
+         *
+         *     API keys: with the `admin:read` scope.
          */
         get: operations["admin-userSessions"];
         put?: never;
@@ -419,6 +507,8 @@ export interface paths {
         /**
          * End all of an account's sessions
          * @description Its access and refresh tokens stop working on their next use. Audited.
+         *
+         *     API keys: with the `admin:write` scope.
          */
         delete: operations["admin-revokeUserSessions"];
         options?: never;
@@ -436,6 +526,8 @@ export interface paths {
         /**
          * Account statistics
          * @description Totals and sign-ups per day (UTC) for the last 30 days.
+         *
+         *     API keys: with the `admin:read` scope.
          */
         get: operations["admin-stats"];
         put?: never;
@@ -456,10 +548,78 @@ export interface paths {
         /**
          * The audit log
          * @description Admin actions and security events, newest first, filtered by actor, target, action and time.
+         *
+         *     API keys: with the `admin:read` scope.
          */
         get: operations["admin-audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's API keys
+         * @description Its keys that are not revoked, newest first. Never the keys themselves.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        get: operations["admin-userApiKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke any account's API key
+         * @description The key stops working on its next use. Audited (admin.api_key_revoked).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        delete: operations["admin-revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act as an account
+         * @description An access token for the account (no refresh token, at most 15 minutes) carrying `act: {sub: "<admin id>"}`, on a session of its own. Not for admins or oneself. Under it GET /auth/me shows `impersonator`; passwords, email, MFA, API keys, sessions and admin routes answer 403 FORBIDDEN_WHILE_IMPERSONATING; every write is audited with both ids and the reason; POST /auth/logout with it ends it. Audited (admin.impersonation_started).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["admin-impersonate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -514,6 +674,36 @@ export interface components {
             refresh_expires_in: number;
             user: components["schemas"]["User"];
         };
+        Me: {
+            id: number;
+            email: string;
+            username: string;
+            full_name: string | null;
+            bio: string | null;
+            /** @enum {string} */
+            role: "user" | "admin";
+            /** @description True when role is admin (kept for the original API clients) */
+            is_superuser: boolean;
+            is_active: boolean;
+            /** @description The email address was confirmed by a link sent to it */
+            is_verified: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            updated_at: string;
+            impersonator?: components["schemas"]["Impersonator"];
+        };
+        /** @description The admin acting as this account (impersonation tokens only) */
+        Impersonator: {
+            id: number;
+            email: string;
+        };
         Session: {
             id: string;
             /**
@@ -536,6 +726,59 @@ export interface components {
             user_agent: string | null;
             /** @description The session of the token making this request */
             current: boolean;
+        };
+        CreatedApiKey: {
+            id: number;
+            /** @description The account the key acts for */
+            user_id: number;
+            name: string;
+            /**
+             * @description The first characters of the key, to recognise it
+             * @example rst_3q8ZxN0J
+             */
+            prefix: string;
+            scopes: ("profile:read" | "profile:write" | "users:read" | "admin:read" | "admin:write")[];
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+            /** @description Updated at most about once a minute */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expires_at: string;
+            /**
+             * @description The key: shown this once, never again. Send it as `Authorization: Bearer rst_…`
+             * @example rst_3q8ZxN0J1gYQ3m2u9Xc0Q4f1bVt5Yk7sW2eR8pLhN6A
+             */
+            key: string;
+        };
+        ApiKey: {
+            id: number;
+            /** @description The account the key acts for */
+            user_id: number;
+            name: string;
+            /**
+             * @description The first characters of the key, to recognise it
+             * @example rst_3q8ZxN0J
+             */
+            prefix: string;
+            scopes: ("profile:read" | "profile:write" | "users:read" | "admin:read" | "admin:write")[];
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            created_at: string;
+            /** @description Updated at most about once a minute */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            expires_at: string;
         };
         PublicUser: {
             id: number;
@@ -615,6 +858,17 @@ export interface components {
             details: {
                 [key: string]: unknown;
             } | null;
+        };
+        Impersonation: {
+            /** @description An access token for the account, with `act.sub` the admin */
+            access_token: string;
+            /** @constant */
+            token_type: "bearer";
+            /** @description Seconds: at most 15 minutes. There is no refresh token */
+            expires_in: number;
+            /** @description The impersonation session: logging out with the token ends it */
+            session_id: string;
+            user: components["schemas"]["User"];
         };
         Error: {
             /**
@@ -1039,7 +1293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
@@ -1052,6 +1306,38 @@ export interface operations {
                      * @example {
                      *       "detail": "Not authenticated",
                      *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The API key lacks the scope this needs (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The API key lacks the scope this needs",
+                     *       "code": "INSUFFICIENT_SCOPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1266,6 +1552,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
@@ -1359,6 +1660,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
@@ -1439,6 +1755,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
@@ -1485,6 +1816,21 @@ export interface operations {
                      * @example {
                      *       "detail": "Not authenticated",
                      *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1603,7 +1949,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect (WRONG_PASSWORD) */
+            /** @description Current password is incorrect (WRONG_PASSWORD); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,6 +2365,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large (PAYLOAD_TOO_LARGE) */
             413: {
                 headers: {
@@ -2214,6 +2575,357 @@ export interface operations {
             };
         };
     };
+    "auth-apiKeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"][];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-createApiKey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "backup job",
+                 *       "scopes": [
+                 *         "profile:read",
+                 *         "users:read"
+                 *       ],
+                 *       "expires_in_days": 30
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description What the key is for
+                     * @example backup job
+                     */
+                    name: string;
+                    /**
+                     * @example [
+                     *       "profile:read",
+                     *       "users:read"
+                     *     ]
+                     */
+                    scopes: ("profile:read" | "profile:write" | "users:read" | "admin:read" | "admin:write")[];
+                    /**
+                     * @description Days until the key stops working: 1–365, 90 by default
+                     * @default 90
+                     */
+                    expires_in_days?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the key is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many API keys: revoke one first (API_KEY_LIMIT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many API keys: revoke one first",
+                     *       "code": "API_KEY_LIMIT"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-revokeApiKey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description API key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API key not found (API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API key not found",
+                     *       "code": "API_KEY_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received string",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "users-list": {
         parameters: {
             query?: {
@@ -2251,6 +2963,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The API key lacks the scope this needs (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The API key lacks the scope this needs",
+                     *       "code": "INSUFFICIENT_SCOPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Validation failed (VALIDATION_ERROR) */
             422: {
                 headers: {
@@ -2270,6 +2997,23 @@ export interface operations {
                      *           "code": "too_big"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2327,6 +3071,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The API key lacks the scope this needs (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The API key lacks the scope this needs",
+                     *       "code": "INSUFFICIENT_SCOPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description User not found (USER_NOT_FOUND) */
             404: {
                 headers: {
@@ -2361,6 +3120,23 @@ export interface operations {
                      *           "code": "invalid_type"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -2458,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect (WRONG_PASSWORD) */
+            /** @description Current password is incorrect (WRONG_PASSWORD); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING); The API key lacks the scope this needs (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,6 +3383,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description At least one active admin must remain (LAST_ADMIN) */
             409: {
                 headers: {
@@ -2714,7 +3505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Current password is incorrect (WRONG_PASSWORD) */
+            /** @description Current password is incorrect (WRONG_PASSWORD); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING); The API key lacks the scope this needs (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,7 +3667,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2901,6 +3692,23 @@ export interface operations {
                      * @example {
                      *       "detail": "Invalid or expired cursor",
                      *       "code": "INVALID_CURSOR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3002,7 +3810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3086,6 +3894,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
@@ -3138,7 +3963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3187,6 +4012,23 @@ export interface operations {
                      *           "code": "invalid_type"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3242,7 +4084,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3306,6 +4148,23 @@ export interface operations {
                      *           "code": "invalid_type"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3402,7 +4261,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3501,6 +4360,23 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal server error (INTERNAL_SERVER_ERROR) */
             500: {
                 headers: {
@@ -3576,7 +4452,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +4588,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3761,6 +4637,23 @@ export interface operations {
                      *           "code": "too_big"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3818,7 +4711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3867,6 +4760,23 @@ export interface operations {
                      *           "code": "too_big"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3922,7 +4832,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3932,6 +4842,23 @@ export interface operations {
                      * @example {
                      *       "detail": "Forbidden",
                      *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -3995,7 +4922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN) */
+            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4020,6 +4947,412 @@ export interface operations {
                      * @example {
                      *       "detail": "Invalid or expired cursor",
                      *       "code": "INVALID_CURSOR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "admin-userApiKeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"][];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Forbidden",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found (USER_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "limit"
+                     *           ],
+                     *           "message": "Too big: expected number to be <=100",
+                     *           "code": "too_big"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "admin-revokeApiKey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description API key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Forbidden",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API key not found (API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API key not found",
+                     *       "code": "API_KEY_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received string",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "admin-impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Support ticket 4711: profile shows the wrong name"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Why: kept with the session and audited with every write made under it */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Impersonation"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (FORBIDDEN); Admins cannot be impersonated (CANNOT_IMPERSONATE_ADMIN); Account is deactivated (ACCOUNT_DEACTIVATED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Forbidden",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found (USER_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins cannot impersonate themselves (CANNOT_IMPERSONATE_SELF) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Admins cannot impersonate themselves",
+                     *       "code": "CANNOT_IMPERSONATE_SELF"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "email"
+                     *           ],
+                     *           "message": "Invalid email address",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

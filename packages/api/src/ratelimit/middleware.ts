@@ -28,6 +28,8 @@ const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
   passwordReset: (input) => tokenKey(field(input, 'token')),
   verify: (input) => tokenKey(field(input, 'token')),
   reauth: () => null,
+  // Counted per key by the authentication itself (RateLimits.admitKey), on every procedure a key calls.
+  apiKey: () => null,
 };
 
 /**

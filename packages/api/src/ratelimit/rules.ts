@@ -10,6 +10,7 @@ export const RATE_LIMIT_RULES = [
   'passwordReset',
   'verify',
   'reauth',
+  'apiKey',
 ] as const;
 export type RateLimitRule = (typeof RATE_LIMIT_RULES)[number];
 
@@ -30,6 +31,8 @@ export interface Quota {
  * `reauth` counts wrong passwords given to a signed-in check (password change, email change, any later
  * re-authentication) per account and per IP, in counters of its own: a stolen token guessing passwords is stopped
  * without ever locking the owner out of login.
+ *
+ * `apiKey` counts every call authenticated by an API key, per key (`RateLimits.admitKey`), whatever the procedure.
  */
 export const DEFAULT_RATE_LIMITS = {
   login: {
@@ -60,6 +63,9 @@ export const DEFAULT_RATE_LIMITS = {
   reauth: {
     ip_failures: { points: 30, seconds: 15 * 60 },
     account_failures: { points: 10, seconds: 15 * 60 },
+  },
+  apiKey: {
+    key: { points: 600, seconds: 60 },
   },
 } as const satisfies Record<RateLimitRule, Record<string, Quota>>;
 

@@ -118,11 +118,20 @@ export class RateLimits {
    * only there).
    */
   async admit(rule: RateLimitRule, who: RateLimitSubject): Promise<void> {
-    if (!this.enabled || rule === 'reauth') return;
+    if (!this.enabled || rule === 'reauth' || rule === 'apiKey') return;
     await this.bucket(rule, 'ip').consume(who.ip).catch(refusal);
     if (who.subject === null || rule === 'login') return;
     const bucket = rule === 'register' || rule === 'passwordForgot' ? 'account' : 'token';
     await this.bucket(rule, bucket).consume(who.subject).catch(refusal);
+  }
+
+  /**
+   * Counts one call made with an API key (`tokenKey` of the key), whatever the procedure; RateLimitedError when
+   * the key is over its limit (`apiKey.key`).
+   */
+  async admitKey(key: string): Promise<void> {
+    if (!this.enabled) return;
+    await this.bucket('apiKey', 'key').consume(key).catch(refusal);
   }
 
   /**

@@ -15,10 +15,13 @@ import { revokedSchema, sessionSchema } from '../schemas/session.js';
 import { toAdminUserOut, toAuditEventOut, toSessionOut } from '../services/serialize.js';
 import { parseIfMatch } from '../context.js';
 import { adminProcedure, router } from '../trpc.js';
+import { adminApiKeyProcedures } from './api-keys.js';
+import { impersonationProcedures } from './impersonation.js';
 
 export const adminRouter = router({
   listUsers: adminProcedure
     .meta({
+      scope: 'admin:read',
       errors: ['INVALID_CURSOR'],
       openapi: {
         method: 'GET',
@@ -38,6 +41,7 @@ export const adminRouter = router({
 
   createUser: adminProcedure
     .meta({
+      scope: 'admin:write',
       errors: ['USER_ALREADY_EXISTS', 'USERNAME_TAKEN'],
       successStatus: 201,
       openapi: {
@@ -53,6 +57,7 @@ export const adminRouter = router({
 
   getUser: adminProcedure
     .meta({
+      scope: 'admin:read',
       errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
@@ -67,6 +72,7 @@ export const adminRouter = router({
 
   updateUser: adminProcedure
     .meta({
+      scope: 'admin:write',
       errors: ['USER_NOT_FOUND', 'VERSION_CONFLICT', 'LAST_ADMIN', 'USER_ALREADY_EXISTS', 'USERNAME_TAKEN'],
       openapi: {
         method: 'PATCH',
@@ -108,6 +114,7 @@ export const adminRouter = router({
 
   userSessions: adminProcedure
     .meta({
+      scope: 'admin:read',
       errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
@@ -119,11 +126,12 @@ export const adminRouter = router({
     .input(adminIdInput)
     .output(z.array(sessionSchema))
     .query(async ({ ctx, input }) =>
-      (await ctx.admin.userSessions(input.id)).map((s) => toSessionOut(s, ctx.session.id)),
+      (await ctx.admin.userSessions(input.id)).map((s) => toSessionOut(s, ctx.session?.id ?? null)),
     ),
 
   revokeUserSessions: adminProcedure
     .meta({
+      scope: 'admin:write',
       errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'DELETE',
@@ -140,6 +148,7 @@ export const adminRouter = router({
 
   deleteUser: adminProcedure
     .meta({
+      scope: 'admin:write',
       errors: ['USER_NOT_FOUND', 'CANNOT_DELETE_SELF', 'LAST_ADMIN'],
       successStatus: 204,
       openapi: {
@@ -159,6 +168,7 @@ export const adminRouter = router({
 
   stats: adminProcedure
     .meta({
+      scope: 'admin:read',
       openapi: {
         method: 'GET',
         path: '/admin/stats',
@@ -172,6 +182,7 @@ export const adminRouter = router({
 
   audit: adminProcedure
     .meta({
+      scope: 'admin:read',
       errors: ['INVALID_CURSOR'],
       openapi: {
         method: 'GET',
@@ -187,4 +198,6 @@ export const adminRouter = router({
       const page = await ctx.admin.auditLog(input);
       return { items: page.items.map(toAuditEventOut), next_cursor: page.nextCursor };
     }),
+  ...adminApiKeyProcedures,
+  ...impersonationProcedures,
 });

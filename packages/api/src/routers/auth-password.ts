@@ -9,7 +9,7 @@ import {
 } from '../schemas/session.js';
 import { userSchema } from '../schemas/user.js';
 import { toUserOut } from '../services/serialize.js';
-import { authedProcedure, publicProcedure } from '../trpc.js';
+import { authedProcedure, publicProcedure, sessionOf } from '../trpc.js';
 
 const FORGOT_ACCEPTED = 'If the address belongs to an account, a reset link is on its way';
 
@@ -30,7 +30,12 @@ export const passwordProcedures = {
     .input(changePasswordInput)
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
-      await ctx.account.changePassword(ctx.user, ctx.session.id, input.current_password, input.new_password);
+      await ctx.account.changePassword(
+        ctx.user,
+        sessionOf(ctx).id,
+        input.current_password,
+        input.new_password,
+      );
       return undefined;
     }),
 

@@ -4,7 +4,7 @@ import { refreshInput, sessionIdInput, sessionSchema } from '../schemas/session.
 import { tokenSchema } from '../schemas/user.js';
 import { toSessionOut, toTokenOut } from '../services/serialize.js';
 import { AppError } from '../errors.js';
-import { authedProcedure, publicProcedure } from '../trpc.js';
+import { authedProcedure, publicProcedure, sessionOf } from '../trpc.js';
 
 /** Refresh, logout and the caller's sessions: part of the `auth` router. */
 export const sessionProcedures = {
@@ -32,18 +32,21 @@ export const sessionProcedures = {
   logout: authedProcedure
     .meta({
       successStatus: 204,
+      allowWhileImpersonating: true,
       openapi: {
         method: 'POST',
         path: '/auth/logout',
         summary: 'Log out',
-        description: 'Ends the session of this token: its access and refresh tokens stop working at once.',
+        description:
+          'Ends the session of this token: its access and refresh tokens stop working at once. With an ' +
+          'impersonation token, ends the impersonation.',
         successDescription: 'Logged out',
       },
     })
     .input(z.void())
     .output(z.undefined())
     .mutation(async ({ ctx }) => {
-      await ctx.sessions.revoke(ctx.user.id, ctx.session.id, 'logout');
+      await ctx.sessions.revoke(ctx.user.id, sessionOf(ctx).id, 'logout');
       return undefined;
     }),
 
@@ -67,6 +70,7 @@ export const sessionProcedures = {
 
   sessions: authedProcedure
     .meta({
+      allowWhileImpersonating: true,
       openapi: {
         method: 'GET',
         path: '/auth/sessions',
@@ -76,9 +80,10 @@ export const sessionProcedures = {
     })
     .input(z.void())
     .output(z.array(sessionSchema))
-    .query(async ({ ctx }) =>
-      (await ctx.sessions.list(ctx.user.id)).map((s) => toSessionOut(s, ctx.session.id)),
-    ),
+    .query(async ({ ctx }) => {
+      const current = sessionOf(ctx).id;
+      return (await ctx.sessions.list(ctx.user.id)).map((s) => toSessionOut(s, current));
+    }),
 
   revokeSession: authedProcedure
     .meta({

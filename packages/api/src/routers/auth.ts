@@ -3,7 +3,9 @@ import { loginInput, registerInput, tokenSchema, userSchema } from '../schemas/u
 import { rateLimit } from '../ratelimit/middleware.js';
 import { acceptedSchema } from '../schemas/session.js';
 import { toTokenOut, toUserOut } from '../services/serialize.js';
+import { meSchema } from '../schemas/impersonation.js';
 import { authedProcedure, publicProcedure, router } from '../trpc.js';
+import { apiKeyProcedures } from './api-keys.js';
 import { passwordProcedures } from './auth-password.js';
 import { sessionProcedures } from './auth-sessions.js';
 
@@ -72,19 +74,25 @@ export const authRouter = router({
 
   me: authedProcedure
     .meta({
+      scope: 'profile:read',
       openapi: {
         method: 'GET',
         path: '/auth/me',
         summary: 'The current account',
         description:
           'The account the bearer token belongs to, as the database says it is now: a deactivated account ' +
-          'is refused.',
+          'is refused. Under an impersonation token, `impersonator` names the admin acting as the account.',
       },
     })
     .input(z.void())
-    .output(userSchema)
-    .query(({ ctx }) => toUserOut(ctx.user)),
+    .output(meSchema)
+    .query(({ ctx }) => {
+      const { impersonator } = ctx;
+      if (!impersonator) return toUserOut(ctx.user);
+      return { ...toUserOut(ctx.user), impersonator: { id: impersonator.id, email: impersonator.email } };
+    }),
 
   ...sessionProcedures,
   ...passwordProcedures,
+  ...apiKeyProcedures,
 });

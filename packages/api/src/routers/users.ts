@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import { listUsersInput, updateMeInput, userIdInput, userSchema, userViewSchema } from '../schemas/user.js';
 import { toUserOut, viewUser } from '../services/serialize.js';
+import { refuseEmailChange } from '../access.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const updateMe = authedProcedure.input(updateMeInput).output(userSchema);
@@ -10,17 +11,21 @@ const UPDATE_ME_ERRORS: ErrorCode[] = [
   'RATE_LIMITED',
   'USER_ALREADY_EXISTS',
   'USERNAME_TAKEN',
+  'FORBIDDEN_FOR_API_KEY',
+  'FORBIDDEN_WHILE_IMPERSONATING',
 ];
 const UPDATE_ME_DOC = {
   summary: 'Update my profile',
   description:
     'Changes email, username, full_name or bio. Any other field is rejected with 422. A new email needs ' +
-    '`current_password` and must be verified again.',
+    '`current_password` and must be verified again, and a login of the owner: API keys and impersonation ' +
+    'tokens may change the rest only.',
 };
 
 export const usersRouter = router({
   list: authedProcedure
     .meta({
+      scope: 'users:read',
       openapi: {
         method: 'GET',
         path: '/users',
@@ -39,6 +44,7 @@ export const usersRouter = router({
 
   byId: authedProcedure
     .meta({
+      scope: 'users:read',
       errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
@@ -58,15 +64,26 @@ export const usersRouter = router({
     }),
 
   updateMe: updateMe
-    .meta({ errors: UPDATE_ME_ERRORS, openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC } })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
+    .meta({
+      scope: 'profile:write',
+      errors: UPDATE_ME_ERRORS,
+      openapi: { method: 'PUT', path: '/users/me', ...UPDATE_ME_DOC },
+    })
+    .mutation(async ({ ctx, input }) => {
+      refuseEmailChange(ctx, input.email);
+      return toUserOut(await ctx.users.updateMe(ctx.user, input));
+    }),
 
   patchMe: updateMe
     .meta({
+      scope: 'profile:write',
       errors: UPDATE_ME_ERRORS,
       openapi: { method: 'PATCH', path: '/users/me', ...UPDATE_ME_DOC, summary: 'Update my profile (PATCH)' },
     })
-    .mutation(async ({ ctx, input }) => toUserOut(await ctx.users.updateMe(ctx.user, input))),
+    .mutation(async ({ ctx, input }) => {
+      refuseEmailChange(ctx, input.email);
+      return toUserOut(await ctx.users.updateMe(ctx.user, input));
+    }),
 
   deactivateMe: authedProcedure
     .meta({

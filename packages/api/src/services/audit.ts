@@ -13,6 +13,12 @@ export interface AuditEntry {
   details?: Record<string, unknown> | null;
 }
 
+/** An admin acting as the account (impersonation), and why. */
+export interface Impersonating {
+  impersonatorId: number;
+  reason: string;
+}
+
 /** Values that must never reach the audit log, whatever a caller passes. */
 const SECRET_KEYS = /password|hash|token|secret/i;
 
@@ -26,10 +32,18 @@ function scrub(details: Record<string, unknown> | null | undefined): Record<stri
  * it describes, so if one is rolled back so is the other.
  */
 export class AuditService {
+  /** Set when the unit of work runs under an impersonation token: every event it records says so. */
+  private impersonation: Impersonating | null = null;
+
   constructor(
     private readonly em: EntityManager,
     private readonly request: RequestMeta,
   ) {}
+
+  /** From now on, this unit of work's events name the admin acting as the account, and why. */
+  impersonatedBy(impersonation: Impersonating): void {
+    this.impersonation = impersonation;
+  }
 
   /** Persists an event in `em` (the request's unit of work unless another is given); the next flush writes it. */
   record(action: string, entry: AuditEntry = {}, em: EntityManager = this.em): AuditEvent {
@@ -39,7 +53,15 @@ export class AuditService {
       targetId: entry.targetId ?? null,
       ip: this.request.ip?.slice(0, 64) ?? null,
       userAgent: this.request.userAgent?.slice(0, 512) ?? null,
-      details: scrub(entry.details),
+      details: scrub(
+        this.impersonation
+          ? {
+              ...entry.details,
+              impersonator_id: this.impersonation.impersonatorId,
+              impersonation_reason: this.impersonation.reason,
+            }
+          : entry.details,
+      ),
     });
     em.persist(event);
     return event;

@@ -7,7 +7,7 @@ import type { CredentialChecks } from '../ratelimit/credentials.js';
 import { accountIdKey, accountKey } from '../ratelimit/rules.js';
 import type { PasswordHasher } from './passwords.js';
 import type { IssuedTokens, SessionService } from './sessions.js';
-import type { TokenService } from './tokens.js';
+import type { AccessClaims, TokenService } from './tokens.js';
 import type { UserService } from './users.js';
 import type { ApiSettings } from '../settings.js';
 import { Session } from '@roster/db';
@@ -20,6 +20,8 @@ export interface LoginResult extends IssuedTokens {
 export interface Authenticated {
   user: User;
   session: Session;
+  /** The admin acting as `user`, for an impersonation token (see ImpersonationService). */
+  impersonator?: User;
 }
 
 /** The process-wide collaborators AuthService uses (ApiDeps has them all). */
@@ -128,6 +130,7 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<Authenticated> {
     const claims = await this.tokens.verifyAccessToken(token);
+    if (claims.actorId !== undefined) return this.impersonated(claims, claims.actorId);
     const cached = this.cache?.lookup(claims);
     if (cached) {
       const { entry } = cached;
@@ -141,9 +144,32 @@ export class AuthService {
       this.sessions.live(claims),
       this.users.findById(claims.userId),
     ]);
-    if (!user || !session) throw new AppError('INVALID_TOKEN');
+    if (!user || !session || session.impersonatorId !== null) throw new AppError('INVALID_TOKEN');
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
     this.cache?.set(userSnapshot(user), sessionSnapshot(session), mark);
     return { user, session };
+  }
+
+  /**
+   * An impersonation token: always read from the database (never cached), so that logging out, a revocation, or
+   * the admin losing the role or the account ends it on the next request. Its session must be the one opened by
+   * the admin the token names.
+   */
+  private async impersonated(claims: AccessClaims, actorId: number): Promise<Authenticated> {
+    const [session, user, impersonator] = await Promise.all([
+      this.sessions.live(claims),
+      this.users.findById(claims.userId),
+      this.users.findById(actorId),
+    ]);
+    if (!user || !session || !impersonator || session.impersonatorId !== actorId) {
+      throw new AppError('INVALID_TOKEN');
+    }
+    if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
+    // Admins are never impersonated: an account promoted meanwhile ends the impersonation too.
+    if (user.role === 'admin') throw new AppError('INVALID_TOKEN');
+    if (!impersonator.isActive || impersonator.role !== 'admin') {
+      throw new AppError('INVALID_TOKEN', 'The impersonating admin may no longer act');
+    }
+    return { user, session, impersonator };
   }
 }

@@ -19,12 +19,18 @@ export interface AccessClaims {
   sessionId: string;
   jti: string;
   expiresAt: number;
+  /** The admin acting as `userId` (the `act.sub` claim of an impersonation token); absent otherwise. */
+  actorId?: number;
 }
 
 /** Fixes what makes a token unique, so that the same inputs give the same token (refresh grace retries). */
 export interface IssueOptions {
   issuedAt?: number;
   jti?: string;
+  /** Impersonation: the admin acting as the subject, carried as `act: {sub}` (RFC 8693). */
+  actorId?: number;
+  /** A lifetime shorter than the configured one (impersonation tokens). */
+  ttlSeconds?: number;
 }
 
 // Security hardening (security suite): only our own canonical form of a subject ("42", never " 42", "4.2e1" or a
@@ -33,6 +39,11 @@ const CLOCK_SKEW_SECONDS = 5;
 function canonicalSubject(sub: unknown): number | null {
   if (typeof sub !== 'string' || !/^[1-9][0-9]{0,14}$/.test(sub)) return null;
   return Number(sub);
+}
+/** The admin of an `act` claim (`{sub: "7"}`), or null when it is anything else. */
+function actorOf(act: unknown): number | null {
+  if (typeof act !== 'object' || act === null || Array.isArray(act)) return null;
+  return canonicalSubject((act as { sub?: unknown }).sub);
 }
 function issuedInFuture(iat: unknown): boolean {
   return typeof iat !== 'number' || iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS;
@@ -83,13 +94,17 @@ export class TokenService {
     const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
     const header: JWTHeaderParameters = { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE };
     if (keys.signing.kid) header.kid = keys.signing.kid;
-    return new SignJWT({ sid: sessionId })
+    const claims =
+      opts.actorId === undefined
+        ? { sid: sessionId }
+        : { sid: sessionId, act: { sub: String(opts.actorId) } };
+    return new SignJWT(claims)
       .setProtectedHeader(header)
       .setSubject(String(userId))
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setIssuedAt(now)
-      .setExpirationTime(now + this.settings.accessTokenTtlSeconds)
+      .setExpirationTime(now + (opts.ttlSeconds ?? this.settings.accessTokenTtlSeconds))
       .setJti(opts.jti ?? randomUUID())
       .sign(keys.signing.key);
   }
@@ -137,8 +152,10 @@ export class TokenService {
         },
       );
       const userId = canonicalSubject(payload.sub);
+      const actorId = payload.act === undefined ? undefined : actorOf(payload.act);
       if (
         userId === null ||
+        actorId === null ||
         issuedInFuture(payload.iat) ||
         typeof payload.jti !== 'string' ||
         typeof payload.sid !== 'string' ||
@@ -146,7 +163,14 @@ export class TokenService {
       ) {
         throw new errors.JWTInvalid('bad claims');
       }
-      return { userId, sessionId: payload.sid, jti: payload.jti, expiresAt: payload.exp as number };
+      const claims: AccessClaims = {
+        userId,
+        sessionId: payload.sid,
+        jti: payload.jti,
+        expiresAt: payload.exp as number,
+      };
+      if (actorId !== undefined) claims.actorId = actorId;
+      return claims;
     } catch {
       // Malformed, forged, expired, wrong issuer, audience, type, key or algorithm: one answer for all.
       throw new AppError('INVALID_TOKEN');

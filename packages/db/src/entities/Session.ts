@@ -16,6 +16,10 @@ export class Session {
   revokedAt: Date | null = null;
   /** Why it ended: logout, logout_all, password_changed, refresh_token_reuse, deactivated… */
   revokedReason: string | null = null;
+  /** Set on a session an admin opened to act as this account (impersonation): the admin's id. */
+  impersonatorId: number | null = null;
+  /** Why the admin impersonates (audited with every write made under the session). */
+  impersonationReason: string | null = null;
 }
 
 export const SessionSchema = new EntitySchema<Session>({
@@ -32,5 +36,7 @@ export const SessionSchema = new EntitySchema<Session>({
     userAgent: { type: 'string', length: 512, nullable: true },
     revokedAt: { type: DateTimeType, nullable: true },
     revokedReason: { type: 'string', length: 64, nullable: true },
+    impersonatorId: { type: 'integer', nullable: true },
+    impersonationReason: { type: 'string', length: 500, nullable: true },
   },
 });
