@@ -3,11 +3,28 @@ export { AuditEvent, AuditEventSchema } from './AuditEvent.js';
 export { RefreshToken, RefreshTokenSchema } from './RefreshToken.js';
 export { Session, SessionSchema } from './Session.js';
 export { ROLES, User, UserSchema, type Role } from './User.js';
+export {
+  DELIVERY_STATUSES,
+  WebhookDelivery,
+  WebhookDeliverySchema,
+  type DeliveryStatus,
+} from './WebhookDelivery.js';
+export { WebhookEndpoint, WebhookEndpointSchema, type WebhookDisabledReason } from './WebhookEndpoint.js';
 
 import { ActionTokenSchema } from './ActionToken.js';
 import { AuditEventSchema } from './AuditEvent.js';
 import { RefreshTokenSchema } from './RefreshToken.js';
 import { SessionSchema } from './Session.js';
 import { UserSchema } from './User.js';
+import { WebhookDeliverySchema } from './WebhookDelivery.js';
+import { WebhookEndpointSchema } from './WebhookEndpoint.js';
 
-export const entities = [UserSchema, AuditEventSchema, SessionSchema, RefreshTokenSchema, ActionTokenSchema];
+export const entities = [
+  UserSchema,
+  AuditEventSchema,
+  SessionSchema,
+  RefreshTokenSchema,
+  ActionTokenSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
+];
