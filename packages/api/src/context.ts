@@ -10,6 +10,7 @@ import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
 import { User } from '@roster/db';
 import { invalidField } from './errors.js';
+import { webhookOutbox, type WebhookOutbox } from './services/webhook-outbox.js';
 
 /** Long-lived collaborators, built once per process. */
 export interface ApiDeps {
@@ -30,6 +31,8 @@ export interface ApiDeps {
   authCache: AuthCache;
   /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
   sessionKeys: SessionKeys;
+  /** The webhook outbox of this ORM: written by each change's transaction; tells the dispatcher after commit. */
+  webhooks: WebhookOutbox;
 }
 
 export interface ApiDepsOptions {
@@ -69,6 +72,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     credentials: new CredentialChecks(rateLimits, events),
     authCache,
     sessionKeys: sessionKeys(settings.jwt.secret),
+    webhooks: webhookOutbox(orm),
   };
 }
 

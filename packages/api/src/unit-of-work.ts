@@ -6,6 +6,7 @@ import { AuditService, type RequestMeta } from './services/audit.js';
 import { AuthService } from './services/auth.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
+import { WebhooksService } from './services/webhooks.js';
 
 /**
  * The services of one unit of work, over one EntityManager: what a procedure call (or a CLI command, or start-up's
@@ -21,7 +22,8 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
     account.remindToVerify(user),
   );
   const admin = new AdminService(em, users, audit, sessions);
-  return { em, audit, sessions, users, account, auth, admin };
+  const webhooks = new WebhooksService(em, audit, deps);
+  return { em, audit, sessions, users, account, auth, admin, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;

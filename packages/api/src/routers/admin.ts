@@ -15,6 +15,7 @@ import { revokedSchema, sessionSchema } from '../schemas/session.js';
 import { toAdminUserOut, toAuditEventOut, toSessionOut } from '../services/serialize.js';
 import { parseIfMatch } from '../context.js';
 import { adminProcedure, router } from '../trpc.js';
+import { webhooksRouter } from './webhooks.js';
 
 export const adminRouter = router({
   listUsers: adminProcedure
@@ -187,4 +188,6 @@ export const adminRouter = router({
       const page = await ctx.admin.auditLog(input);
       return { items: page.items.map(toAuditEventOut), next_cursor: page.nextCursor };
     }),
+
+  webhooks: webhooksRouter,
 });
