@@ -13,6 +13,7 @@ import { createMetrics, queryTimingLogger, type Metrics } from './infra/metrics.
 import { Closers, drain } from './infra/shutdown.js';
 import { closeRedis, connectRedis, rateLimitsFor } from './infra/redis.js';
 import { authCacheFor } from './infra/invalidation.js';
+import { startWebhookDispatcher } from './infra/webhook-dispatcher.js';
 
 export interface RunningServer {
   url: string;
@@ -72,6 +73,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
+    // Webhooks go out in the background, woken by each commit that queues some; stopped (its attempts in flight
+    // aborted and handed back) before the database closes.
+    const dispatcher = startWebhookDispatcher(config, db, deps.webhooks, logger, metrics.registry);
+    closers.add('webhook dispatcher', () => dispatcher.stop());
     await bootstrapAdmin(deps, config, logger);
     const app = createApp({ config, db, logger, metrics, draining: () => draining }, deps);
     const handle = app.callback();

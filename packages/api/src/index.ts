@@ -65,7 +65,7 @@ export {
   type WebhookEventType,
   type WebhookOut,
 } from './schemas/webhooks.js';
-export { AUDITED_EVENT_ACTIONS } from './services/webhook-events.js';
+export { AUDITED_EVENT_ACTIONS, newDeliveryId } from './services/webhook-events.js';
 export { WebhookOutbox, webhookOutbox } from './services/webhook-outbox.js';
 export {
   WebhookQueue,

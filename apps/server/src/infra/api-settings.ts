@@ -51,6 +51,7 @@ export function apiSettings(config: Config): ApiSettings {
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
     },
     requireVerifiedEmail: config.requireVerifiedEmail,
+    webhooks: { allowPrivate: config.webhooks.allowPrivate },
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   };
 }

@@ -68,15 +68,19 @@ export class WebhookQueue {
     const em = this.em();
     const postgres = dialectOf(em) === 'postgresql';
     const at = (date: Date) => (postgres ? date : date.getTime());
-    const due =
+    const select =
       `select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id ` +
       `where d.status = 'pending' and d.next_attempt_at <= ? and (d.lease_until is null or d.lease_until < ?) ` +
-      `and e.enabled = ? order by d.next_attempt_at limit ?${postgres ? ' for update of d skip locked' : ''}`;
+      `and e.enabled = ? order by d.next_attempt_at limit ?`;
+    // A read first: an idle poll takes no write lock (SQLite's is the whole database's).
+    const due: unknown[] = await em.getConnection().execute(select, [at(now), at(now), true, 1]);
+    if (due.length === 0) return [];
+    const pick = `${select}${postgres ? ' for update of d skip locked' : ''}`;
     const rows: ClaimedRow[] = await em
       .getConnection()
       .execute(
         `update webhook_deliveries set lease_until = ?, attempts = attempts + 1, last_attempt_at = ? ` +
-          `where id in (${due}) returning id, endpoint_id, event_type, payload, attempts`,
+          `where id in (${pick}) returning id, endpoint_id, event_type, payload, attempts`,
         [at(new Date(now.getTime() + this.opts.leaseMs)), at(now), at(now), at(now), true, limit],
       );
     if (rows.length === 0) return [];
