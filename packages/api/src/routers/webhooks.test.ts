@@ -111,6 +111,8 @@ describe('admin.webhooks endpoints', () => {
 
   it('updates events, description and enabled; disabling says who did', async () => {
     const { id } = await hooks().create({ url: PUBLIC_URL, events: ['user.created'] });
+    const moved = await hooks().update({ id, url: 'https://93.184.215.14/new' });
+    expect(moved.url).toBe('https://93.184.215.14/new');
     const updated = await hooks().update({
       id,
       events: ['user.deleted', 'session.created'],

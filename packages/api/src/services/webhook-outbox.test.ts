@@ -233,6 +233,23 @@ describe('the outbox', () => {
     }
   });
 
+  it('writes an event recorded inside a savepoint when its top-level transaction commits', async () => {
+    await endpoint(['mfa.enabled', 'user.updated']);
+    const account = await h.account('nested');
+    const ctx = servicesOf(h);
+    await inTransaction(ctx.em, async () => {
+      await ctx.em.transactional(async (em) => {
+        ctx.audit.record('mfa.enabled', { actorId: account.id, targetId: account.id }, em);
+        ctx.audit.record('user.updated', { actorId: account.id, targetId: account.id }, em);
+      });
+    });
+    const rows = await deliveries();
+    expect(rows.map((d) => d.payload.data)).toEqual([
+      expect.objectContaining({ id: account.id, mfa: {} }),
+      expect.objectContaining({ id: account.id, changes: {} }),
+    ]);
+  });
+
   it('takes a session started outside a transaction into one of its own', async () => {
     await endpoint(['session.created']);
     const [user] = await h.db.orm.em.fork().find(User, { username: 'boss' });

@@ -15,12 +15,15 @@ const pending = new WeakMap<object, WebhookEvent[]>();
 /** Transactions that wrote deliveries: the dispatcher is woken once they commit. */
 const queued = new WeakSet<object>();
 
-/** The top-level transaction of a savepoint (knex marks a nested one with a symbol naming its parent). */
+/**
+ * The top-level transaction of a savepoint (knex marks a nested one with a symbol naming its parent; a knex
+ * transaction is a function object).
+ */
 function rootOf(trx: object): object {
   for (let current = trx; ; ) {
     const key = Object.getOwnPropertySymbols(current).find((s) => s.description === 'parentTransaction');
-    const parent = key ? (current as Record<symbol, unknown>)[key] : undefined;
-    if (typeof parent !== 'object' || parent === null) return current;
+    const parent: unknown = key ? (current as Record<symbol, unknown>)[key] : undefined;
+    if ((typeof parent !== 'object' && typeof parent !== 'function') || parent === null) return current;
     current = parent;
   }
 }

@@ -158,6 +158,17 @@ describe('WebhookQueue.record', () => {
     });
   });
 
+  it('disables and audits once when several deliveries of an endpoint give up', async () => {
+    await enqueue(on.id);
+    const giveUp = new WebhookQueue(h.db.orm, { leaseMs: LEASE, schedule: [] });
+    const [second] = (await giveUp.claim(1)) as [ClaimedDelivery];
+    expect(await giveUp.record(claimed, FAIL)).toBe('failed');
+    expect(await giveUp.record(second, FAIL)).toBe('failed');
+    expect(await giveUp.record(second, FAIL)).toBe('stale');
+    const audits = await h.db.orm.em.fork().find(AuditEvent, { action: 'webhook.disabled' });
+    expect(audits.filter((a) => a.details?.webhook_id === on.id)).toHaveLength(1);
+  });
+
   it('changes nothing once the claim was lost (a later attempt holds it)', async () => {
     const [stolen] = await queue().claim(1, later(LEASE + 1_000));
     expect(stolen?.attempt).toBe(2);
