@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './cli/admin-bootstrap.js';
-import { createApiDeps, watchUserChanges, type ApiDeps } from '@roster/api';
+import { createApiDeps, watchUserChanges, webhookOutbox, type ApiDeps } from '@roster/api';
 import { apiSettings } from './infra/api-settings.js';
 import { provisionKeys } from './infra/keys.js';
 import { createApp } from './http/app.js';
@@ -14,6 +14,7 @@ import { createMetrics, queryTimingLogger, type Metrics } from './infra/metrics.
 import { Closers, drain } from './infra/shutdown.js';
 import { closeRedis, connectRedis, rateLimitsFor } from './infra/redis.js';
 import { authCacheFor } from './infra/invalidation.js';
+import { startWebhookDispatcher } from './infra/webhook-dispatcher.js';
 
 export interface RunningServer {
   url: string;
@@ -44,8 +45,9 @@ function starting(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * Start-up, in order, every step in view: keys, database, migrations, Redis, the port, the API's collaborators
- * (the auth cache watching account changes among them), the first admin, then the app takes the requests.
+ * Start-up, in order, every step in view: keys, database, Redis, migrations, the port, the API's collaborators
+ * (the auth cache watching account changes among them), the webhook dispatcher, the first admin, then the app
+ * takes the requests.
  */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
@@ -75,14 +77,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    // 5. The port: bound now, so the address links point to is known (PORT=0 picks one); 503 until step 8.
+    // 5. The port: bound now, so the address links point to is known (PORT=0 picks one); 503 until step 9.
     url = await listen(server, config);
     // 6. The API's collaborators, once, for start-up work and for requests. Links in emails point to PUBLIC_URL,
     //    or to where this server listens.
     const mailer = createMailer(config, logger);
     const authCache = authCacheFor(config, db, redis, closers, logger, metrics.registry);
     watchUserChanges(db.orm, authCache);
+    // Every transaction that records a webhook event writes its deliveries (an ORM subscriber, once per ORM).
+    const outbox = webhookOutbox(db.orm);
     deps = createApiDeps(db.orm, apiSettings(config, keys, config.publicUrl ?? url), {
+      webhooks: outbox,
       events: metrics.events,
       mailer,
       rateLimits: rateLimitsFor(config, redis),
@@ -93,9 +98,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // After the last request: mail still being sent for it, then the SMTP connections.
     closers.add('background tasks', () => deps.tasks.drain());
     closers.add('mailer', () => mailer.close());
-    // 7. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured.
+    // 7. Webhooks go out in the background, woken by each commit that queues some; stopped (its attempts in
+    //    flight aborted and handed back) before the database closes.
+    const dispatcher = startWebhookDispatcher(config, db, deps.webhooks, logger, metrics.registry);
+    closers.add('webhook dispatcher', () => dispatcher.stop());
+    // 8. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured.
     await bootstrapAdmin(deps, config, logger);
-    // 8. The app takes the requests.
+    // 9. The app takes the requests.
     const handle = createApp({ config, db, logger, metrics, draining: () => draining }, deps).callback();
     server.off('request', starting);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {

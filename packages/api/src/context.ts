@@ -9,6 +9,7 @@ import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
 import { invalidField } from './errors.js';
+import { webhookOutbox, type WebhookOutbox } from './services/webhook-outbox.js';
 
 /** Long-lived collaborators, built once per process. */
 export interface ApiDeps {
@@ -29,6 +30,8 @@ export interface ApiDeps {
   authCache: AuthCache;
   /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
   sessionKeys: SessionKeys;
+  /** The webhook outbox of this ORM: written by each change's transaction; tells the dispatcher after commit. */
+  webhooks: WebhookOutbox;
 }
 
 export interface ApiDepsOptions {
@@ -39,11 +42,15 @@ export interface ApiDepsOptions {
   rateLimits?: RateLimits;
   /** The auth cache (with its cross-instance invalidation bus); an in-process one by default. */
   authCache?: AuthCache;
+  /** The ORM's webhook outbox (`webhookOutbox(orm)`, which registers it with the ORM once); looked up if not given. */
+  webhooks?: WebhookOutbox;
 }
 
 /**
- * The process-wide collaborators. Building them has no side effect: in particular the auth cache learns of
- * account changes only once `watchUserChanges` (auth-invalidation.ts) is called for it, by the start-up sequence.
+ * The process-wide collaborators. The auth cache learns of account changes only once `watchUserChanges`
+ * (auth-invalidation.ts) is called for it; the start-up sequence does that, and registers the ORM's webhook
+ * outbox (`webhookOutbox`) before building these. (Left to this function, the outbox is registered here, once
+ * per ORM: a change that records a webhook event must never commit without its deliveries.)
  */
 export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDepsOptions = {}): ApiDeps {
   const authCache = opts.authCache ?? new AuthCache();
@@ -61,6 +68,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     credentials: new CredentialChecks(rateLimits, events),
     authCache,
     sessionKeys: sessionKeys(settings.jwt.secret),
+    webhooks: opts.webhooks ?? webhookOutbox(orm),
   };
 }
 

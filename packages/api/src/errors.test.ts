@@ -8,6 +8,7 @@ import {
   COMMON_ERRORS,
   INTEGRATION_ERRORS,
   USER_ERRORS,
+  WEBHOOK_ERRORS,
 } from './error-tables/index.js';
 import {
   AppError,
@@ -41,9 +42,14 @@ describe('AppError', () => {
   );
 
   it('has one table per domain whose codes never collide', () => {
-    const tables = [COMMON_ERRORS, AUTH_ERRORS, USER_ERRORS, ADMIN_ERRORS, INTEGRATION_ERRORS].map((t) =>
-      Object.keys(t),
-    );
+    const tables = [
+      COMMON_ERRORS,
+      AUTH_ERRORS,
+      USER_ERRORS,
+      ADMIN_ERRORS,
+      INTEGRATION_ERRORS,
+      WEBHOOK_ERRORS,
+    ].map((t) => Object.keys(t));
     const all = tables.flat();
     expect(new Set(all).size).toBe(all.length);
     expect(Object.keys(ERROR_CODES).sort()).toEqual([...all].sort());

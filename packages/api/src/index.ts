@@ -62,3 +62,26 @@ export {
 } from './auth-cache.js';
 export { watchUserChanges } from './auth-invalidation.js';
 export { createHotReads, type HotAnswer, type HotRead, type HotReads } from './hot-reads.js';
+export {
+  DELIVERY_ID,
+  TEST_EVENT_TYPE,
+  WEBHOOK_EVENT_TYPES,
+  type DeliveryOut,
+  type WebhookEventType,
+  type WebhookOut,
+} from './schemas/webhooks.js';
+export { AUDITED_EVENT_ACTIONS, newDeliveryId } from './services/webhook-events.js';
+export { WebhookOutbox, webhookOutbox } from './services/webhook-outbox.js';
+export {
+  WebhookQueue,
+  type AttemptResult,
+  type ClaimedDelivery,
+  type WebhookQueueOptions,
+} from './services/webhook-queue.js';
+export {
+  assertWebhookUrl,
+  ForbiddenAddressError,
+  hostOf,
+  isForbiddenAddress,
+  safeLookup,
+} from './services/webhook-urls.js';

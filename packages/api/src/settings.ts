@@ -33,6 +33,10 @@ export interface ApiSettings {
   requireVerifiedEmail?: boolean;
   /** Where links in emails point: Roster's public base URL (never taken from a request's Host header). */
   publicUrl?: string;
+  webhooks?: {
+    /** Accept webhook URLs that resolve to loopback, private or link-local addresses (WEBHOOK_ALLOW_PRIVATE). */
+    allowPrivate?: boolean;
+  };
 }
 
 export const DEFAULT_SESSIONS: NonNullable<ApiSettings['sessions']> = {

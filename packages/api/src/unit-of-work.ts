@@ -8,6 +8,7 @@ import { AuthService } from './services/auth.js';
 import { ImpersonationService } from './services/impersonation.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
+import { WebhooksService } from './services/webhooks.js';
 
 /**
  * The services of one unit of work, over one EntityManager: what a procedure call (or a CLI command, or start-up's
@@ -25,7 +26,8 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
   const admin = new AdminService(em, users, audit, sessions);
   const apiKeys = new ApiKeyService(em, users, audit);
   const impersonation = new ImpersonationService(em, users, audit, deps.tokens, meta);
-  return { em, audit, sessions, users, account, auth, admin, apiKeys, impersonation };
+  const webhooks = new WebhooksService(em, audit, deps);
+  return { em, audit, sessions, users, account, auth, admin, apiKeys, impersonation, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;

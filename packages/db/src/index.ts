@@ -24,6 +24,13 @@ export {
   UserSchema,
   entities,
   type Role,
+  DELIVERY_STATUSES,
+  WebhookDelivery,
+  WebhookDeliverySchema,
+  type DeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointSchema,
+  type WebhookDisabledReason,
 } from './entities/index.js';
 export { dialectOf } from './dialect.js';
 export { fillFoldedNames, foldedName, foldSearch } from './search-text.js';

@@ -28,6 +28,7 @@ export function apiSettings(
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
     },
     requireVerifiedEmail: config.requireVerifiedEmail,
+    webhooks: { allowPrivate: config.webhooks.allowPrivate },
     ...(publicUrl ? { publicUrl } : {}),
   };
 }

@@ -17,6 +17,29 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** The webhook retry schedule: comma-separated waits (`500ms`, `5s`, `1m`, `2h`, `1d`), 1–20 of them. */
+const retrySchedule = (defaults: string) =>
+  z
+    .string()
+    .default(defaults)
+    .transform((value, ctx) => {
+      const waits = value.split(',').map((part) => {
+        const match = /^\s*(\d{1,9})(ms|s|m|h|d)\s*$/.exec(part);
+        return match ? Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS] : NaN;
+      });
+      if (waits.length > 20 || waits.some((ms) => !Number.isFinite(ms) || ms < 1 || ms > 7 * 86_400_000)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'Expected 1-20 comma-separated waits such as 5s,1m,1h (units ms, s, m, h, d; each at most 7d)',
+        });
+        return z.NEVER;
+      }
+      return waits;
+    });
+
 /** Every environment variable Roster reads, with its default. `.env.example` documents the same list. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -90,6 +113,15 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  // Webhooks.
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  // About a day in all: 10 attempts.
+  WEBHOOK_RETRY_SCHEDULE: retrySchedule('5s,1m,5m,30m,1h,2h,4h,8h,8h'),
+  WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(10_000),
+  WEBHOOK_LEASE_MS: intFrom(1_000, 60 * 60_000).default(60_000),
+  WEBHOOK_POLL_MS: intFrom(50, 10 * 60_000).default(2_000),
+  WEBHOOK_CONCURRENCY: intFrom(0, 256).default(8),
+  WEBHOOK_RETENTION_DAYS: intFrom(1, 3650).default(30),
 });
 
 /** The names of every environment variable Roster reads. */
@@ -151,6 +183,22 @@ export interface Config {
   redisKeyPrefix: string;
   /** The limits in force (defaults with RATE_LIMITS applied); `enabled: false` turns every limit off. */
   rateLimits: { enabled: boolean; table: RateLimitTable };
+  webhooks: {
+    /** Accept (and deliver to) URLs that resolve to loopback, private, link-local or metadata addresses. */
+    allowPrivate: boolean;
+    /** The waits between attempts (ms); after the last, the delivery fails and its endpoint is disabled. */
+    retryScheduleMs: number[];
+    /** One attempt, connection to answer. */
+    timeoutMs: number;
+    /** How long a claimed delivery is held: after a crash mid-attempt, another instance retries it after this. */
+    leaseMs: number;
+    /** How often the dispatcher looks for due deliveries (it is also woken by each commit that writes some). */
+    pollMs: number;
+    /** Attempts in flight at once on this instance; 0: this instance sends none. */
+    concurrency: number;
+    /** Delivered and failed deliveries are deleted after this many days. */
+    retentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -289,6 +337,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: { enabled: e.RATE_LIMIT_ENABLED, table: e.RATE_LIMITS },
+    webhooks: webhooksFrom(e),
+  };
+}
+
+function webhooksFrom(e: z.infer<typeof envSchema>): Config['webhooks'] {
+  if (e.WEBHOOK_LEASE_MS <= e.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError(
+      'WEBHOOK_LEASE_MS: must be longer than WEBHOOK_TIMEOUT_MS (a claim outlives its attempt)',
+    );
+  }
+  return {
+    allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+    timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    leaseMs: e.WEBHOOK_LEASE_MS,
+    pollMs: e.WEBHOOK_POLL_MS,
+    concurrency: e.WEBHOOK_CONCURRENCY,
+    retentionDays: e.WEBHOOK_RETENTION_DAYS,
   };
 }
 

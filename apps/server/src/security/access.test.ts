@@ -50,6 +50,18 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.userApiKeys': { kind: 'query', input: { id } },
     'admin.revokeApiKey': { kind: 'mutation', input: { id: 1 } },
     'admin.impersonate': { kind: 'mutation', input: { id, reason: 'taking over' } },
+    'admin.webhooks.create': {
+      kind: 'mutation',
+      input: { url: 'http://93.184.215.14/hook', events: ['user.created'] },
+    },
+    'admin.webhooks.list': { kind: 'query' },
+    'admin.webhooks.get': { kind: 'query', input: { id: 1 } },
+    'admin.webhooks.update': { kind: 'mutation', input: { id: 1, enabled: false } },
+    'admin.webhooks.delete': { kind: 'mutation', input: { id: 1 } },
+    'admin.webhooks.rotateSecret': { kind: 'mutation', input: { id: 1 } },
+    'admin.webhooks.test': { kind: 'mutation', input: { id: 1 } },
+    'admin.webhooks.deliveries': { kind: 'query', input: { id: 1 } },
+    'admin.webhooks.retry': { kind: 'mutation', input: { id: 1, delivery_id: 'msg_AAAAAAAAAAAAAAAAAAAAAA' } },
   };
 }
 
@@ -91,13 +103,16 @@ describe('function level: admin procedures called by a regular account', () => {
       const admin = calls.filter(([, c]) => c.kind === kind).map(([path, c]) => ({ path, input: c.input }));
       const allowed =
         kind === 'query' ? { path: 'auth.me' } : { path: 'users.patchMe', input: { bio: 'innocent' } };
-      const batch = [allowed, ...admin, allowed];
-      const res = await trpcBatch<unknown[]>(target.server, kind, batch, mallory.token);
-      expect(res.body).toHaveLength(batch.length);
-      expect(res.body[0]).toHaveProperty('result');
-      expect(res.body.at(-1)).toHaveProperty('result');
-      for (const entry of res.body.slice(1, -1)) {
-        expect(trpcError(entry)).toEqual({ code: 'FORBIDDEN', httpStatus: 403 });
+      // A batch holds at most ten calls: the admin calls go eight at a time between two allowed ones.
+      for (let i = 0; i < admin.length; i += 8) {
+        const batch = [allowed, ...admin.slice(i, i + 8), allowed];
+        const res = await trpcBatch<unknown[]>(target.server, kind, batch, mallory.token);
+        expect(res.body).toHaveLength(batch.length);
+        expect(res.body[0]).toHaveProperty('result');
+        expect(res.body.at(-1)).toHaveProperty('result');
+        for (const entry of res.body.slice(1, -1)) {
+          expect(trpcError(entry)).toEqual({ code: 'FORBIDDEN', httpStatus: 403 });
+        }
       }
     }
     const after = await observe(target);

@@ -45,6 +45,19 @@ export const ADMIN_ROUTES: { method: string; path: string; json?: unknown }[] = 
   { method: 'DELETE', path: '/admin/users/1/sessions' },
   { method: 'GET', path: '/admin/stats' },
   { method: 'GET', path: '/admin/audit' },
+  {
+    method: 'POST',
+    path: '/admin/webhooks',
+    json: { url: 'http://93.184.215.14/', events: ['user.created'] },
+  },
+  { method: 'GET', path: '/admin/webhooks' },
+  { method: 'GET', path: '/admin/webhooks/1' },
+  { method: 'PATCH', path: '/admin/webhooks/1', json: { enabled: false } },
+  { method: 'DELETE', path: '/admin/webhooks/1' },
+  { method: 'POST', path: '/admin/webhooks/1/rotate-secret', json: {} },
+  { method: 'POST', path: '/admin/webhooks/1/test' },
+  { method: 'GET', path: '/admin/webhooks/1/deliveries' },
+  { method: 'POST', path: '/admin/webhooks/1/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAA/retry' },
 ];
 
 /** A query string from the defined entries: `?a=1&b=x`, or '' when there are none. */

@@ -3,9 +3,10 @@ import { AUTH_ERRORS } from './auth.js';
 import { COMMON_ERRORS } from './common.js';
 import { INTEGRATION_ERRORS } from './integrations.js';
 import { USER_ERRORS } from './users.js';
+import { WEBHOOK_ERRORS } from './webhooks.js';
 
 export { TRPC_CODE_OF_STATUS, type ErrorEntry, type ErrorStatus } from './table.js';
-export { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, INTEGRATION_ERRORS, USER_ERRORS };
+export { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, INTEGRATION_ERRORS, USER_ERRORS, WEBHOOK_ERRORS };
 
 /** Every machine-readable error code Roster answers with: the domains' tables together. */
 export const ERROR_CODES = {
@@ -14,4 +15,5 @@ export const ERROR_CODES = {
   ...USER_ERRORS,
   ...ADMIN_ERRORS,
   ...INTEGRATION_ERRORS,
+  ...WEBHOOK_ERRORS,
 };

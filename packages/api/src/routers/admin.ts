@@ -17,6 +17,7 @@ import { parseIfMatch } from '../context.js';
 import { adminProcedure, router } from '../trpc.js';
 import { adminApiKeyProcedures } from './api-keys.js';
 import { impersonationProcedures } from './impersonation.js';
+import { webhooksRouter } from './webhooks.js';
 
 export const adminRouter = router({
   listUsers: adminProcedure
@@ -200,4 +201,6 @@ export const adminRouter = router({
     }),
   ...adminApiKeyProcedures,
   ...impersonationProcedures,
+
+  webhooks: webhooksRouter,
 });

@@ -1,14 +1,17 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { RefreshToken, Session, User } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ApiEvents } from '../events.js';
 import { DEFAULT_SESSIONS, type ApiSettings } from '../settings.js';
-import type { AuditService, RequestMeta } from './audit.js';
+import { inTransaction, type AuditService, type RequestMeta } from './audit.js';
 import { hashToken, mac, newOpaqueToken, newSessionId, type SessionKeys } from './secrets.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 import type { AuthCache } from '../auth-cache.js';
 import { sessionsEnded } from '../auth-invalidation.js';
 import { sessionState, type IssuedTokens, type SessionSnapshot } from './session-rules.js';
+import { sessionCreatedEvent, sessionsRevokedEvent } from './webhook-events.js';
+import { queueWebhookEvent } from './webhook-outbox.js';
 
 export type { IssuedTokens } from './session-rules.js';
 
@@ -107,14 +110,18 @@ export class SessionService {
     });
     const refreshToken = newOpaqueToken();
     const expiresAt = this.refreshExpiry(now, session);
-    // Written in this order (the ORM knows no relation between the two tables to order them by).
-    await em.insert(Session, session);
-    await em.insert(RefreshToken, {
-      sessionId: session.id,
-      tokenHash: hashToken(refreshToken),
-      createdAt: now,
-      expiresAt,
-      spentAt: null,
+    // Written in this order (the ORM knows no relation between the two tables to order them by), in one
+    // transaction with the session.created webhook.
+    await inTransaction(em, async () => {
+      await em.insert(Session, session);
+      await em.insert(RefreshToken, {
+        sessionId: session.id,
+        tokenHash: hashToken(refreshToken),
+        createdAt: now,
+        expiresAt,
+        spentAt: null,
+      });
+      queueWebhookEvent(em, sessionCreatedEvent(session));
     });
     return this.issue(session, refreshToken, now, expiresAt);
   }
@@ -242,11 +249,20 @@ export class SessionService {
     where: { id?: string | { $ne: string }; userId?: number },
     reason: RevokeReason,
   ): Promise<number> {
-    const ended = await em.nativeUpdate(
-      Session,
-      { ...where, revokedAt: null },
-      { revokedAt: new Date(), revokedReason: reason },
-    );
+    // One transaction with the session.revoked webhooks: one per account, naming the sessions that ended.
+    const ended = await inTransaction(em, async () => {
+      const rows: { id: string; userId: number }[] = await (em as SqlEntityManager)
+        .createQueryBuilder(Session)
+        .update({ revokedAt: new Date(), revokedReason: reason })
+        .where({ ...where, revokedAt: null })
+        .returning(['id', 'userId'])
+        .execute('all', true);
+      const byUser = new Map<number, string[]>();
+      for (const row of rows)
+        byUser.set(Number(row.userId), [...(byUser.get(Number(row.userId)) ?? []), row.id]);
+      for (const [userId, ids] of byUser) queueWebhookEvent(em, sessionsRevokedEvent(userId, ids, reason));
+      return rows.length;
+    });
     sessionsEnded(this.cache, where);
     return ended;
   }

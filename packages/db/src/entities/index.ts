@@ -4,6 +4,13 @@ export { AuditEvent, AuditEventSchema } from './AuditEvent.js';
 export { RefreshToken, RefreshTokenSchema } from './RefreshToken.js';
 export { Session, SessionSchema } from './Session.js';
 export { ROLES, User, UserSchema, type Role } from './User.js';
+export {
+  DELIVERY_STATUSES,
+  WebhookDelivery,
+  WebhookDeliverySchema,
+  type DeliveryStatus,
+} from './WebhookDelivery.js';
+export { WebhookEndpoint, WebhookEndpointSchema, type WebhookDisabledReason } from './WebhookEndpoint.js';
 
 import { ActionTokenSchema } from './ActionToken.js';
 import { ApiKeySchema } from './ApiKey.js';
@@ -11,6 +18,8 @@ import { AuditEventSchema } from './AuditEvent.js';
 import { RefreshTokenSchema } from './RefreshToken.js';
 import { SessionSchema } from './Session.js';
 import { UserSchema } from './User.js';
+import { WebhookDeliverySchema } from './WebhookDelivery.js';
+import { WebhookEndpointSchema } from './WebhookEndpoint.js';
 
 export const entities = [
   UserSchema,
@@ -19,4 +28,6 @@ export const entities = [
   RefreshTokenSchema,
   ActionTokenSchema,
   ApiKeySchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
 ];
