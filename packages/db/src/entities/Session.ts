@@ -16,6 +16,11 @@ export class Session {
   revokedAt: Date | null = null;
   /** Why it ended: logout, logout_all, password_changed, refresh_token_reuse, deactivated… */
   revokedReason: string | null = null;
+  /**
+   * How the login proved who it was (RFC 8176 values, comma-separated): `pwd`, `pwd,otp`, `pwd,rc` (a recovery
+   * code), `pwd,hwk`, `hwk` (a passkey alone). Every access token of the session carries it as `amr`.
+   */
+  amr: Opt<string> = 'pwd';
 }
 
 export const SessionSchema = new EntitySchema<Session>({
@@ -32,5 +37,6 @@ export const SessionSchema = new EntitySchema<Session>({
     userAgent: { type: 'string', length: 512, nullable: true },
     revokedAt: { type: DateTimeType, nullable: true },
     revokedReason: { type: 'string', length: 64, nullable: true },
+    amr: { type: 'string', length: 64, default: 'pwd' },
   },
 });

@@ -1,13 +1,39 @@
 export { ACTION_PURPOSES, ActionToken, ActionTokenSchema, type ActionPurpose } from './ActionToken.js';
 export { AuditEvent, AuditEventSchema } from './AuditEvent.js';
+export { MfaChallenge, MfaChallengeSchema } from './MfaChallenge.js';
+export { Passkey, PasskeySchema } from './Passkey.js';
+export { RecoveryCode, RecoveryCodeSchema } from './RecoveryCode.js';
 export { RefreshToken, RefreshTokenSchema } from './RefreshToken.js';
 export { Session, SessionSchema } from './Session.js';
+export { TotpFactor, TotpFactorSchema } from './TotpFactor.js';
 export { ROLES, User, UserSchema, type Role } from './User.js';
+export {
+  WEBAUTHN_PURPOSES,
+  WebAuthnChallenge,
+  WebAuthnChallengeSchema,
+  type WebAuthnPurpose,
+} from './WebAuthnChallenge.js';
 
 import { ActionTokenSchema } from './ActionToken.js';
 import { AuditEventSchema } from './AuditEvent.js';
+import { MfaChallengeSchema } from './MfaChallenge.js';
+import { PasskeySchema } from './Passkey.js';
+import { RecoveryCodeSchema } from './RecoveryCode.js';
 import { RefreshTokenSchema } from './RefreshToken.js';
 import { SessionSchema } from './Session.js';
+import { TotpFactorSchema } from './TotpFactor.js';
 import { UserSchema } from './User.js';
+import { WebAuthnChallengeSchema } from './WebAuthnChallenge.js';
 
-export const entities = [UserSchema, AuditEventSchema, SessionSchema, RefreshTokenSchema, ActionTokenSchema];
+export const entities = [
+  UserSchema,
+  AuditEventSchema,
+  SessionSchema,
+  RefreshTokenSchema,
+  ActionTokenSchema,
+  TotpFactorSchema,
+  RecoveryCodeSchema,
+  MfaChallengeSchema,
+  PasskeySchema,
+  WebAuthnChallengeSchema,
+];
