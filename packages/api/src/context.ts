@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { PasswordHasher } from './services/passwords.js';
 import { sessionKeys, type SessionKeys } from './services/secrets.js';
+import { mfaKeys, type MfaKeys } from './services/totp-crypto.js';
 import { TokenService } from './services/tokens.js';
 import { noEvents, type ApiEvents } from './events.js';
 import { BackgroundTasks, nullMailer, type Mailer } from './mail.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   authCache: AuthCache;
   /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
   sessionKeys: SessionKeys;
+  /** TOTP secrets' encryption, recovery codes' HMAC and WebAuthn user handles (once per process). */
+  mfaKeys: MfaKeys;
 }
 
 export interface ApiDepsOptions {
@@ -69,6 +72,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     credentials: new CredentialChecks(rateLimits, events),
     authCache,
     sessionKeys: sessionKeys(settings.jwt.secret),
+    mfaKeys: mfaKeys(settings.jwt.secret, settings.mfa?.encryptionKey),
   };
 }
 

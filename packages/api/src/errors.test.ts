@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, USER_ERRORS } from './error-tables/index.js';
+import { ADMIN_ERRORS, AUTH_ERRORS, COMMON_ERRORS, MFA_ERRORS, USER_ERRORS } from './error-tables/index.js';
 import {
   AppError,
   ERROR_CODES,
@@ -35,7 +35,9 @@ describe('AppError', () => {
   );
 
   it('has one table per domain whose codes never collide', () => {
-    const tables = [COMMON_ERRORS, AUTH_ERRORS, USER_ERRORS, ADMIN_ERRORS].map((t) => Object.keys(t));
+    const tables = [COMMON_ERRORS, AUTH_ERRORS, USER_ERRORS, ADMIN_ERRORS, MFA_ERRORS].map((t) =>
+      Object.keys(t),
+    );
     const all = tables.flat();
     expect(new Set(all).size).toBe(all.length);
     expect(Object.keys(ERROR_CODES).sort()).toEqual([...all].sort());

@@ -125,7 +125,7 @@ export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorC
   const codes = new Set<ErrorCode>();
   const middlewares = middlewareNames(def);
   if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
-  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN');
+  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN').add('MFA_ENROLLMENT_REQUIRED');
   for (const code of def.meta?.errors ?? []) codes.add(code);
   const input = def.inputs?.[0];
   if (input instanceof z.ZodType && !(input instanceof z.ZodVoid)) codes.add('VALIDATION_ERROR');

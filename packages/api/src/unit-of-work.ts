@@ -4,6 +4,9 @@ import { AccountService } from './services/account.js';
 import { AdminService } from './services/admin.js';
 import { AuditService, type RequestMeta } from './services/audit.js';
 import { AuthService } from './services/auth.js';
+import { MfaService } from './services/mfa.js';
+import { MfaLoginService } from './services/mfa-login.js';
+import { PasskeyService } from './services/passkeys.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
 
@@ -21,7 +24,10 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
     account.remindToVerify(user),
   );
   const admin = new AdminService(em, users, audit, sessions);
-  return { em, audit, sessions, users, account, auth, admin };
+  const mfa = new MfaService(em, users, audit, sessions, deps);
+  const passkeys = new PasskeyService(em, users, auth, audit, deps);
+  const mfaLogin = new MfaLoginService(em, users, auth, mfa, passkeys, audit);
+  return { em, audit, sessions, users, account, auth, admin, mfa, passkeys, mfaLogin };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,4 +1,12 @@
-import { createHash, createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 
 // Second factors as a person's devices would give them, for tests: an authenticator app's codes (RFC 6238, written
 // here from the RFC rather than with the library the server uses) and a software WebAuthn authenticator that
@@ -61,7 +69,7 @@ export function cbor(value: Cbor): Buffer {
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
 
-interface Credential {
+export interface Credential {
   id: Buffer;
   rpId: string;
   userHandle: string;
@@ -102,10 +110,14 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge, origin: this.origin, crossOrigin: false }));
   }
 
-  create(options: CreationOptions) {
+  /**
+   * Makes a credential for the options' account (or, with `again`, answers with one it already holds, as an
+   * authenticator that ignores excludeCredentials would).
+   */
+  create(options: CreationOptions, again?: Credential) {
     const rpId = options.rp.id ?? new URL(this.origin).hostname;
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
+    const privateKey = again?.key ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
     const coseKey = cbor(
       new Map<number, Cbor>([
         [1, 2],
@@ -115,7 +127,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y!, 'base64url')],
       ]),
     );
-    const id = randomBytes(16);
+    const id = again?.id ?? randomBytes(16);
     const counter = Buffer.alloc(4);
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(id.length);
@@ -128,7 +140,7 @@ export class SoftAuthenticator {
       id,
       coseKey,
     ]);
-    this.credentials.push({ id, rpId, userHandle: options.user.id, key: privateKey, counter: 0 });
+    if (!again) this.credentials.push({ id, rpId, userHandle: options.user.id, key: privateKey, counter: 0 });
     const attestationObject = cbor(
       new Map<string, Cbor>([
         ['fmt', 'none'],

@@ -28,6 +28,8 @@ const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
   passwordReset: (input) => tokenKey(field(input, 'token')),
   verify: (input) => tokenKey(field(input, 'token')),
   reauth: () => null,
+  mfa: (input) => tokenKey(field(input, 'mfa_token')),
+  passkeyLogin: () => null,
 };
 
 /**

@@ -10,6 +10,8 @@ export const RATE_LIMIT_RULES = [
   'passwordReset',
   'verify',
   'reauth',
+  'mfa',
+  'passkeyLogin',
 ] as const;
 export type RateLimitRule = (typeof RATE_LIMIT_RULES)[number];
 
@@ -30,6 +32,10 @@ export interface Quota {
  * `reauth` counts wrong passwords given to a signed-in check (password change, email change, any later
  * re-authentication) per account and per IP, in counters of its own: a stolen token guessing passwords is stopped
  * without ever locking the owner out of login.
+ *
+ * `mfa` counts the calls of a login's second step per IP and per `mfa_token`, and `passkeyLogin` the calls of a
+ * passwordless login per IP. Wrong second-factor codes have limits of their own that no setting turns off (five per
+ * `mfa_token`, ten per account in 15 minutes: see services/mfa-state.ts).
  */
 export const DEFAULT_RATE_LIMITS = {
   login: {
@@ -60,6 +66,13 @@ export const DEFAULT_RATE_LIMITS = {
   reauth: {
     ip_failures: { points: 30, seconds: 15 * 60 },
     account_failures: { points: 10, seconds: 15 * 60 },
+  },
+  mfa: {
+    ip: { points: 100, seconds: 15 * 60 },
+    token: { points: 20, seconds: 5 * 60 },
+  },
+  passkeyLogin: {
+    ip: { points: 100, seconds: 15 * 60 },
   },
 } as const satisfies Record<RateLimitRule, Record<string, Quota>>;
 

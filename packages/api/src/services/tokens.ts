@@ -25,6 +25,8 @@ export interface AccessClaims {
 export interface IssueOptions {
   issuedAt?: number;
   jti?: string;
+  /** How the session's login was proved (RFC 8176): `["pwd"]`, `["pwd","otp"]`, `["hwk"]`, … */
+  amr?: string[];
 }
 
 // Security hardening (security suite): only our own canonical form of a subject ("42", never " 42", "4.2e1" or a
@@ -83,7 +85,7 @@ export class TokenService {
     const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
     const header: JWTHeaderParameters = { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE };
     if (keys.signing.kid) header.kid = keys.signing.kid;
-    return new SignJWT({ sid: sessionId })
+    return new SignJWT(opts.amr ? { sid: sessionId, amr: opts.amr } : { sid: sessionId })
       .setProtectedHeader(header)
       .setSubject(String(userId))
       .setIssuer(this.settings.issuer)
