@@ -52,5 +52,7 @@ export function apiSettings(config: Config): ApiSettings {
     },
     requireVerifiedEmail: config.requireVerifiedEmail,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    mfa: config.mfa,
+    webauthn: config.webauthn,
   };
 }

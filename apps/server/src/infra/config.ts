@@ -78,6 +78,36 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'Expected 1-64 of A-Z a-z 0-9 : _ . -')
     .default('roster:'),
+  // Second factors.
+  MFA_ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (key) => (/^[0-9a-f]{64}$/i.test(key.trim()) ? 32 : Buffer.from(key.trim(), 'base64').length) === 32,
+      'Expected 32 bytes, as base64 or 64 hex digits',
+    )
+    .optional(),
+  REQUIRE_MFA_FOR_ADMINS: z.stringbool().default(false),
+  MFA_ISSUER: z.string().min(1).max(64).default('Roster'),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+      'Expected a host name',
+    )
+    .optional(),
+  WEBAUTHN_ORIGINS: csv
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/, message: 'Expected http(s) origins' })
+          .refine(
+            (u) => new URL(u).origin === u.replace(/\/+$/, ''),
+            'Expected an origin: scheme://host[:port]',
+          )
+          .transform((u) => new URL(u).origin),
+      ),
+    )
+    .default([]),
   // Rate limits.
   RATE_LIMIT_ENABLED: z.stringbool().default(true),
   RATE_LIMITS: z
@@ -151,6 +181,10 @@ export interface Config {
   redisKeyPrefix: string;
   /** The limits in force (defaults with RATE_LIMITS applied); `enabled: false` turns every limit off. */
   rateLimits: { enabled: boolean; table: RateLimitTable };
+  /** Second factors: the key TOTP secrets are encrypted with (null: derived from SECRET_KEY), admins' duty. */
+  mfa: { encryptionKey: string | null; requireForAdmins: boolean; issuer: string };
+  /** The WebAuthn relying party: null / [] take PUBLIC_URL's host and origin. */
+  webauthn: { rpId: string | null; origins: string[] };
 }
 
 export class ConfigError extends Error {
@@ -229,6 +263,31 @@ function bootstrapAdminFrom(e: z.infer<typeof envSchema>): Config['bootstrapAdmi
 }
 
 /**
+ * The relying party passkeys are bound to. Its id must be the host of every origin (or a parent domain of it), and
+ * not an IP address: browsers refuse those.
+ */
+function webauthnFrom(e: z.infer<typeof envSchema>, publicUrl: string | null): Config['webauthn'] {
+  const rpId = e.WEBAUTHN_RP_ID?.toLowerCase() ?? null;
+  const origins = e.WEBAUTHN_ORIGINS;
+  const id = rpId ?? (publicUrl ? new URL(publicUrl).hostname : null);
+  if (id !== null && rpId !== null) {
+    const hosts =
+      origins.length > 0
+        ? origins.map((o) => new URL(o).hostname)
+        : publicUrl
+          ? [new URL(publicUrl).hostname]
+          : [];
+    const foreign = hosts.find((host) => host !== id && !host.endsWith(`.${id}`));
+    if (foreign) {
+      throw new ConfigError(
+        `WEBAUTHN_RP_ID: ${id} is not ${foreign} nor a parent domain of it (WEBAUTHN_ORIGINS, PUBLIC_URL)`,
+      );
+    }
+  }
+  return { rpId, origins };
+}
+
+/**
  * Validates the environment; a bad value throws a ConfigError naming the variable. `readOnly` writes nothing (no
  * generated development secret).
  */
@@ -288,6 +347,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { readOnl
     redisUrl: e.REDIS_URL ?? null,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: { enabled: e.RATE_LIMIT_ENABLED, table: e.RATE_LIMITS },
+    mfa: {
+      encryptionKey: e.MFA_ENCRYPTION_KEY?.trim() ?? null,
+      requireForAdmins: e.REQUIRE_MFA_FOR_ADMINS,
+      issuer: e.MFA_ISSUER,
+    },
+    webauthn: webauthnFrom(e, publicUrl),
   };
 }
 

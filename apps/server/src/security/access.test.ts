@@ -47,6 +47,7 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.revokeUserSessions': { kind: 'mutation', input: { id } },
     'admin.stats': { kind: 'query' },
     'admin.audit': { kind: 'query', input: {} },
+    'admin.resetMfa': { kind: 'mutation', input: { id } },
   };
 }
 

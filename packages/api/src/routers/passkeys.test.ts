@@ -2,13 +2,7 @@ import { AuditEvent, Passkey, User, WebAuthnChallenge } from '@roster/db';
 import { SoftAuthenticator } from '@roster/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHarness,
-  errorCodeOf,
-  TEST_SETTINGS,
-  type Account,
-  type Harness,
-} from '../test/harness.js';
+import { createHarness, errorCodeOf, TEST_SETTINGS, type Account, type Harness } from '../test/harness.js';
 import { enrolTotp, passwordStep, refusalOf } from '../test/mfa.js';
 
 const ORIGIN = 'https://roster.example';
@@ -202,12 +196,10 @@ describe('a passkey as the second step of a password login', () => {
     await registerPasskey(intruder, theirs);
     expect(
       await errorCodeOf(
-        h
-          .caller()
-          .auth.mfa.passkeyVerify({
-            mfa_token: step.token,
-            response: theirs.get({ ...options, allowCredentials: [] }),
-          }),
+        h.caller().auth.mfa.passkeyVerify({
+          mfa_token: step.token,
+          response: theirs.get({ ...options, allowCredentials: [] }),
+        }),
       ),
     ).toBe('PASSKEY_AUTHENTICATION_FAILED');
     const again = await h.caller().auth.mfa.passkeyOptions({ mfa_token: step.token });

@@ -20,14 +20,10 @@ export const recoveryCodeSchema = z
   .regex(/^[0-9A-Za-z\s-]+$/, 'Expected a recovery code such as 7kq4m-x2c9p')
   .meta({ description: 'One of the recovery codes (each works once)', example: '7kq4m-x2c9p' });
 
-const mfaToken = z
-  .string()
-  .min(1)
-  .max(256)
-  .meta({
-    description: 'The mfa_token of the 401 MFA_REQUIRED answer',
-    example: 'kGm2y8vC4Q0ZkXq1rT5bN3sW7eJ9pLhA6dF0uYtR2iE',
-  });
+const mfaToken = z.string().min(1).max(256).meta({
+  description: 'The mfa_token of the 401 MFA_REQUIRED answer',
+  example: 'kGm2y8vC4Q0ZkXq1rT5bN3sW7eJ9pLhA6dF0uYtR2iE',
+});
 
 /** Exactly one of `code` and `recovery_code`. */
 function oneProof(

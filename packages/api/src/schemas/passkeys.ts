@@ -105,7 +105,14 @@ export const authenticationOptionsSchema = z
     },
   });
 
-const clientExtensionResults = z.record(z.string(), z.unknown());
+/** What the browser reports of extensions. Roster reads none of them; outputs it does not know are dropped. */
+const clientExtensionResults = z
+  .object({
+    appid: z.boolean().optional(),
+    credProps: z.object({ rk: z.boolean().optional() }).optional(),
+    hmacCreateSecret: z.boolean().optional(),
+  })
+  .meta({ description: 'The client extension outputs (e.g. credProps); unknown ones are ignored' });
 
 const registrationResponse = z.strictObject({
   id: base64url('The credential id'),
