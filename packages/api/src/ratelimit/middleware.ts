@@ -6,8 +6,8 @@ export interface RateLimitOptions {
   /**
    * The account or token the call is about, from the parsed input (hashed before it is used). By default:
    * register and passwordForgot → `email`; refresh → `refresh_token` or `token`; passwordReset and verify →
-   * `token`. Logins and re-authentications are counted per account where the password is checked
-   * (CredentialChecks), not here.
+   * `token`; mfa → `mfa_token`; passkeyLogin → none (per IP only). Logins and re-authentications are counted
+   * per account where the password is checked (CredentialChecks), not here.
    */
   subject?: (input: unknown) => string | null | undefined;
 }
