@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { PasswordHasher } from './services/passwords.js';
 import { sessionKeys, type SessionKeys } from './services/secrets.js';
+import { mfaKeys, type MfaKeys } from './services/totp-crypto.js';
 import { TokenService } from './services/tokens.js';
 import { noEvents, type ApiEvents } from './events.js';
 import { BackgroundTasks, nullMailer, type Mailer } from './mail.js';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   sessionKeys: SessionKeys;
   /** The webhook outbox of this ORM: written by each change's transaction; tells the dispatcher after commit. */
   webhooks: WebhookOutbox;
+  /** TOTP secrets' encryption, recovery codes' HMAC and WebAuthn user handles (once per process). */
+  mfaKeys: MfaKeys;
 }
 
 export interface ApiDepsOptions {
@@ -69,6 +72,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     authCache,
     sessionKeys: sessionKeys(settings.jwt.secret),
     webhooks: opts.webhooks ?? webhookOutbox(orm),
+    mfaKeys: mfaKeys(settings.jwt.secret, settings.mfa?.encryptionKey),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   AUTH_ERRORS,
   COMMON_ERRORS,
   INTEGRATION_ERRORS,
+  MFA_ERRORS,
   USER_ERRORS,
   WEBHOOK_ERRORS,
 } from './error-tables/index.js';
@@ -49,6 +50,7 @@ describe('AppError', () => {
       ADMIN_ERRORS,
       INTEGRATION_ERRORS,
       WEBHOOK_ERRORS,
+      MFA_ERRORS,
     ].map((t) => Object.keys(t));
     const all = tables.flat();
     expect(new Set(all).size).toBe(all.length);

@@ -13,12 +13,14 @@ export class AppError extends TRPCError {
   readonly issues?: ValidationIssue[];
   /** Response headers that go with this error on both surfaces (e.g. Retry-After). */
   readonly headers: Readonly<Record<string, string>>;
+  /** What the body says besides detail and code (MFA_REQUIRED: the mfa_token and the methods). */
+  readonly extra?: ErrorExtra;
 
   /** `detail` defaults to the message of the code's table (see error-tables/). */
   constructor(
     appCode: ErrorCode,
     detail: string = ERROR_CODES[appCode].message,
-    extra: { headers?: Record<string, string>; issues?: ValidationIssue[] } = {},
+    extra: { headers?: Record<string, string>; issues?: ValidationIssue[]; body?: ErrorExtra } = {},
   ) {
     // name stays 'TRPCError': adapters recognise tRPC errors by name as well as by class.
     super({ code: TRPC_CODE_OF_STATUS[ERROR_CODES[appCode].status], message: detail });
@@ -26,6 +28,7 @@ export class AppError extends TRPCError {
     this.status = ERROR_CODES[appCode].status;
     this.headers = extra.headers ?? {};
     if (extra.issues) this.issues = extra.issues;
+    if (extra.body) this.extra = extra.body;
   }
 }
 
@@ -40,8 +43,19 @@ export interface ValidationIssue {
   code: string;
 }
 
+/** A second factor a login can be completed with (MFA_REQUIRED's `methods`). */
+export type MfaMethod = 'totp' | 'recovery_code' | 'webauthn';
+
+/** Fields only some errors carry. */
+export interface ErrorExtra {
+  /** MFA_REQUIRED: the single-use token that names the pending login (5 minutes). */
+  mfa_token?: string;
+  /** MFA_REQUIRED: the second factors this account can complete the login with. */
+  methods?: MfaMethod[];
+}
+
 /** The body of every error response, REST and tRPC alike (tRPC carries it in `error.data`). */
-export interface ErrorBody {
+export interface ErrorBody extends ErrorExtra {
   detail: string;
   code: ErrorCode;
   issues?: ValidationIssue[];
@@ -128,7 +142,7 @@ export function toErrorResponse(thrown: unknown): ErrorResponse {
   const error = thrown instanceof TRPCError && thrown.cause instanceof AppError ? thrown.cause : thrown;
   if (error instanceof AppError) {
     const headers: Record<string, string> = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    const body: ErrorBody = { detail: error.message, code: error.appCode };
+    const body: ErrorBody = { detail: error.message, code: error.appCode, ...error.extra };
     if (error.issues) body.issues = error.issues;
     return { status: error.status, body, headers: { ...headers, ...error.headers } };
   }

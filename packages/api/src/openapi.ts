@@ -104,6 +104,27 @@ const invalid = (field: string, message: string, code: string): ErrorBody => ({
 const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
 const INVALID_ID = invalid('id', 'Invalid input: expected number, received string', 'invalid_type');
 const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
+const EITHER_CODE = invalid('code', 'Send either code or recovery_code', 'custom');
+const BAD_CODE = invalid('code', 'Expected the 6 digits the authenticator app shows', 'invalid_format');
+const NO_PASSWORD = invalid('password', 'Invalid input: expected string, received undefined', 'invalid_type');
+const NO_RESPONSE = invalid('response', 'Invalid input: expected object, received undefined', 'invalid_type');
+const NO_TOKEN = invalid('mfa_token', 'Invalid input: expected string, received undefined', 'invalid_type');
+const MFA_VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
+  'post /auth/login/mfa': EITHER_CODE,
+  'post /auth/mfa/totp/setup': NO_PASSWORD,
+  'post /auth/mfa/totp/confirm': BAD_CODE,
+  'post /auth/mfa/recovery-codes': EITHER_CODE,
+  'post /auth/mfa/totp/disable': EITHER_CODE,
+  'post /auth/login/mfa/webauthn/options': NO_TOKEN,
+  'post /auth/login/mfa/webauthn/verify': NO_RESPONSE,
+  'post /auth/passkeys/register/verify': NO_RESPONSE,
+  'post /auth/passkeys/login/verify': NO_RESPONSE,
+  'patch /auth/passkeys/{id}': invalid(
+    'name',
+    'Too small: expected string to have >=1 characters',
+    'too_small',
+  ),
+};
 /** Validation examples worded for one operation's input (every other example comes from the error tables). */
 const VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
   'delete /auth/sessions/{id}': invalid('id', 'Not a session id', 'invalid_format'),
@@ -113,6 +134,7 @@ const VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
     'Too small: expected string to have >=8 characters',
     'too_small',
   ),
+  ...MFA_VALIDATION_EXAMPLES,
 };
 
 const RETRY_AFTER = {
@@ -134,7 +156,7 @@ export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorC
   const codes = new Set<ErrorCode>();
   const middlewares = middlewareNames(def);
   if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
-  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN');
+  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN').add('MFA_ENROLLMENT_REQUIRED');
   for (const code of def.meta?.errors ?? []) codes.add(code);
   if (middlewares.has('isAuthed')) {
     // Other credentials than a login (access.ts): API keys, limited per key, and impersonation tokens.

@@ -1,13 +1,17 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { adminRouter } from './routers/admin.js';
 import { authRouter } from './routers/auth.js';
+import { mfaRouter } from './routers/mfa.js';
+import { mfaAdminRouter } from './routers/mfa-admin.js';
+import { passkeysRouter } from './routers/passkeys.js';
 import { usersRouter } from './routers/users.js';
-import { createCallerFactory, router } from './trpc.js';
+import { createCallerFactory, mergeRouters, router } from './trpc.js';
 
 export const appRouter = router({
-  auth: authRouter,
+  // Second factors live under auth (auth.mfa.*, auth.passkeys.*), as their REST paths do (/auth/mfa, /auth/passkeys).
+  auth: mergeRouters(authRouter, router({ mfa: mfaRouter, passkeys: passkeysRouter })),
   users: usersRouter,
-  admin: adminRouter,
+  admin: mergeRouters(adminRouter, mfaAdminRouter),
 });
 
 export type AppRouter = typeof appRouter;

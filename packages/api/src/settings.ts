@@ -33,6 +33,24 @@ export interface ApiSettings {
   requireVerifiedEmail?: boolean;
   /** Where links in emails point: Roster's public base URL (never taken from a request's Host header). */
   publicUrl?: string;
+  /** Second factors (authenticator apps, recovery codes, passkeys as second step). */
+  mfa?: {
+    /**
+     * The AES-256-GCM key TOTP secrets are encrypted with: 32 bytes, base64 or hex. Unset: derived from the JWT
+     * secret. Secrets encrypted under either stay readable (each names its key).
+     */
+    encryptionKey?: string | null;
+    /** Admins without a second factor get 403 MFA_ENROLLMENT_REQUIRED on admin routes. */
+    requireForAdmins?: boolean;
+    /** The issuer authenticator apps show, and the relying party's name passkeys show (default "Roster"). */
+    issuer?: string;
+  };
+  /** The WebAuthn relying party. By default its id is `publicUrl`'s host and its one origin `publicUrl`'s. */
+  webauthn?: {
+    rpId?: string | null;
+    /** The origins (scheme://host[:port]) pages calling WebAuthn may have. */
+    origins?: string[];
+  };
   webhooks?: {
     /** Accept webhook URLs that resolve to loopback, private or link-local addresses (WEBHOOK_ALLOW_PRIVATE). */
     allowPrivate?: boolean;

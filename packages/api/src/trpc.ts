@@ -55,6 +55,7 @@ const t = initTRPC
   });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
@@ -121,7 +122,14 @@ export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx
   return result;
 });
 
-export const adminProcedure = authedProcedure.use(function isAdmin({ ctx, next }) {
+/**
+ * Admins only. With REQUIRE_MFA_FOR_ADMINS an admin without a second factor is refused here (403
+ * MFA_ENROLLMENT_REQUIRED); enrolling one is not an admin route, so it stays open to them.
+ */
+export const adminProcedure = authedProcedure.use(async function isAdmin({ ctx, next }) {
   if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Admin privileges required');
+  if (ctx.deps.settings.mfa?.requireForAdmins && !(await ctx.mfa.hasFactor(ctx.user.id))) {
+    throw new AppError('MFA_ENROLLMENT_REQUIRED');
+  }
   return next({ ctx: { user: ctx.user, session: ctx.session } });
 });

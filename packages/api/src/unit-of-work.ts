@@ -6,6 +6,9 @@ import { ApiKeyService } from './services/api-keys.js';
 import { AuditService, type RequestMeta } from './services/audit.js';
 import { AuthService } from './services/auth.js';
 import { ImpersonationService } from './services/impersonation.js';
+import { MfaService } from './services/mfa.js';
+import { MfaLoginService } from './services/mfa-login.js';
+import { PasskeyService } from './services/passkeys.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
 import { WebhooksService } from './services/webhooks.js';
@@ -27,7 +30,24 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
   const apiKeys = new ApiKeyService(em, users, audit);
   const impersonation = new ImpersonationService(em, users, audit, deps.tokens, meta);
   const webhooks = new WebhooksService(em, audit, deps);
-  return { em, audit, sessions, users, account, auth, admin, apiKeys, impersonation, webhooks };
+  const mfa = new MfaService(em, users, audit, sessions, deps);
+  const passkeys = new PasskeyService(em, users, auth, audit, deps);
+  const mfaLogin = new MfaLoginService(em, users, auth, mfa, passkeys, audit);
+  return {
+    em,
+    audit,
+    sessions,
+    users,
+    account,
+    auth,
+    admin,
+    apiKeys,
+    impersonation,
+    webhooks,
+    mfa,
+    passkeys,
+    mfaLogin,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -8,6 +8,9 @@ import {
 import { observable } from '@trpc/server/observable';
 import type { AppRouter, RouterInputs, RouterOutputs } from './router.js';
 import { RosterError } from './errors.js';
+import { mfaRequiredOf, type LoginResult, type LoginSession } from './login.js';
+import { mfaHelpers, type MfaHelpers } from './mfa.js';
+import { passkeyHelpers, type PasskeyHelpers } from './passkey-helpers.js';
 import { retryAfterRefresh } from './refresh.js';
 import { memoryStorage, type TokenStorage } from './storage.js';
 
@@ -56,11 +59,15 @@ export interface RosterHelpers {
   /**
    * Logs in and keeps the access token in the storage for the following calls. A `logout()`, `setToken()` or
    * other login that completes while this one is in flight wins: this login's token is then not kept.
+   *
+   * Answers `{ status: 'authenticated', ...session }`, or, for an account with a second factor,
+   * `{ status: 'mfa_required', mfaToken, methods }`: complete that with `mfa.verify` (or a passkey).
    */
-  login(
-    input: RouterInputs['auth']['login'],
-    opts?: { signal?: AbortSignal },
-  ): Promise<RouterOutputs['auth']['login']>;
+  login(input: RouterInputs['auth']['login'], opts?: { signal?: AbortSignal }): Promise<LoginResult>;
+  /** Second factors: completing a login, and the caller's authenticator app and recovery codes. */
+  mfa: MfaHelpers;
+  /** Passkeys: list, rename, remove; register and sign in with a browser ceremony (`@roster/sdk/passkeys`). */
+  passkeys: PasskeyHelpers;
   /**
    * Ends the session on the server (best effort: offline, it is only forgotten here) and clears the kept access
    * and refresh tokens; resolves once both storages are cleared.
@@ -228,14 +235,26 @@ export function createRosterClient(opts: RosterClientOptions): RosterClient {
   const trpc = createTRPCClient<AppRouter>({
     links: [rosterErrors(), retryAfterRefresh(refresh), transport(() => currentToken())],
   });
+  /** Keeps the session a call opens, unless a logout, setToken or other login completed meanwhile. */
+  const establish = async (open: () => Promise<RouterOutputs['auth']['login']>): Promise<LoginSession> => {
+    const started = epoch;
+    const result = await open();
+    if (epoch === started) await replace(result.access_token, result.refresh_token);
+    return { status: 'authenticated', ...result };
+  };
   const helpers: RosterHelpers = {
     register: (input, o) => trpc.auth.register.mutate(input, o),
     async login(input, o) {
-      const started = epoch;
-      const result = await trpc.auth.login.mutate(input, o);
-      if (epoch === started) await replace(result.access_token, result.refresh_token);
-      return result;
+      try {
+        return await establish(() => trpc.auth.login.mutate(input, o));
+      } catch (error) {
+        const pending = mfaRequiredOf(error);
+        if (pending) return pending;
+        throw error;
+      }
     },
+    mfa: mfaHelpers(trpc, establish),
+    passkeys: passkeyHelpers(trpc, establish),
     async logout() {
       // Read the token in the write queue, so that the clearing queued right after cannot overtake the read.
       const read = enqueue(async () => (getToken ? null : (await storage.get()) || null));

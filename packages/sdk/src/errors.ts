@@ -18,6 +18,8 @@ interface ErrorDataLike {
   detail?: unknown;
   httpStatus?: unknown;
   issues?: unknown;
+  mfa_token?: unknown;
+  methods?: unknown;
 }
 
 /** True when `error` or one of its causes is an AbortError. */
@@ -38,6 +40,10 @@ export class RosterError extends TRPCClientError<AppRouter> {
   readonly status: number;
   readonly detail: string;
   readonly issues: RosterErrorIssue[];
+  /** MFA_REQUIRED: the token that completes the login (`mfa.verify`); `login()` answers it instead of throwing. */
+  readonly mfaToken?: string;
+  /** MFA_REQUIRED: the second factors the account can complete the login with. */
+  readonly methods?: ('totp' | 'recovery_code' | 'webauthn')[];
 
   constructor(from: TRPCClientError<AppRouter>) {
     super(from.message, {
@@ -58,6 +64,8 @@ export class RosterError extends TRPCClientError<AppRouter> {
     this.status = answered ? (data.httpStatus as number) : 0;
     this.detail = typeof data.detail === 'string' ? data.detail : from.message;
     this.issues = Array.isArray(data.issues) ? (data.issues as RosterErrorIssue[]) : [];
+    if (typeof data.mfa_token === 'string') this.mfaToken = data.mfa_token;
+    if (Array.isArray(data.methods)) this.methods = data.methods as NonNullable<RosterError['methods']>;
     // TRPCClientError's constructor resets the prototype to its own; restore ours so instanceof works.
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'RosterError';

@@ -232,7 +232,13 @@ describe.skipIf(process.env.TEST_DB === 'postgresql')('the packed SDK', () => {
     ].flatMap((field) => Object.keys(manifest[field] ?? {}));
     expect(runtime.filter((name) => SERVER_SIDE.test(name))).toEqual([]);
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(['@trpc/client', '@trpc/server']);
+    expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual([
+      '@simplewebauthn/browser',
+      '@trpc/client',
+      '@trpc/server',
+    ]);
+    // Only the browser entry (@roster/sdk/passkeys) needs it: optional for everyone else.
+    expect(manifest.peerDependenciesMeta).toEqual({ '@simplewebauthn/browser': { optional: true } });
   });
 
   it('ships only dist/, whose files import nothing but the SDK itself and @trpc', async () => {
@@ -249,7 +255,12 @@ describe.skipIf(process.env.TEST_DB === 'postgresql')('the packed SDK', () => {
         imported.add(match[2] as string);
     }
     const external = [...imported].filter((name) => !name.startsWith('.')).sort();
-    expect(external).toEqual(['@trpc/client', '@trpc/server', '@trpc/server/observable']);
+    expect(external).toEqual([
+      '@simplewebauthn/browser',
+      '@trpc/client',
+      '@trpc/server',
+      '@trpc/server/observable',
+    ]);
     expect(external.filter((name) => SERVER_SIDE.test(name))).toEqual([]);
   });
 

@@ -1,5 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  LoginResult,
+  LoginSession,
+  MfaRequired,
   RosterClient,
   RosterClientOptions,
   RegisteredUser,
@@ -49,7 +52,14 @@ describe('RouterOutputs', () => {
 
   it('the client returns the same types', () => {
     expectTypeOf<RosterClient['auth']['me']['query']>().returns.resolves.toEqualTypeOf<Me>();
-    expectTypeOf<RosterClient['login']>().returns.resolves.toEqualTypeOf<RouterOutputs['auth']['login']>();
+    expectTypeOf<RosterClient['login']>().returns.resolves.toEqualTypeOf<LoginResult>();
+    expectTypeOf<LoginSession>().toExtend<RouterOutputs['auth']['login']>();
+    // Callers written before second factors existed still compile: the session's fields read as never there.
+    expectTypeOf<LoginResult>().toExtend<RouterOutputs['auth']['login']>();
+    expectTypeOf<Extract<LoginResult, { status: 'mfa_required' }>>()
+      .toHaveProperty('mfaToken')
+      .toEqualTypeOf<string>();
+    expectTypeOf<MfaRequired['methods']>().toEqualTypeOf<('totp' | 'recovery_code' | 'webauthn')[]>();
     expectTypeOf<RouterOutputs['auth']['login']>().toHaveProperty('access_token').toEqualTypeOf<string>();
     expectTypeOf<
       RosterClient['users']['deactivateMe']['mutate']
@@ -106,7 +116,9 @@ describe('RosterError', () => {
 
 describe('admin procedures', () => {
   it('getUser is the full record plus last_login_at and version', () => {
-    expectTypeOf<AdminUser>().toEqualTypeOf<Flat<User & { last_login_at: string | null; version: number }>>();
+    expectTypeOf<AdminUser>().toEqualTypeOf<
+      Flat<User & { last_login_at: string | null; version: number; mfa_enabled: boolean }>
+    >();
     expectTypeOf<AdminUser>().not.toHaveProperty('hashed_password');
     expectTypeOf<RouterInputs['admin']['getUser']>().toEqualTypeOf<{ id: number }>();
     expectTypeOf<RosterClient['admin']['getUser']['query']>().returns.resolves.toEqualTypeOf<AdminUser>();

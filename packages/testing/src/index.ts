@@ -8,3 +8,11 @@ export {
   type TestDatabaseKind,
 } from './database.js';
 export { closedPort, spawnServer, SPAWN_TEST_SECRET, type SpawnedServer } from './server.js';
+export {
+  cbor,
+  freshTotpWindow,
+  SoftAuthenticator,
+  totpCode,
+  type CreationOptions,
+  type RequestOptions,
+} from './mfa.js';

@@ -30,5 +30,7 @@ export function apiSettings(
     requireVerifiedEmail: config.requireVerifiedEmail,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     ...(publicUrl ? { publicUrl } : {}),
+    mfa: config.mfa,
+    webauthn: config.webauthn,
   };
 }

@@ -36,5 +36,6 @@ export function configReport(config: Config): Record<string, unknown> {
     jwtPreviousKey: maskKey(config.jwtPreviousKey),
     metricsToken: config.metricsToken && MASK,
     redisUrl: maskUrl(config.redisUrl),
+    mfa: { ...config.mfa, encryptionKey: config.mfa.encryptionKey && MASK },
   };
 }

@@ -49,6 +49,11 @@ const PUBLIC = [
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
   'POST /auth/verify',
+  'POST /auth/login/mfa',
+  'POST /auth/login/mfa/webauthn/options',
+  'POST /auth/login/mfa/webauthn/verify',
+  'POST /auth/passkeys/login/options',
+  'POST /auth/passkeys/login/verify',
 ];
 /** Routes behind `rateLimit(rule)`: they document 429 with Retry-After. */
 const RATE_LIMITED = [

@@ -62,6 +62,7 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.webhooks.test': { kind: 'mutation', input: { id: 1 } },
     'admin.webhooks.deliveries': { kind: 'query', input: { id: 1 } },
     'admin.webhooks.retry': { kind: 'mutation', input: { id: 1, delivery_id: 'msg_AAAAAAAAAAAAAAAAAAAAAA' } },
+    'admin.resetMfa': { kind: 'mutation', input: { id } },
   };
 }
 

@@ -9,8 +9,8 @@ import { http, startOnDatabase, startTestServer, type TestServer } from './harne
 export const ROOT = { email: 'root@example.com', username: 'root', password: 'rootpassword1' } as const;
 export const ROOT_ENV = { ADMIN_EMAIL: ROOT.email, ADMIN_PASSWORD: ROOT.password };
 
-export type AdminUser = UserOut & { last_login_at: string | null; version: number };
-export const ADMIN_USER_KEYS = [...USER_KEYS, 'last_login_at', 'version'].sort();
+export type AdminUser = UserOut & { last_login_at: string | null; version: number; mfa_enabled: boolean };
+export const ADMIN_USER_KEYS = [...USER_KEYS, 'last_login_at', 'mfa_enabled', 'version'].sort();
 
 export interface AuditEventOut {
   id: number;
@@ -58,6 +58,7 @@ export const ADMIN_ROUTES: { method: string; path: string; json?: unknown }[] = 
   { method: 'POST', path: '/admin/webhooks/1/test' },
   { method: 'GET', path: '/admin/webhooks/1/deliveries' },
   { method: 'POST', path: '/admin/webhooks/1/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAA/retry' },
+  { method: 'DELETE', path: '/admin/users/1/mfa' },
 ];
 
 /** A query string from the defined entries: `?a=1&b=x`, or '' when there are none. */

@@ -33,7 +33,9 @@ export interface paths {
         put?: never;
         /**
          * Log in
-         * @description OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. Returns a bearer access token and a refresh token bound to a new session.
+         * @description OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. Returns a bearer access token (its `amr` claim: ["pwd"]) and a refresh token bound to a new session.
+         *
+         *     For an account with a second factor the right password answers **401 MFA_REQUIRED** instead, with no token: `{"detail": "…", "code": "MFA_REQUIRED", "mfa_token": "kGm2y8vC…", "methods": ["totp", "recovery_code", "webauthn"]}`. The `mfa_token` (single use, five minutes) completes the login at POST /auth/login/mfa (a code or a recovery code) or /auth/login/mfa/webauthn/verify (a passkey).
          */
         post: operations["auth-login"];
         delete?: never;
@@ -321,6 +323,310 @@ export interface paths {
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         delete: operations["auth-revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My second factors
+         * @description Whether an authenticator app is on, how many passkeys, and how many recovery codes are left.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        get: operations["auth-mfa-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an authenticator app
+         * @description Needs the current password. Answers a new secret (RFC 6238: SHA-1, 6 digits, 30 seconds) as text, as an otpauth:// URL and as a QR code (SVG). Nothing changes at login until a code from the app is confirmed; starting again replaces a secret that was not confirmed.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-mfa-setupTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the authenticator app
+         * @description A code from the app turns it on: from now on a password login needs a second step. Answers ten recovery codes, shown only here. Wrong codes count against the account (10 per 15 minutes).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-mfa-confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes
+         * @description Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; the old set stops working.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-mfa-regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the authenticator app off
+         * @description Needs the current password and a code from the app (or a recovery code). Removes the app and the recovery codes; passkeys stay (and with one, a password login still needs a second step).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-mfa-disableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a login with a second factor
+         * @description The mfa_token of the 401 MFA_REQUIRED answer, and either `code` (the app’s 6 digits: each accepted once) or `recovery_code` (each works once). Answers the normal login response; the access token’s `amr` is ["pwd","otp"] or ["pwd","rc"]. A token takes five wrong answers, an account ten per 15 minutes: then 429 RATE_LIMITED.
+         */
+        post: operations["auth-mfa-verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/mfa/webauthn/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options for completing a login with a passkey
+         * @description For an mfa_token whose methods include "webauthn": request options naming the account’s passkeys. The challenge is single use and lives five minutes.
+         */
+        post: operations["auth-mfa-passkeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/mfa/webauthn/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a login with a passkey
+         * @description The mfa_token and the browser’s answer to the options. Answers the normal login response; the access token’s `amr` is ["pwd","hwk"].
+         */
+        post: operations["auth-mfa-passkeyVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/register/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options for registering a passkey
+         * @description Creation options for a discoverable passkey of this account (its existing ones excluded). The challenge is single use and lives five minutes. The relying party is PUBLIC_URL’s host (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS override it).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-passkeys-registerOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/register/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a passkey
+         * @description The browser’s answer to the creation options, and a name for the passkey. From now on a password login needs a second step, which the passkey (or another factor) completes.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-passkeys-register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My passkeys
+         * @description Oldest first.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        get: operations["auth-passkeys-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a passkey
+         * @description It signs nobody in from now on. Audited.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        delete: operations["auth-passkeys-remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a passkey
+         * @description 1–100 characters.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        patch: operations["auth-passkeys-rename"];
+        trace?: never;
+    };
+    "/auth/passkeys/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options for signing in with a passkey
+         * @description Request options for a passwordless login with any discoverable passkey (user verification required). The challenge is single use and lives five minutes.
+         */
+        post: operations["auth-passkeys-loginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/login/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey
+         * @description The browser’s answer to the login options. Answers the normal login response; the access token’s `amr` is ["hwk"]. A deactivated account’s passkeys sign nobody in.
+         */
+        post: operations["auth-passkeys-login"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -776,6 +1082,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove every second factor of an account
+         * @description For an owner who lost their factors: the authenticator app, the recovery codes and the passkeys go, and every session of the account ends. Audited (admin.mfa_reset).
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        delete: operations["admin-resetMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -930,6 +1258,196 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * @example {
+         *       "totp": true,
+         *       "passkeys": 1,
+         *       "recovery_codes_left": 9
+         *     }
+         */
+        MfaStatus: {
+            /** @description An authenticator app is on (confirmed) */
+            totp: boolean;
+            /** @description How many passkeys the account has */
+            passkeys: number;
+            /** @description Unused recovery codes */
+            recovery_codes_left: number;
+        };
+        /**
+         * @example {
+         *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+         *       "otpauth_url": "otpauth://totp/Roster:ada%40example.com?issuer=Roster&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30",
+         *       "qr_svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 33 33\" …</svg>"
+         *     }
+         */
+        TotpSetup: {
+            /** @description The shared secret, base32, for typing into an app by hand */
+            secret: string;
+            /** @description otpauth://totp/… as authenticator apps scan it */
+            otpauth_url: string;
+            /** @description The otpauth URL as a QR code (an SVG document) */
+            qr_svg: string;
+        };
+        /**
+         * @example {
+         *       "recovery_codes": [
+         *         "7kq4m-x2c9p",
+         *         "h3v8d-0zr6w",
+         *         "bn5t2-q9e4k",
+         *         "m1x7c-4pa8s",
+         *         "r6w0y-j3d5f",
+         *         "e8s2n-v7k1q",
+         *         "p4z9b-6m0xc",
+         *         "w2d5h-8t3ry",
+         *         "k9c1f-5qe7n",
+         *         "a0y6j-2s4vb"
+         *       ]
+         *     }
+         */
+        RecoveryCodes: {
+            /** @description Ten single-use codes for when the app is not at hand. Shown only now: keep them safe */
+            recovery_codes: string[];
+        };
+        /**
+         * @description PublicKeyCredentialRequestOptionsJSON: pass it to navigator.credentials.get (or startAuthentication)
+         * @example {
+         *       "challenge": "Z4pQ8wE1rT6yU0iO3pA9sD2fG5hJ7kL1zX4cV8bN0mQ",
+         *       "timeout": 300000,
+         *       "rpId": "roster.example.com",
+         *       "allowCredentials": [],
+         *       "userVerification": "required"
+         *     }
+         */
+        PasskeyAuthenticationOptions: {
+            challenge: string;
+            timeout?: number;
+            rpId?: string;
+            allowCredentials?: {
+                /** @description A credential id, base64url */
+                id: string;
+                /** @example public-key */
+                type: string;
+                transports?: string[];
+            }[];
+            /** @enum {string} */
+            userVerification?: "discouraged" | "preferred" | "required";
+            hints?: ("hybrid" | "security-key" | "client-device")[];
+            extensions?: {
+                appid?: string;
+                credProps?: boolean;
+                hmacCreateSecret?: boolean;
+                minPinLength?: boolean;
+            };
+        };
+        /**
+         * @description PublicKeyCredentialCreationOptionsJSON: pass it to navigator.credentials.create (or startRegistration)
+         * @example {
+         *       "rp": {
+         *         "id": "roster.example.com",
+         *         "name": "Roster"
+         *       },
+         *       "user": {
+         *         "id": "mJ2x0Q8kS2bqv0xS3Wq9m6u5z2Qb1Yt7cN4rP0aL8eE",
+         *         "name": "ada@example.com",
+         *         "displayName": "Ada Lovelace"
+         *       },
+         *       "challenge": "u3K9cQ1wP7xZ0vB2nM5sT8yR4eJ6hG1aD3fL9kC0iO2",
+         *       "pubKeyCredParams": [
+         *         {
+         *           "alg": -8,
+         *           "type": "public-key"
+         *         },
+         *         {
+         *           "alg": -7,
+         *           "type": "public-key"
+         *         },
+         *         {
+         *           "alg": -257,
+         *           "type": "public-key"
+         *         }
+         *       ],
+         *       "timeout": 300000,
+         *       "excludeCredentials": [],
+         *       "authenticatorSelection": {
+         *         "residentKey": "required",
+         *         "userVerification": "preferred",
+         *         "requireResidentKey": true
+         *       },
+         *       "attestation": "none",
+         *       "extensions": {
+         *         "credProps": true
+         *       },
+         *       "hints": []
+         *     }
+         */
+        PasskeyRegistrationOptions: {
+            rp: {
+                id?: string;
+                name: string;
+            };
+            user: {
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            challenge: string;
+            pubKeyCredParams: {
+                alg: number;
+                /** @constant */
+                type: "public-key";
+            }[];
+            timeout?: number;
+            excludeCredentials?: {
+                /** @description A credential id, base64url */
+                id: string;
+                /** @example public-key */
+                type: string;
+                transports?: string[];
+            }[];
+            authenticatorSelection?: {
+                /** @enum {string} */
+                authenticatorAttachment?: "cross-platform" | "platform";
+                requireResidentKey?: boolean;
+                /** @enum {string} */
+                residentKey?: "discouraged" | "preferred" | "required";
+                /** @enum {string} */
+                userVerification?: "discouraged" | "preferred" | "required";
+            };
+            hints?: ("hybrid" | "security-key" | "client-device")[];
+            /** @enum {string} */
+            attestation?: "direct" | "enterprise" | "indirect" | "none";
+            extensions?: {
+                appid?: string;
+                credProps?: boolean;
+                hmacCreateSecret?: boolean;
+                minPinLength?: boolean;
+            };
+        };
+        /**
+         * @example {
+         *       "id": 3,
+         *       "name": "Laptop",
+         *       "created_at": "2026-01-31T12:00:00.000Z",
+         *       "last_used_at": null,
+         *       "device_type": "multiDevice",
+         *       "backed_up": true,
+         *       "transports": [
+         *         "internal",
+         *         "hybrid"
+         *       ]
+         *     }
+         */
+        Passkey: {
+            id: number;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            last_used_at: string | null;
+            /** @description singleDevice, or multiDevice (synced) */
+            device_type: string;
+            backed_up: boolean;
+            transports: string[];
+        };
         PublicUser: {
             id: number;
             username: string;
@@ -973,6 +1491,8 @@ export interface components {
             last_login_at: string | null;
             /** @description Send back as If-Match or expected_version to update safely */
             version: number;
+            /** @description A second factor is on (an authenticator app or a passkey): a password login needs a second step */
+            mfa_enabled: boolean;
         };
         Revoked: {
             /** @description How many sessions ended */
@@ -1393,7 +1913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Incorrect email or password (INVALID_CREDENTIALS) */
+            /** @description Incorrect email or password (INVALID_CREDENTIALS); A second factor is required: send mfa_token with a code to /auth/login/mfa (MFA_REQUIRED) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3159,6 +3679,2294 @@ export interface operations {
             };
         };
     };
+    "auth-mfa-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-setupTotp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The current password
+                     * @example correct horse battery
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetup"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Current password is incorrect (WRONG_PASSWORD); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect",
+                     *       "code": "WRONG_PASSWORD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An authenticator app is already enabled: disable it first (TOTP_ALREADY_ENABLED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "An authenticator app is already enabled: disable it first",
+                     *       "code": "TOTP_ALREADY_ENABLED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "password"
+                     *           ],
+                     *           "message": "Invalid input: expected string, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-confirmTotp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 492039
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The authentication code is incorrect (WRONG_MFA_CODE); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The authentication code is incorrect",
+                     *       "code": "WRONG_MFA_CODE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No authenticator app is waiting for confirmation: start with /auth/mfa/totp/setup (TOTP_SETUP_NOT_STARTED); An authenticator app is already enabled: disable it first (TOTP_ALREADY_ENABLED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "No authenticator app is waiting for confirmation: start with /auth/mfa/totp/setup",
+                     *       "code": "TOTP_SETUP_NOT_STARTED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "code"
+                     *           ],
+                     *           "message": "Expected the 6 digits the authenticator app shows",
+                     *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-regenerateRecoveryCodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery",
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The current password
+                     * @example correct horse battery
+                     */
+                    password: string;
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 492039
+                     */
+                    code?: string;
+                    /**
+                     * @description One of the recovery codes (each works once)
+                     * @example 7kq4m-x2c9p
+                     */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Current password is incorrect (WRONG_PASSWORD); The authentication code is incorrect (WRONG_MFA_CODE); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect",
+                     *       "code": "WRONG_PASSWORD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description That second factor is not enabled for this account (MFA_METHOD_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "That second factor is not enabled for this account",
+                     *       "code": "MFA_METHOD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "code"
+                     *           ],
+                     *           "message": "Send either code or recovery_code",
+                     *           "code": "custom"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-disableTotp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery",
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The current password
+                     * @example correct horse battery
+                     */
+                    password: string;
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 492039
+                     */
+                    code?: string;
+                    /**
+                     * @description One of the recovery codes (each works once)
+                     * @example 7kq4m-x2c9p
+                     */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Turned off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Current password is incorrect (WRONG_PASSWORD); The authentication code is incorrect (WRONG_MFA_CODE); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect",
+                     *       "code": "WRONG_PASSWORD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description That second factor is not enabled for this account (MFA_METHOD_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "That second factor is not enabled for this account",
+                     *       "code": "MFA_METHOD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "code"
+                     *           ],
+                     *           "message": "Send either code or recovery_code",
+                     *           "code": "custom"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mfa_token": "kGm2y8vC4Q0ZkXq1rT5bN3sW7eJ9pLhA6dF0uYtR2iE",
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The mfa_token of the 401 MFA_REQUIRED answer
+                     * @example kGm2y8vC4Q0ZkXq1rT5bN3sW7eJ9pLhA6dF0uYtR2iE
+                     */
+                    mfa_token: string;
+                    /**
+                     * @description The 6-digit code the authenticator app shows now
+                     * @example 492039
+                     */
+                    code?: string;
+                    /**
+                     * @description One of the recovery codes (each works once)
+                     * @example 7kq4m-x2c9p
+                     */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid authentication code (INVALID_MFA_CODE); Invalid or expired MFA token: log in again (INVALID_MFA_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid authentication code",
+                     *       "code": "INVALID_MFA_CODE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Account is deactivated",
+                     *       "code": "ACCOUNT_DEACTIVATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description That second factor is not enabled for this account (MFA_METHOD_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "That second factor is not enabled for this account",
+                     *       "code": "MFA_METHOD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "code"
+                     *           ],
+                     *           "message": "Send either code or recovery_code",
+                     *           "code": "custom"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-passkeyOptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The mfa_token of the 401 MFA_REQUIRED answer
+                     * @example kGm2y8vC4Q0ZkXq1rT5bN3sW7eJ9pLhA6dF0uYtR2iE
+                     */
+                    mfa_token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyAuthenticationOptions"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid or expired MFA token: log in again (INVALID_MFA_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or expired MFA token: log in again",
+                     *       "code": "INVALID_MFA_TOKEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Account is deactivated",
+                     *       "code": "ACCOUNT_DEACTIVATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description That second factor is not enabled for this account (MFA_METHOD_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "That second factor is not enabled for this account",
+                     *       "code": "MFA_METHOD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "mfa_token"
+                     *           ],
+                     *           "message": "Invalid input: expected string, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-mfa-passkeyVerify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The mfa_token of the 401 MFA_REQUIRED answer */
+                    mfa_token: string;
+                    response: {
+                        /** @description The credential id, base64url */
+                        id: string;
+                        /** @description The credential id, base64url */
+                        rawId: string;
+                        /** @constant */
+                        type: "public-key";
+                        response: {
+                            /** @description The client data, base64url */
+                            clientDataJSON: string;
+                            /** @description The authenticator data, base64url */
+                            authenticatorData: string;
+                            /** @description The signature, base64url */
+                            signature: string;
+                            /** @description The user handle, base64url */
+                            userHandle?: string;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "cross-platform" | "platform";
+                        /** @description The client extension outputs (e.g. credProps); unknown ones are ignored */
+                        clientExtensionResults: {
+                            appid?: boolean;
+                            credProps?: {
+                                rk?: boolean;
+                            };
+                            hmacCreateSecret?: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Passkey sign-in failed (PASSKEY_AUTHENTICATION_FAILED); Invalid or expired MFA token: log in again (INVALID_MFA_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Passkey sign-in failed",
+                     *       "code": "PASSKEY_AUTHENTICATION_FAILED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Account is deactivated",
+                     *       "code": "ACCOUNT_DEACTIVATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description That second factor is not enabled for this account (MFA_METHOD_UNAVAILABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "That second factor is not enabled for this account",
+                     *       "code": "MFA_METHOD_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "response"
+                     *           ],
+                     *           "message": "Invalid input: expected object, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-registerOptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRegistrationOptions"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description What the owner calls it
+                     * @example Laptop
+                     */
+                    name?: string;
+                    response: {
+                        /** @description The credential id, base64url */
+                        id: string;
+                        /** @description The credential id, base64url */
+                        rawId: string;
+                        /** @constant */
+                        type: "public-key";
+                        response: {
+                            /** @description The client data, base64url */
+                            clientDataJSON: string;
+                            /** @description The attestation object, base64url */
+                            attestationObject: string;
+                            /** @description The authenticator data, base64url */
+                            authenticatorData?: string;
+                            transports?: string[];
+                            publicKeyAlgorithm?: number;
+                            /** @description The public key (SPKI), base64url */
+                            publicKey?: string;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "cross-platform" | "platform";
+                        /** @description The client extension outputs (e.g. credProps); unknown ones are ignored */
+                        clientExtensionResults: {
+                            appid?: boolean;
+                            credProps?: {
+                                rk?: boolean;
+                            };
+                            hmacCreateSecret?: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description The passkey could not be verified (or its challenge expired): start again (PASSKEY_REGISTRATION_FAILED); Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The passkey could not be verified (or its challenge expired): start again",
+                     *       "code": "PASSKEY_REGISTRATION_FAILED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This passkey is already registered (PASSKEY_ALREADY_REGISTERED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This passkey is already registered",
+                     *       "code": "PASSKEY_ALREADY_REGISTERED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "response"
+                     *           ],
+                     *           "message": "Invalid input: expected object, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"][];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Passkey not found (PASSKEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Passkey not found",
+                     *       "code": "PASSKEY_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "id"
+                     *           ],
+                     *           "message": "Invalid input: expected number, received string",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description What the owner calls it
+                     * @example Laptop
+                     */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
+                     *       "code": "FORBIDDEN_FOR_API_KEY"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Passkey not found (PASSKEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Passkey not found",
+                     *       "code": "PASSKEY_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "name"
+                     *           ],
+                     *           "message": "Too small: expected string to have >=1 characters",
+                     *           "code": "too_small"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-loginOptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyAuthenticationOptions"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    response: {
+                        /** @description The credential id, base64url */
+                        id: string;
+                        /** @description The credential id, base64url */
+                        rawId: string;
+                        /** @constant */
+                        type: "public-key";
+                        response: {
+                            /** @description The client data, base64url */
+                            clientDataJSON: string;
+                            /** @description The authenticator data, base64url */
+                            authenticatorData: string;
+                            /** @description The signature, base64url */
+                            signature: string;
+                            /** @description The user handle, base64url */
+                            userHandle?: string;
+                        };
+                        /** @enum {string} */
+                        authenticatorAttachment?: "cross-platform" | "platform";
+                        /** @description The client extension outputs (e.g. credProps); unknown ones are ignored */
+                        clientExtensionResults: {
+                            appid?: boolean;
+                            credProps?: {
+                                rk?: boolean;
+                            };
+                            hmacCreateSecret?: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Passkey sign-in failed (PASSKEY_AUTHENTICATION_FAILED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Passkey sign-in failed",
+                     *       "code": "PASSKEY_AUTHENTICATION_FAILED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Account is deactivated",
+                     *       "code": "ACCOUNT_DEACTIVATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "response"
+                     *           ],
+                     *           "message": "Invalid input: expected object, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "users-list": {
         parameters: {
             query?: {
@@ -3900,7 +6708,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,7 +6851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4196,7 +7004,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4317,7 +7125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4494,7 +7302,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4685,7 +7493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4821,7 +7629,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4944,7 +7752,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5065,7 +7873,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5155,7 +7963,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); The API key lacks the scope this needs (INSUFFICIENT_SCOPE); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5254,7 +8062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5359,7 +8167,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5492,7 +8300,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); Admins cannot be impersonated (CANNOT_IMPERSONATE_ADMIN); Account is deactivated (ACCOUNT_DEACTIVATED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); Admins cannot be impersonated (CANNOT_IMPERSONATE_ADMIN); Account is deactivated (ACCOUNT_DEACTIVATED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5641,7 +8449,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5751,7 +8559,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5863,7 +8671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5967,7 +8775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6110,7 +8918,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6262,7 +9070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6413,7 +9221,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6568,7 +9376,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6681,7 +9489,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Forbidden (FORBIDDEN); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6773,6 +9581,110 @@ export interface operations {
                      *           ],
                      *           "message": "Invalid email address",
                      *           "code": "invalid_format"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "admin-resetMfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Forbidden",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description User not found (USER_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User not found",
+                     *       "code": "USER_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "limit"
+                     *           ],
+                     *           "message": "Too big: expected number to be <=100",
+                     *           "code": "too_big"
                      *         }
                      *       ]
                      *     }

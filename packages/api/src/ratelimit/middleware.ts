@@ -6,8 +6,8 @@ export interface RateLimitOptions {
   /**
    * The account or token the call is about, from the parsed input (hashed before it is used). By default:
    * register and passwordForgot → `email`; refresh → `refresh_token` or `token`; passwordReset and verify →
-   * `token`. Logins and re-authentications are counted per account where the password is checked
-   * (CredentialChecks), not here.
+   * `token`; mfa → `mfa_token`; passkeyLogin → none (per IP only). Logins and re-authentications are counted
+   * per account where the password is checked (CredentialChecks), not here.
    */
   subject?: (input: unknown) => string | null | undefined;
 }
@@ -30,6 +30,8 @@ const SUBJECTS: Record<RateLimitRule, (input: unknown) => string | null> = {
   reauth: () => null,
   // Counted per key by the authentication itself (RateLimits.admitKey), on every procedure a key calls.
   apiKey: () => null,
+  mfa: (input) => tokenKey(field(input, 'mfa_token')),
+  passkeyLogin: () => null,
 };
 
 /**

@@ -11,6 +11,8 @@ export const RATE_LIMIT_RULES = [
   'verify',
   'reauth',
   'apiKey',
+  'mfa',
+  'passkeyLogin',
 ] as const;
 export type RateLimitRule = (typeof RATE_LIMIT_RULES)[number];
 
@@ -33,6 +35,9 @@ export interface Quota {
  * without ever locking the owner out of login.
  *
  * `apiKey` counts every call authenticated by an API key, per key (`RateLimits.admitKey`), whatever the procedure.
+ * `mfa` counts the calls of a login's second step per IP and per `mfa_token`, and `passkeyLogin` the calls of a
+ * passwordless login per IP. Wrong second-factor codes have limits of their own that no setting turns off (five per
+ * `mfa_token`, ten per account in 15 minutes: see services/mfa-state.ts).
  */
 export const DEFAULT_RATE_LIMITS = {
   login: {
@@ -63,6 +68,13 @@ export const DEFAULT_RATE_LIMITS = {
   reauth: {
     ip_failures: { points: 30, seconds: 15 * 60 },
     account_failures: { points: 10, seconds: 15 * 60 },
+  },
+  mfa: {
+    ip: { points: 100, seconds: 15 * 60 },
+    token: { points: 20, seconds: 5 * 60 },
+  },
+  passkeyLogin: {
+    ip: { points: 100, seconds: 15 * 60 },
   },
   apiKey: {
     key: { points: 600, seconds: 60 },

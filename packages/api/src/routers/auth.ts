@@ -52,7 +52,7 @@ export const authRouter = router({
 
   login: publicProcedure
     .meta({
-      errors: ['INVALID_CREDENTIALS', 'ACCOUNT_DEACTIVATED', 'EMAIL_NOT_VERIFIED'],
+      errors: ['INVALID_CREDENTIALS', 'MFA_REQUIRED', 'ACCOUNT_DEACTIVATED', 'EMAIL_NOT_VERIFIED'],
       openapi: {
         method: 'POST',
         path: '/auth/login',
@@ -61,7 +61,11 @@ export const authRouter = router({
         summary: 'Log in',
         description:
           'OAuth2 password flow: `username` (email or username) and `password`, as a form or as JSON. ' +
-          'Returns a bearer access token and a refresh token bound to a new session.',
+          'Returns a bearer access token (its `amr` claim: ["pwd"]) and a refresh token bound to a new session.\n\n' +
+          'For an account with a second factor the right password answers **401 MFA_REQUIRED** instead, with no ' +
+          'token: `{"detail": "…", "code": "MFA_REQUIRED", "mfa_token": "kGm2y8vC…", "methods": ["totp", ' +
+          '"recovery_code", "webauthn"]}`. The `mfa_token` (single use, five minutes) completes the login at ' +
+          'POST /auth/login/mfa (a code or a recovery code) or /auth/login/mfa/webauthn/verify (a passkey).',
       },
     })
     .input(loginInput)

@@ -20,6 +20,10 @@ export const adminUserSchema = userSchema
       .number()
       .int()
       .meta({ description: 'Send back as If-Match or expected_version to update safely' }),
+    mfa_enabled: z.boolean().meta({
+      description:
+        'A second factor is on (an authenticator app or a passkey): a password login needs a second step',
+    }),
   })
   .meta({ id: 'AdminUser' });
 

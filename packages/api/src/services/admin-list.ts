@@ -3,7 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { dialectOf, foldSearch } from '@roster/db';
 import type { AdminListInput } from '../schemas/admin.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { ADMIN_USER_FIELDS, type AdminUserFields } from './serialize.js';
+import { ADMIN_RECORD_FIELDS, type AdminRecordFields } from './serialize.js';
 import { selectList, userColumn, userRows } from './user-rows.js';
 
 /** The admin account listing as one statement written out here, read as plain rows (see user-rows.ts). */
@@ -16,7 +16,7 @@ const SORT_PROPERTY = {
 } as const;
 
 export interface AdminUserPage {
-  items: AdminUserFields[];
+  items: AdminRecordFields[];
   nextCursor: string | null;
   total: number | null;
 }
@@ -38,7 +38,7 @@ function search(alias: string): string {
   );
 }
 
-function cursorValue(user: AdminUserFields, sort: AdminListInput['sort']): string | null {
+function cursorValue(user: AdminRecordFields, sort: AdminListInput['sort']): string | null {
   const value = user[SORT_PROPERTY[sort]];
   return value instanceof Date ? value.toISOString() : value;
 }
@@ -80,7 +80,7 @@ function after(input: AdminListInput, cursor: string, field: string): Condition 
 
 export async function listUserPage(em: SqlEntityManager, input: AdminListInput): Promise<AdminUserPage> {
   /** The columns admins see, of table `alias`. */
-  const select = (alias: string) => selectList(em, ADMIN_USER_FIELDS, alias);
+  const select = (alias: string) => selectList(em, ADMIN_RECORD_FIELDS, alias);
   const filters: Condition[] = [];
   if (input.role) filters.push(['u.role = ?', [input.role]]);
   if (input.is_active !== undefined) filters.push(['u.is_active = ?', [input.is_active]]);
@@ -139,12 +139,12 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
     `order by ${field} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
     `u.id ${desc ? 'desc' : 'asc'}`;
   const limit = input.limit + 1;
-  const page = async (): Promise<AdminUserFields[]> => {
+  const page = async (): Promise<AdminRecordFields[]> => {
     if (windowFirst) {
       // The next SQLITE_SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page
       // (the first matches in order are among them), and the index is not asked.
       const window = fromWhere('users as u', [], [...filters, ...keyset]);
-      const rows = await userRows<AdminUserFields>(
+      const rows = await userRows<AdminRecordFields>(
         em,
         `select ${select('u')} from (select ${select('u')}, u.full_name_folded ${window.sql} ${order} ` +
           `limit ${SQLITE_SEARCH_WINDOW}) as u where ${search('u')} ${order} limit ?`,
@@ -153,7 +153,7 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
       if (rows.length === limit) return rows;
     }
     const q = fromWhere(from, fromParams, [...matching, ...filters, ...keyset]);
-    return userRows<AdminUserFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
+    return userRows<AdminRecordFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
       ...q.params,
       limit,
     ]);

@@ -12,10 +12,14 @@ import type { UserService } from './users.js';
 import type { ApiSettings } from '../settings.js';
 import { Session } from '@roster/db';
 import { sessionSnapshot, userSnapshot, type AuthCache } from '../auth-cache.js';
+import { factorsOf, methodsOf, startMfaChallenge } from './mfa-state.js';
 
 export interface LoginResult extends IssuedTokens {
   user: User;
 }
+
+/** How a login was proved (RFC 8176 `amr` values): a password, a TOTP code, a recovery code, a passkey. */
+export type AuthMethod = 'pwd' | 'otp' | 'rc' | 'hwk';
 
 export interface Authenticated {
   user: User;
@@ -104,6 +108,19 @@ export class AuthService {
     }
     if (!(await this.passwords.verify(user.passwordHash, password)))
       return this.failed('bad_password', user.id);
+    await this.assertMayLogIn(user);
+    const rehash = this.passwords.needsRehash(user.passwordHash)
+      ? { passwordHash: await this.passwords.hash(password) }
+      : {};
+    if (user.mfaEnabled) return this.requireSecondFactor(user, rehash);
+    return this.completeLogin(user, ['pwd'], rehash);
+  }
+
+  /**
+   * Refuses a login, however proved, for an account that may not log in now: deactivated, or (with
+   * REQUIRE_VERIFIED_EMAIL) unverified. Password, second-factor and passkey logins all pass through here.
+   */
+  async assertMayLogIn(user: User): Promise<void> {
     if (!user.isActive) {
       return this.failed('deactivated', user.id, new AppError('ACCOUNT_DEACTIVATED'));
     }
@@ -112,13 +129,46 @@ export class AuthService {
       this.onUnverified(user);
       return this.failed('unverified', user.id, new AppError('EMAIL_NOT_VERIFIED'));
     }
-    const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = { lastLoginAt: new Date() };
-    if (this.passwords.needsRehash(user.passwordHash))
-      bookkeeping.passwordHash = await this.passwords.hash(password);
+  }
+
+  /**
+   * The right password of an account with a second factor: no session yet, but a single-use `mfa_token` (five
+   * minutes) and the methods that can complete the login, in a 401 MFA_REQUIRED.
+   */
+  private async requireSecondFactor(user: User, rehash: Partial<Pick<User, 'passwordHash'>>): Promise<never> {
+    const { token, methods } = await this.bookkeep(async (em) => {
+      if (rehash.passwordHash) await em.nativeUpdate(User, { id: user.id }, rehash);
+      const mfaToken = await startMfaChallenge(em, user.id);
+      const available = methodsOf(await factorsOf(em, user.id));
+      this.audit.record(
+        'auth.login_mfa_required',
+        { actorId: user.id, targetId: user.id, details: { methods: available } },
+        em,
+      );
+      return { token: mfaToken, methods: available };
+    });
+    throw new AppError('MFA_REQUIRED', undefined, { body: { mfa_token: token, methods } });
+  }
+
+  /**
+   * Opens a session for an account whose login is proved (`amr`: how, RFC 8176), with its bookkeeping
+   * (last_login_at, the audit event, a re-hash) in a unit of work of its own.
+   */
+  async completeLogin(
+    user: User,
+    amr: AuthMethod[],
+    extra: Partial<Pick<User, 'passwordHash'>> = {},
+  ): Promise<LoginResult> {
+    const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = {
+      lastLoginAt: new Date(),
+      ...extra,
+    };
+    const proof = amr.join(',');
     const tokens = await this.bookkeep(async (em) => {
       await em.nativeUpdate(User, { id: user.id }, bookkeeping);
-      this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id }, em);
-      return this.sessions.start(user, em);
+      const details = proof === 'pwd' ? null : { amr };
+      this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id, details }, em);
+      return this.sessions.start(user, em, proof);
     });
     this.events.emit({ type: 'login', outcome: 'success' });
     return { user, ...tokens };

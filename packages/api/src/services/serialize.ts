@@ -1,4 +1,5 @@
-import type { AuditEvent, Session, User } from '@roster/db';
+import type { AuditEvent, Passkey, Session, User } from '@roster/db';
+import type { PasskeyOut } from '../schemas/passkeys.js';
 import type { SessionOut } from '../schemas/session.js';
 import type { IssuedTokens } from './session-rules.js';
 import type { AdminUserOut } from '../schemas/admin.js';
@@ -18,11 +19,17 @@ export const USER_FIELDS = [
   'updatedAt',
 ] as const satisfies readonly (keyof User)[];
 
-/** The full record plus what only admins see. */
+/** The full record plus what only admins see (and what authorization reads: see auth-cache.ts). */
 export const ADMIN_USER_FIELDS = [
   ...USER_FIELDS,
   'lastLoginAt',
   'version',
+] as const satisfies readonly (keyof User)[];
+
+/** The admin record as admin routes answer it: ADMIN_USER_FIELDS and whether a second factor is on. */
+export const ADMIN_RECORD_FIELDS = [
+  ...ADMIN_USER_FIELDS,
+  'mfaEnabled',
 ] as const satisfies readonly (keyof User)[];
 
 /**
@@ -31,6 +38,7 @@ export const ADMIN_USER_FIELDS = [
  */
 export type UserFields = Pick<User, (typeof USER_FIELDS)[number]>;
 export type AdminUserFields = Pick<User, (typeof ADMIN_USER_FIELDS)[number]>;
+export type AdminRecordFields = Pick<User, (typeof ADMIN_RECORD_FIELDS)[number]>;
 export type PublicUserFields = Pick<User, 'id' | 'username' | 'fullName' | 'bio' | 'createdAt'>;
 
 export function toUserOut(user: UserFields): UserOut {
@@ -64,11 +72,24 @@ export function viewUser(user: UserFields, viewer: Pick<User, 'id' | 'role'>): U
   return viewer.id === user.id || viewer.role === 'admin' ? toUserOut(user) : toPublicUserOut(user);
 }
 
-export function toAdminUserOut(user: AdminUserFields): AdminUserOut {
+export function toAdminUserOut(user: AdminRecordFields): AdminUserOut {
   return {
     ...toUserOut(user),
     last_login_at: user.lastLoginAt?.toISOString() ?? null,
     version: user.version,
+    mfa_enabled: user.mfaEnabled,
+  };
+}
+
+export function toPasskeyOut(passkey: Passkey): PasskeyOut {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    created_at: passkey.createdAt.toISOString(),
+    last_used_at: passkey.lastUsedAt?.toISOString() ?? null,
+    device_type: passkey.deviceType,
+    backed_up: passkey.backedUp,
+    transports: passkey.transports ? passkey.transports.split(',') : [],
   };
 }
 

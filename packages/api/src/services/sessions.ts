@@ -35,7 +35,8 @@ export type RevokeReason =
   | 'password_set_by_admin'
   | 'deactivated'
   | 'refresh_token_reuse'
-  | 'promoted_to_admin';
+  | 'promoted_to_admin'
+  | 'mfa_reset_by_admin';
 
 type RefreshOutcome =
   | { kind: 'invalid' }
@@ -86,6 +87,7 @@ export class SessionService {
     const accessToken = await this.tokens.issueAccessToken(session.userId, session.id, {
       issuedAt: Math.floor(issuedAt.getTime() / 1000),
       jti: mac(this.jtiKey, refreshToken).slice(0, 32),
+      amr: (session.amr ?? 'pwd').split(','),
     });
     return {
       sessionId: session.id,
@@ -96,8 +98,11 @@ export class SessionService {
     };
   }
 
-  /** Opens a session for `user` (inside the caller's transaction `em`) and returns its first token pair. */
-  async start(user: User, em: EntityManager = this.em): Promise<IssuedTokens> {
+  /**
+   * Opens a session for `user` (inside the caller's transaction `em`) and returns its first token pair. `amr` says
+   * how the login was proved (`pwd`, `pwd,otp`, `hwk`, …); every access token of the session carries it.
+   */
+  async start(user: User, em: EntityManager = this.em, amr = 'pwd'): Promise<IssuedTokens> {
     const now = new Date();
     const session = Object.assign(new Session(), {
       id: newSessionId(),
@@ -107,6 +112,7 @@ export class SessionService {
       expiresAt: new Date(now.getTime() + this.settings.maxAgeSeconds * 1000),
       ip: this.request.ip?.slice(0, 64) ?? null,
       userAgent: this.request.userAgent?.slice(0, 512) ?? null,
+      amr,
     });
     const refreshToken = newOpaqueToken();
     const expiresAt = this.refreshExpiry(now, session);

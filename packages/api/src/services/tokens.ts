@@ -31,6 +31,8 @@ export interface IssueOptions {
   actorId?: number;
   /** A lifetime shorter than the configured one (impersonation tokens). */
   ttlSeconds?: number;
+  /** How the session's login was proved (RFC 8176): `["pwd"]`, `["pwd","otp"]`, `["hwk"]`, … */
+  amr?: string[];
 }
 
 // Security hardening (security suite): only our own canonical form of a subject ("42", never " 42", "4.2e1" or a
@@ -94,10 +96,9 @@ export class TokenService {
     const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
     const header: JWTHeaderParameters = { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE };
     if (keys.signing.kid) header.kid = keys.signing.kid;
-    const claims =
-      opts.actorId === undefined
-        ? { sid: sessionId }
-        : { sid: sessionId, act: { sub: String(opts.actorId) } };
+    const claims: { sid: string; amr?: string[]; act?: { sub: string } } = { sid: sessionId };
+    if (opts.amr) claims.amr = opts.amr;
+    if (opts.actorId !== undefined) claims.act = { sub: String(opts.actorId) };
     return new SignJWT(claims)
       .setProtectedHeader(header)
       .setSubject(String(userId))

@@ -20,6 +20,11 @@ export class Session {
   impersonatorId: number | null = null;
   /** Why the admin impersonates (audited with every write made under the session). */
   impersonationReason: string | null = null;
+  /**
+   * How the login proved who it was (RFC 8176 values, comma-separated): `pwd`, `pwd,otp`, `pwd,rc` (a recovery
+   * code), `pwd,hwk`, `hwk` (a passkey alone). Every access token of the session carries it as `amr`.
+   */
+  amr: Opt<string> = 'pwd';
 }
 
 export const SessionSchema = new EntitySchema<Session>({
@@ -38,5 +43,6 @@ export const SessionSchema = new EntitySchema<Session>({
     revokedReason: { type: 'string', length: 64, nullable: true },
     impersonatorId: { type: 'integer', nullable: true },
     impersonationReason: { type: 'string', length: 500, nullable: true },
+    amr: { type: 'string', length: 64, default: 'pwd' },
   },
 });

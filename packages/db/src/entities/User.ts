@@ -23,6 +23,8 @@ export class User {
   version: Opt<number> = 1;
   /** full_name folded for admin search (see search-text.ts); written whenever the account is. */
   fullNameFolded: string | null = null;
+  /** A second factor is on: a confirmed authenticator app or at least one passkey (kept by the MFA services). */
+  mfaEnabled: Opt<boolean> = false;
 }
 
 /**
@@ -67,5 +69,6 @@ export const UserSchema = new EntitySchema<User>({
       onCreate: foldedNameHook,
       onUpdate: foldedNameHook,
     },
+    mfaEnabled: { type: 'boolean', default: false },
   },
 });

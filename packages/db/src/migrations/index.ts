@@ -4,12 +4,14 @@ import { Migration20261125010000Admin as PgAdmin } from './postgresql/Migration2
 import { Migration20261125020000Sessions as PgSessions } from './postgresql/Migration20261125020000Sessions.js';
 import { Migration20261125050000Search as PgSearch } from './postgresql/Migration20261125050000Search.js';
 import { Migration20261203000000FoldedName as PgFoldedName } from './postgresql/Migration20261203000000FoldedName.js';
+import { Migration20261204000000Mfa as PgMfa } from './postgresql/Migration20261204000000Mfa.js';
 import { Migration20261205000000Webhooks as PgWebhooks } from './postgresql/Migration20261205000000Webhooks.js';
 import { Migration20261206000000ApiKeys as PgApiKeys } from './postgresql/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as PgImpersonation } from './postgresql/Migration20261206010000Impersonation.js';
 import { Migration20261125050000Search as SqliteSearch } from './sqlite/Migration20261125050000Search.js';
 import { Migration20261126000000SearchIndex as SqliteSearchIndex } from './sqlite/Migration20261126000000SearchIndex.js';
 import { Migration20261203000000FoldedName as SqliteFoldedName } from './sqlite/Migration20261203000000FoldedName.js';
+import { Migration20261204000000Mfa as SqliteMfa } from './sqlite/Migration20261204000000Mfa.js';
 import { Migration20261205000000Webhooks as SqliteWebhooks } from './sqlite/Migration20261205000000Webhooks.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
@@ -24,6 +26,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125020000Sessions', class: PgSessions },
   { name: 'Migration20261125050000Search', class: PgSearch },
   { name: 'Migration20261203000000FoldedName', class: PgFoldedName },
+  { name: 'Migration20261204000000Mfa', class: PgMfa },
   { name: 'Migration20261205000000Webhooks', class: PgWebhooks },
   { name: 'Migration20261206000000ApiKeys', class: PgApiKeys },
   { name: 'Migration20261206010000Impersonation', class: PgImpersonation },
@@ -35,6 +38,7 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125050000Search', class: SqliteSearch },
   { name: 'Migration20261126000000SearchIndex', class: SqliteSearchIndex },
   { name: 'Migration20261203000000FoldedName', class: SqliteFoldedName },
+  { name: 'Migration20261204000000Mfa', class: SqliteMfa },
   { name: 'Migration20261205000000Webhooks', class: SqliteWebhooks },
   { name: 'Migration20261206000000ApiKeys', class: SqliteApiKeys },
   { name: 'Migration20261206010000Impersonation', class: SqliteImpersonation },
