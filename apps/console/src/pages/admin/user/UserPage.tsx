@@ -7,6 +7,7 @@ import { Badge, ErrorMessage, Loading, Planned, Success } from '../../../compone
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import type { AdminUserRecord } from './types';
 import { UserAccessSection } from './UserAccessSection';
+import { UserApiKeysSection } from './UserApiKeysSection';
 import { UserAuditSection } from './UserAuditSection';
 import { UserProfileForm } from './UserProfileForm';
 import { UserSessionsSection } from './UserSessionsSection';
@@ -51,6 +52,8 @@ export default function UserPage({ id }: { id: number }) {
   const [notice, setNotice] = useState<string | null>(null);
   // Bumped by every change, so the sessions and the audit trail are read again.
   const [round, setRound] = useState(0);
+  // Bumped by a key's revocation: only the audit trail is read again (the keys list says what it did).
+  const [trail, setTrail] = useState(0);
   const user = record.data;
 
   const onSaved = (updated: AdminUserRecord, message = 'Changes saved.') => {
@@ -81,7 +84,13 @@ export default function UserPage({ id }: { id: number }) {
             <UserAccessSection key={`a${user.version}`} user={user} onSaved={onSaved} onReload={onReload} />
           </div>
           <UserSessionsSection key={`s${round}`} id={id} />
-          <UserAuditSection key={`e${round}`} id={id} />
+          <UserApiKeysSection
+            key={`k${round}`}
+            id={id}
+            username={user.username}
+            onRevoked={() => setTrail((t) => t + 1)}
+          />
+          <UserAuditSection key={`e${round}-${trail}`} id={id} />
           <div className="grid">
             <Planned title="Two-step verification">
               Reset this account&apos;s MFA enrolment here, once Roster supports multi-factor authentication.
