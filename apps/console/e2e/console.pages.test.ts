@@ -19,7 +19,8 @@ import {
 
 // Every page of the console at a desktop width (1280 px) and a phone's (390 px): axe-core finds no serious or
 // critical violation, nothing is wider than the screen, and the CSP is never broken. The same for the states the
-// pages go through: the API-key form's errors, a new key shown once, a revocation to confirm. Plus the 429 answer.
+// pages go through: a new API key shown once, a revocation to confirm, a refused impersonation, the banner while
+// an admin acts as an account, and the page it returns to. Plus the 429 answer.
 
 const PAGES = [
   ['dashboard', '/admin', 'Dashboard'],
@@ -93,7 +94,7 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
       await watch.context.close();
     });
 
-    it('every API-key state passes axe, fits the screen and keeps to the CSP', async () => {
+    it('every API-key and impersonation state passes axe, fits the screen and keeps to the CSP', async () => {
       const watch = await openPage(browser, width, height);
       const { page } = watch;
       await signIn(page, server.url, ADMIN.username, ADMIN.password);
@@ -124,11 +125,25 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
       await page.getByRole('button', { name: `Yes, revoke “${device} export”` }).click();
       await page.getByText(`Revoked the key “${device} export”`).waitFor();
 
-      // grace's page: her key.
+      // grace's page: her key, and an impersonation refused for want of a reason.
       await page.goto(`${server.url}/console/admin/users/${data.grace.id}`);
       await page.getByRole('heading', { level: 1, name: 'grace' }).waitFor();
       await page.getByRole('region', { name: 'API keys of grace' }).waitFor();
-      await check('user-api-keys');
+      await page.getByRole('button', { name: 'Impersonate grace' }).click();
+      await page.locator('#impersonate-reason-error').waitFor();
+      await check('user-impersonate-error');
+
+      // Acting as grace: the banner on her account page and on an admin page, then back.
+      await page.getByLabel('Reason').fill(`Checking the ${device} layout`);
+      await page.getByRole('button', { name: 'Impersonate grace' }).click();
+      await page.getByRole('region', { name: 'Impersonation in progress' }).waitFor();
+      await check('impersonating');
+      await page.goto(`${server.url}/console/admin/audit`);
+      await page.getByRole('heading', { level: 1, name: 'Admins only' }).waitFor();
+      await check('impersonating-admin-page');
+      await page.getByRole('button', { name: 'Stop acting as grace' }).click();
+      await page.getByText('You stopped acting as grace.').waitFor();
+      await check('impersonation-stopped');
 
       expect(failures).toEqual({});
       expect(await watch.cspViolations()).toEqual([]);

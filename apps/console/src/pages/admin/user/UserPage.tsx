@@ -5,6 +5,7 @@ import { Layout } from '../../../components/Layout';
 import { Link } from '../../../components/Link';
 import { Badge, ErrorMessage, Loading, Planned, Success } from '../../../components/status';
 import { formatDateTime, formatRelative } from '../../../lib/format';
+import { ImpersonateSection } from './ImpersonateSection';
 import type { AdminUserRecord } from './types';
 import { UserAccessSection } from './UserAccessSection';
 import { UserApiKeysSection } from './UserApiKeysSection';
@@ -90,16 +91,13 @@ export default function UserPage({ id }: { id: number }) {
             username={user.username}
             onRevoked={() => setTrail((t) => t + 1)}
           />
-          <UserAuditSection key={`e${round}-${trail}`} id={id} />
           <div className="grid">
+            <ImpersonateSection key={`i${user.version}`} user={user} />
             <Planned title="Two-step verification">
               Reset this account&apos;s MFA enrolment here, once Roster supports multi-factor authentication.
             </Planned>
-            <Planned title="Impersonation">
-              Act as this account to see what they see (with a banner while it lasts), once Roster supports
-              it.
-            </Planned>
           </div>
+          <UserAuditSection key={`e${round}-${trail}`} id={id} />
         </>
       ) : null}
     </Layout>
