@@ -1,4 +1,5 @@
 import type { SpawnedServer } from '@roster/testing';
+import { createRosterClient } from '@roster/sdk';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   inCi,
   launch,
   openPage,
+  PASSWORD,
   screenshot,
   seed,
   seriousViolations,
@@ -16,7 +18,9 @@ import {
 } from './support';
 
 // Every page of the console at a desktop width (1280 px) and a phone's (390 px): axe-core finds no serious or
-// critical violation, nothing is wider than the screen, and the CSP is never broken. Plus the 429 answer.
+// critical violation, nothing is wider than the screen, and the CSP is never broken. The same for the states the
+// pages go through: a new API key shown once, a revocation to confirm, a refused impersonation, the banner while
+// an admin acts as an account, and the page it returns to. Plus the 429 answer.
 
 const PAGES = [
   ['dashboard', '/admin', 'Dashboard'],
@@ -36,6 +40,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
   beforeAll(async () => {
     server = await startRoster();
     data = await seed(server.url);
+    // grace has a key, so her page lists one.
+    const grace = createRosterClient({ url: server.url });
+    await grace.login({ username: data.grace.username, password: PASSWORD });
+    await grace.apiKeys.create({ name: 'grace script', scopes: ['profile:read'], expires_in_days: 7 });
+    await grace.logout();
     browser = await launch();
   });
 
@@ -79,6 +88,64 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
       // Keyboard: the skip link is the first stop and lands on the main region.
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      expect(await watch.cspViolations()).toEqual([]);
+      expect(watch.errors).toEqual([]);
+      expect(watch.foreign).toEqual([]);
+      await watch.context.close();
+    });
+
+    it('every API-key and impersonation state passes axe, fits the screen and keeps to the CSP', async () => {
+      const watch = await openPage(browser, width, height);
+      const { page } = watch;
+      await signIn(page, server.url, ADMIN.username, ADMIN.password);
+      const failures: Record<string, string[]> = {};
+      const check = async (name: string) => {
+        await expectNoLoading(page);
+        const violations = await seriousViolations(page);
+        if (violations.length > 0) failures[name] = violations;
+        expect(await overflow(page), `${name} is wider than the screen`).toBe(0);
+        await screenshot(page, `${device}-${name}`);
+      };
+
+      // A new key, shown once; then a revocation waiting for its confirmation.
+      await page.goto(`${server.url}/console/account`);
+      await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.locator('#key-scopes-error').waitFor();
+      await check('account-key-errors');
+      await page.getByLabel('Name', { exact: true }).fill(`${device} export`);
+      await page.getByLabel('users:read').check();
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByTestId('new-api-key').waitFor();
+      await check('account-new-key');
+      await page.getByRole('button', { name: 'Done: hide the key' }).click();
+      await page.getByRole('button', { name: new RegExp(`^Revoke the key “${device} export”`) }).click();
+      await page.getByRole('button', { name: `Yes, revoke “${device} export”` }).waitFor();
+      await check('account-revoke-key');
+      await page.getByRole('button', { name: `Yes, revoke “${device} export”` }).click();
+      await page.getByText(`Revoked the key “${device} export”`).waitFor();
+
+      // grace's page: her key, and an impersonation refused for want of a reason.
+      await page.goto(`${server.url}/console/admin/users/${data.grace.id}`);
+      await page.getByRole('heading', { level: 1, name: 'grace' }).waitFor();
+      await page.getByRole('region', { name: 'API keys of grace' }).waitFor();
+      await page.getByRole('button', { name: 'Impersonate grace' }).click();
+      await page.locator('#impersonate-reason-error').waitFor();
+      await check('user-impersonate-error');
+
+      // Acting as grace: the banner on her account page and on an admin page, then back.
+      await page.getByLabel('Reason').fill(`Checking the ${device} layout`);
+      await page.getByRole('button', { name: 'Impersonate grace' }).click();
+      await page.getByRole('region', { name: 'Impersonation in progress' }).waitFor();
+      await check('impersonating');
+      await page.goto(`${server.url}/console/admin/audit`);
+      await page.getByRole('heading', { level: 1, name: 'Admins only' }).waitFor();
+      await check('impersonating-admin-page');
+      await page.getByRole('button', { name: 'Stop acting as grace' }).click();
+      await page.getByText('You stopped acting as grace.').waitFor();
+      await check('impersonation-stopped');
+
+      expect(failures).toEqual({});
       expect(await watch.cspViolations()).toEqual([]);
       expect(watch.errors).toEqual([]);
       expect(watch.foreign).toEqual([]);

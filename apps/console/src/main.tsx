@@ -1,17 +1,19 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { createConsoleClient } from './app/client';
+import { createActingClient, createConsoleClient } from './app/client';
 import { SessionProvider } from './app/session';
 import './styles.css';
 
-const client = createConsoleClient(window.location.origin, window.sessionStorage);
+const origin = window.location.origin;
+const client = createConsoleClient(origin, window.sessionStorage);
+const actAs = (token: string) => createActingClient(origin, token);
 const root = document.getElementById('root');
 if (!root) throw new Error('#root is missing from index.html');
 
 createRoot(root).render(
   <StrictMode>
-    <SessionProvider client={client}>
+    <SessionProvider client={client} storage={window.sessionStorage} actAs={actAs}>
       <App />
     </SessionProvider>
   </StrictMode>,

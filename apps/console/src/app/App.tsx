@@ -69,7 +69,14 @@ export function App() {
   if (isAdminRoute(route) && !admin) {
     return (
       <Layout title="Admins only">
-        <p>This page is for administrators. Your account can manage itself on the Account page.</p>
+        {state.status === 'signed-in' && state.acting ? (
+          <p>
+            This page is for administrators, and you are acting as {state.user.username}, who is not one. Stop
+            acting as them (in the banner above) to get back to the admin pages.
+          </p>
+        ) : (
+          <p>This page is for administrators. Your account can manage itself on the Account page.</p>
+        )}
       </Layout>
     );
   }

@@ -10,3 +10,11 @@ export const REFRESH_KEY = 'roster.console.refresh';
 export function createConsoleClient(origin: string, session: StorageLike): RosterClient {
   return createRosterClient({ url: origin, refreshStorage: webStorage(session, REFRESH_KEY) });
 }
+
+/**
+ * A client sending an impersonation token (kept in its memory only: it has no refresh token), for an
+ * impersonation restored after a reload. `logout()` ends the impersonation on the server.
+ */
+export function createActingClient(origin: string, token: string): RosterClient {
+  return createRosterClient({ url: origin, token });
+}

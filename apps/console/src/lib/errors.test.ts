@@ -57,6 +57,18 @@ describe('toUiError', () => {
     expect(ui.status).toBe(409);
   });
 
+  it('tells an admin acting as an account that only its owner may do this', () => {
+    const ui = toUiError(
+      rosterError({
+        code: 'FORBIDDEN_WHILE_IMPERSONATING',
+        detail: 'Not allowed while impersonating: passwords, email, MFA, keys and admin actions',
+        httpStatus: 403,
+      }),
+    );
+    expect(ui).toMatchObject({ code: 'FORBIDDEN_WHILE_IMPERSONATING', status: 403 });
+    expect(ui.message).toMatch(/^Not while you act as this account: .*Stop acting as them first\.$/);
+  });
+
   it('gives a 429 its wait from retryAfter, in whole seconds', () => {
     const ui = toUiError(
       rosterError({ code: 'RATE_LIMITED', detail: 'Too many', httpStatus: 429, retryAfter: 41.2 }),

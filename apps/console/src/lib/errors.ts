@@ -27,6 +27,8 @@ const MESSAGES: Partial<Record<string, string>> = {
   FORBIDDEN: 'Your account may not do this.',
   LAST_ADMIN: 'This is the last active admin: make another account an admin first.',
   WRONG_PASSWORD: 'Your current password is not right.',
+  FORBIDDEN_WHILE_IMPERSONATING:
+    'Not while you act as this account: this needs its owner to sign in themselves. Stop acting as them first.',
 };
 
 /** The wait a rate-limited answer names (error.data.retryAfter, from its Retry-After header), in whole seconds. */

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { useSession } from '../../app/session';
+import { useActing, useSession } from '../../app/session';
 import { useAction, useQuery } from '../../app/use-api';
 import { SessionsTable, type SessionRow } from '../../components/SessionsTable';
 import { ErrorMessage, Loading } from '../../components/status';
@@ -7,6 +7,8 @@ import { ErrorMessage, Loading } from '../../components/status';
 /** The account's live sessions, this device marked; revoke any other, or sign out everywhere. */
 export function SessionsSection() {
   const { client, expire } = useSession();
+  // Acting as the account, the list is readable but ending sessions is the owner's (and the API refuses it).
+  const acting = useActing();
   const load = useCallback(
     (signal: AbortSignal) => client.auth.sessions.query(undefined, { signal }),
     [client],
@@ -35,7 +37,9 @@ export function SessionsSection() {
     <section className="card" aria-labelledby="sessions-heading">
       <h2 id="sessions-heading">Sessions</h2>
       <p className="muted">
-        Where your account is signed in now. Revoking a session signs that device out at once.
+        {acting
+          ? `Where ${acting.as.user.username} is signed in now; “This device” is your impersonation.`
+          : 'Where your account is signed in now. Revoking a session signs that device out at once.'}
       </p>
       {sessions.loading && !sessions.data ? <Loading what="Loading sessions…" /> : null}
       <ErrorMessage error={sessions.error ?? revoke.error ?? everywhere.error} />
@@ -43,7 +47,7 @@ export function SessionsSection() {
         <SessionsTable
           sessions={sessions.data}
           caption="Your sessions"
-          onRevoke={(s) => void onRevoke(s)}
+          onRevoke={acting ? undefined : (s) => void onRevoke(s)}
           revoking={revoking}
         />
       ) : null}
@@ -51,14 +55,16 @@ export function SessionsSection() {
         <button type="button" className="button-quiet" onClick={sessions.reload}>
           Refresh list
         </button>
-        <button
-          type="button"
-          className="button-danger"
-          disabled={everywhere.pending}
-          onClick={() => void onEverywhere()}
-        >
-          Sign out on every device
-        </button>
+        {acting ? null : (
+          <button
+            type="button"
+            className="button-danger"
+            disabled={everywhere.pending}
+            onClick={() => void onEverywhere()}
+          >
+            Sign out on every device
+          </button>
+        )}
       </div>
     </section>
   );

@@ -5,8 +5,10 @@ import { Layout } from '../../../components/Layout';
 import { Link } from '../../../components/Link';
 import { Badge, ErrorMessage, Loading, Planned, Success } from '../../../components/status';
 import { formatDateTime, formatRelative } from '../../../lib/format';
+import { ImpersonateSection } from './ImpersonateSection';
 import type { AdminUserRecord } from './types';
 import { UserAccessSection } from './UserAccessSection';
+import { UserApiKeysSection } from './UserApiKeysSection';
 import { UserAuditSection } from './UserAuditSection';
 import { UserProfileForm } from './UserProfileForm';
 import { UserSessionsSection } from './UserSessionsSection';
@@ -51,6 +53,8 @@ export default function UserPage({ id }: { id: number }) {
   const [notice, setNotice] = useState<string | null>(null);
   // Bumped by every change, so the sessions and the audit trail are read again.
   const [round, setRound] = useState(0);
+  // Bumped by a key's revocation: only the audit trail is read again (the keys list says what it did).
+  const [trail, setTrail] = useState(0);
   const user = record.data;
 
   const onSaved = (updated: AdminUserRecord, message = 'Changes saved.') => {
@@ -81,16 +85,19 @@ export default function UserPage({ id }: { id: number }) {
             <UserAccessSection key={`a${user.version}`} user={user} onSaved={onSaved} onReload={onReload} />
           </div>
           <UserSessionsSection key={`s${round}`} id={id} />
-          <UserAuditSection key={`e${round}`} id={id} />
+          <UserApiKeysSection
+            key={`k${round}`}
+            id={id}
+            username={user.username}
+            onRevoked={() => setTrail((t) => t + 1)}
+          />
           <div className="grid">
+            <ImpersonateSection key={`i${user.version}`} user={user} />
             <Planned title="Two-step verification">
               Reset this account&apos;s MFA enrolment here, once Roster supports multi-factor authentication.
             </Planned>
-            <Planned title="Impersonation">
-              Act as this account to see what they see (with a banner while it lasts), once Roster supports
-              it.
-            </Planned>
           </div>
+          <UserAuditSection key={`e${round}-${trail}`} id={id} />
         </>
       ) : null}
     </Layout>
