@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { RosterClient, RouterInputs, RouterOutputs } from '@roster/sdk';
+import type { LoginSession, MfaRequired, RosterClient, RouterInputs, RouterOutputs } from '@roster/sdk';
 
 export type Me = RouterOutputs['auth']['me'];
 
@@ -11,7 +11,10 @@ export type SessionState =
 export interface Session {
   state: SessionState;
   client: RosterClient;
-  signIn(input: RouterInputs['auth']['login']): Promise<void>;
+  /** A password sign-in: signed in, or the second step it needs (an account with MFA). */
+  signIn(input: RouterInputs['auth']['login']): Promise<MfaRequired | null>;
+  /** A login completed another way (a second factor, a passkey): the client keeps it, the console shows it. */
+  signedIn(session: LoginSession): void;
   signOut(): Promise<void>;
   /** The API said the session is over: forget it and say so on the sign-in page. */
   expire(notice?: string): void;
@@ -58,10 +61,16 @@ export function SessionProvider({ client, children }: { client: RosterClient; ch
 
   const signIn = useCallback(
     async (input: RouterInputs['auth']['login']) => {
-      const { user } = await client.login(input);
-      setState({ status: 'signed-in', user });
+      const result = await client.login(input);
+      if (result.status === 'mfa_required') return result;
+      setState({ status: 'signed-in', user: result.user });
+      return null;
     },
     [client],
+  );
+  const signedIn = useCallback(
+    (session: LoginSession) => setState({ status: 'signed-in', user: session.user }),
+    [],
   );
   const signOut = useCallback(async () => {
     await client.logout();
@@ -77,8 +86,8 @@ export function SessionProvider({ client, children }: { client: RosterClient; ch
   const setUser = useCallback((user: Me) => setState({ status: 'signed-in', user }), []);
 
   const value = useMemo(
-    () => ({ state, client, signIn, signOut, expire, setUser }),
-    [state, client, signIn, signOut, expire, setUser],
+    () => ({ state, client, signIn, signedIn, signOut, expire, setUser }),
+    [state, client, signIn, signedIn, signOut, expire, setUser],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -2,13 +2,16 @@ import { useState } from 'react';
 import { Layout } from '../../components/Layout';
 import { Planned } from '../../components/status';
 import { EmailSection } from './EmailSection';
+import { MfaSection } from './MfaSection';
+import { PasskeysSection } from './PasskeysSection';
 import { PasswordSection } from './PasswordSection';
 import { ProfileSection } from './ProfileSection';
 import { SessionsSection } from './SessionsSection';
 
-/** The signed-in person's own account: profile, email, password, sessions; MFA, passkeys and API keys to come. */
+/** The signed-in person's own account: profile, email, password, sessions, MFA and passkeys; API keys to come. */
 export function AccountPage() {
   const [round, setRound] = useState(0);
+  const [factors, setFactors] = useState(0);
   return (
     <Layout title="Your account">
       <div className="grid">
@@ -19,11 +22,8 @@ export function AccountPage() {
       {/* A password change ends the other sessions: the list is read again. */}
       <SessionsSection key={round} />
       <div className="grid">
-        <Planned title="Two-step verification">
-          Enrol an authenticator app (with its QR code) and keep recovery codes here, once Roster supports
-          multi-factor authentication.
-        </Planned>
-        <Planned title="Passkeys">Register and remove passkeys here, once Roster supports them.</Planned>
+        <MfaSection round={factors} />
+        <PasskeysSection onChanged={() => setFactors((r) => r + 1)} />
         <Planned title="API keys">
           Create and revoke API keys for your scripts here, once Roster issues them.
         </Planned>

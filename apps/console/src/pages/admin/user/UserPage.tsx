@@ -8,6 +8,7 @@ import { formatDateTime, formatRelative } from '../../../lib/format';
 import type { AdminUserRecord } from './types';
 import { UserAccessSection } from './UserAccessSection';
 import { UserAuditSection } from './UserAuditSection';
+import { UserMfaSection } from './UserMfaSection';
 import { UserProfileForm } from './UserProfileForm';
 import { UserSessionsSection } from './UserSessionsSection';
 
@@ -33,6 +34,10 @@ function Summary({ user }: { user: AdminUserRecord }) {
       <div>
         <dt>Last sign-in</dt>
         <dd>{formatRelative(user.last_login_at)}</dd>
+      </div>
+      <div>
+        <dt>MFA</dt>
+        <dd>{user.mfa_enabled ? 'On' : 'Off'}</dd>
       </div>
       <div>
         <dt>Version</dt>
@@ -83,9 +88,7 @@ export default function UserPage({ id }: { id: number }) {
           <UserSessionsSection key={`s${round}`} id={id} />
           <UserAuditSection key={`e${round}`} id={id} />
           <div className="grid">
-            <Planned title="Two-step verification">
-              Reset this account&apos;s MFA enrolment here, once Roster supports multi-factor authentication.
-            </Planned>
+            <UserMfaSection user={user} onReload={onReload} />
             <Planned title="Impersonation">
               Act as this account to see what they see (with a banner while it lasts), once Roster supports
               it.
