@@ -150,7 +150,7 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.goto(`${base}/console/sign-in`);
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
 }
 
