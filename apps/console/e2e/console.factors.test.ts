@@ -147,6 +147,26 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
     await mfa().getByText('9 recovery codes left.').waitFor();
   });
 
+  it('makes new recovery codes with the password and a recovery code; the old set stops working', async () => {
+    await mfa().getByRole('button', { name: 'New recovery codes' }).click();
+    await mfa().getByLabel('Your password').fill(ADA.password);
+    await mfa().getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCodes[0]!);
+    await mfa().getByRole('button', { name: 'Make new recovery codes' }).click();
+    // The code was used at sign-in: refused, and said so under the field.
+    await page.locator('#mfa-regenerate-code-error').waitFor();
+    await checkState(page, 'account-regenerate-wrong-code');
+    await mfa().getByLabel('Your password').fill(ADA.password);
+    await mfa().getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCodes[1]!);
+    await mfa().getByRole('button', { name: 'Make new recovery codes' }).click();
+    const codes = page.getByTestId('recovery-codes').locator('li');
+    await expect.poll(() => codes.count()).toBe(10);
+    const fresh = (await codes.allTextContents()).map((c) => c.trim());
+    expect(fresh.some((c) => recoveryCodes.includes(c))).toBe(false);
+    recoveryCodes = fresh;
+    await mfa().getByRole('button', { name: 'I saved them' }).click();
+    await mfa().getByText('10 recovery codes left.').waitFor();
+  });
+
   it('goes back to the password when the second step has expired', async () => {
     await signOut();
     await passwordStep();
