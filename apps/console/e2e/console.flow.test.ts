@@ -56,11 +56,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('the console, as an admin', () => {
     await page.waitForURL('**/console/sign-in');
     await page.getByLabel('Username or email').fill(ADMIN.username);
     await page.getByLabel('Password', { exact: true }).fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'Incorrect username, email or password.' }).waitFor();
 
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Back where the visitor was going.
     await page.waitForURL('**/console/admin/users');
     await heading('Users');
@@ -189,7 +189,7 @@ describe.skipIf(!chromiumAvailable && !inCi)('the console, as an admin', () => {
     expect(await owner.page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
     await owner.page.getByLabel('Username or email').fill('grace');
     await owner.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await owner.page.getByRole('button', { name: 'Sign in' }).click();
+    await owner.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await owner.page.getByText('This account has been deactivated.', { exact: false }).waitFor();
     await screenshot(owner.page, 'deactivated-sign-in');
     // And through the SDK: the token it held is refused.

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
+  checkState,
   chromiumAvailable,
   inCi,
   launch,
@@ -153,6 +154,27 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
     });
   });
 
+  it("shows the API's refusal of a private webhook URL (WEBHOOK_URL_NOT_ALLOWED) under the URL field", async () => {
+    // This server keeps WEBHOOK_ALLOW_PRIVATE off: a loopback or private address is refused at creation.
+    const watch = await openPage(browser);
+    const { page } = watch;
+    await signIn(page, server.url, ADMIN.username, ADMIN.password);
+    await page.goto(`${server.url}/console/admin/webhooks`);
+    await page.getByText('No endpoints yet.').waitFor();
+    await page.getByRole('button', { name: 'Add an endpoint' }).click();
+    await page.getByLabel('Endpoint URL').fill('http://10.0.0.1/hooks');
+    await page.getByRole('checkbox', { name: 'user.created' }).check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const error = page.locator('#new-webhook-url-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/private|reserved|not allowed/i);
+    expect(await page.getByLabel('Endpoint URL').getAttribute('aria-invalid')).toBe('true');
+    await checkState(page, 'webhooks-url-refused');
+    expect(await data.root.admin.webhooks.list.query()).toEqual([]);
+    expect(await watch.cspViolations()).toEqual([]);
+    await watch.context.close();
+  });
+
   it('shows a 429 with its wait, and holds the button until it passes', async () => {
     const watch = await openPage(browser);
     const { page } = watch;
@@ -180,11 +202,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('every console page', () => {
     await page.goto(`${server.url}/console/sign-in`);
     await page.getByLabel('Username or email').fill(ADMIN.username);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const alert = page.locator('[role="alert"][data-code="RATE_LIMITED"]');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/Too many attempts\. Try again in (30|29|28) seconds\./);
-    expect(await page.getByRole('button', { name: 'Sign in' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign in', exact: true }).isDisabled()).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'rate-limited');
     await watch.context.close();

@@ -33,8 +33,8 @@ export const SERVER_MAIN = join(dirname(require.resolve('@roster/server')), 'mai
 export const chromiumAvailable = existsSync(CHROMIUM);
 export const inCi = process.env.CI === 'true';
 
-/** The built Roster with a bootstrap admin, on a database of its own (TEST_DB). */
-export function startRoster(): Promise<SpawnedServer> {
+/** The built Roster with a bootstrap admin, on a database of its own (TEST_DB); `env` adds to its settings. */
+export function startRoster(env: Record<string, string> = {}): Promise<SpawnedServer> {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error(
       `${DIST}index.html is missing: build the console first (turbo builds it before these tests)`,
@@ -43,7 +43,7 @@ export function startRoster(): Promise<SpawnedServer> {
   return spawnServer({
     script: SERVER_MAIN,
     startTimeoutMs: 60_000,
-    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ADMIN_USERNAME: ADMIN.username },
+    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ADMIN_USERNAME: ADMIN.username, ...env },
   });
 }
 
@@ -81,7 +81,9 @@ export async function openPage(browser: Browser, width = 1280, height = 900): Pr
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('request', (req) => {
     const { protocol, hostname } = new URL(req.url());
-    if (hostname !== '127.0.0.1' && protocol !== 'data:' && protocol !== 'blob:') foreign.push(req.url());
+    // The server's own host: 127.0.0.1, or localhost where passkeys need a name (browsers refuse an IP as RP id).
+    const own = hostname === '127.0.0.1' || hostname === 'localhost';
+    if (!own && protocol !== 'data:' && protocol !== 'blob:') foreign.push(req.url());
   });
   return {
     page,
@@ -124,12 +126,31 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   return path;
 }
 
+/** A fresh browser context with a CDP virtual authenticator (a platform passkey store with user verification). */
+export async function withAuthenticator(watch: PageWatch): Promise<{ credentials(): Promise<unknown[]> }> {
+  const cdp = await watch.context.newCDPSession(watch.page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+  };
+}
+
 /** Signs in through the sign-in page and waits for the page it leads to. */
 export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
   await page.goto(`${base}/console/sign-in`);
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
 }
 
@@ -165,4 +186,26 @@ export async function seed(url: string): Promise<Seeded> {
     full_name: 'Grace Hopper',
   });
   return { root, grace: { id: grace.id, username: grace.username, email: grace.email }, total: 26 };
+}
+
+/** How many pixels the page is wider than its viewport (0 when it fits). */
+export function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+}
+
+/**
+ * Checks the state a page is in at 1280 and at 390 px: no serious or critical axe violation, nothing wider than
+ * the screen; a screenshot of each. Leaves the page at 1280 px.
+ */
+export async function checkState(page: Page, name: string): Promise<void> {
+  for (const [device, width, height] of [
+    ['desktop', 1280, 900],
+    ['phone', 390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    expect(await seriousViolations(page), `${name} at ${width} px`).toEqual([]);
+    expect(await overflow(page), `${name} is wider than ${width} px`).toBe(0);
+    await screenshot(page, `${device}-${name}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 }

@@ -8,7 +8,14 @@ import {
   useState,
   type ReactNode,
 } from 'react';
-import type { RosterClient, RouterInputs, RouterOutputs, StorageLike } from '@roster/sdk';
+import type {
+  LoginSession,
+  MfaRequired,
+  RosterClient,
+  RouterInputs,
+  RouterOutputs,
+  StorageLike,
+} from '@roster/sdk';
 import {
   expiresAtFrom,
   IMPERSONATION_KEY,
@@ -47,7 +54,10 @@ export interface Session {
   state: SessionState;
   /** The client pages call through: the impersonation's while an admin acts as an account, else the signed-in one. */
   client: RosterClient;
-  signIn(input: RouterInputs['auth']['login']): Promise<void>;
+  /** A password sign-in: signed in, or the second step it needs (an account with MFA). */
+  signIn(input: RouterInputs['auth']['login']): Promise<MfaRequired | null>;
+  /** A login completed another way (a second factor, a passkey): the client keeps it, the console shows it. */
+  signedIn(session: LoginSession): void;
   signOut(): Promise<void>;
   /**
    * The API said the session is over: forget it and say so on the sign-in page. While acting as an account it is
@@ -212,11 +222,20 @@ export function SessionProvider({
 
   const signIn = useCallback(
     async (input: RouterInputs['auth']['login']) => {
-      const { user } = await client.login(input);
+      const result = await client.login(input);
+      if (result.status === 'mfa_required') return result;
       setFlash(null);
-      commit({ status: 'signed-in', user, acting: null });
+      commit({ status: 'signed-in', user: result.user, acting: null });
+      return null;
     },
     [client, commit],
+  );
+  const signedIn = useCallback(
+    (session: LoginSession) => {
+      setFlash(null);
+      commit({ status: 'signed-in', user: session.user, acting: null });
+    },
+    [commit],
   );
   const signOut = useCallback(async () => {
     const now = current.current;
@@ -252,6 +271,7 @@ export function SessionProvider({
       state,
       client: active,
       signIn,
+      signedIn,
       signOut,
       expire,
       setUser,
@@ -260,7 +280,19 @@ export function SessionProvider({
       flash,
       dismissFlash,
     }),
-    [state, active, signIn, signOut, expire, setUser, impersonate, stopImpersonating, flash, dismissFlash],
+    [
+      state,
+      active,
+      signIn,
+      signedIn,
+      signOut,
+      expire,
+      setUser,
+      impersonate,
+      stopImpersonating,
+      flash,
+      dismissFlash,
+    ],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

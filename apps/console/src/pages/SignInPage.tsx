@@ -1,27 +1,32 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { MfaRequired } from '@roster/sdk';
 import { useSession } from '../app/session';
 import { useAction } from '../app/use-api';
 import { TextField } from '../components/fields';
 import { ErrorMessage, useBlocked } from '../components/status';
+import { MfaStep } from './signin/MfaStep';
+import { PasskeySignIn } from './signin/PasskeySignIn';
 
 /**
- * Sign in with a password. The flow has steps so the ones being built elsewhere slot in: after the password, an
- * account with MFA will answer a challenge, and the "mfa" step will ask for the code; passkeys get their own
- * button above the form. Until those land, "password" is the only step.
+ * Sign in with a password; an account with MFA then answers a challenge, and the second step (signin/MfaStep)
+ * asks for a code, a recovery code or a passkey. A passkey alone signs in too (signin/PasskeySignIn).
  */
-type Step = 'password' | 'mfa';
-
 export function SignInPage() {
   const { signIn, state } = useSession();
-  const [step] = useState<Step>('password');
+  const [challenge, setChallenge] = useState<MfaRequired | null>(null);
+  const [stepNotice, setStepNotice] = useState<string | null>(null);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { run, pending, error } = useAction(signIn);
   const blocked = useBlocked(pending, error);
-  const notice = state.status === 'signed-out' ? state.notice : null;
+  const notice = stepNotice ?? (state.status === 'signed-out' ? state.notice : null);
 
   useEffect(() => {
-    document.getElementById('username')?.focus();
+    if (!challenge) document.getElementById('username')?.focus();
+  }, [challenge]);
+  const back = useCallback((why?: string) => {
+    setChallenge(null);
+    setStepNotice(why ?? null);
   }, []);
 
   const submit = (event: FormEvent) => {
@@ -29,7 +34,11 @@ export function SignInPage() {
     const login = username.includes('@')
       ? { email: username.trim(), password }
       : { username: username.trim(), password };
-    void run(login).then(() => setPassword(''));
+    setStepNotice(null);
+    void run(login).then((result) => {
+      setPassword('');
+      if (result) setChallenge(result);
+    });
   };
 
   return (
@@ -40,7 +49,7 @@ export function SignInPage() {
           {notice}
         </p>
       ) : null}
-      {step === 'password' ? (
+      {!challenge ? (
         <form onSubmit={submit} noValidate aria-describedby={error ? 'signin-error' : undefined}>
           <TextField
             id="username"
@@ -69,15 +78,9 @@ export function SignInPage() {
           </button>
         </form>
       ) : (
-        <p>Enter the code from your authenticator app.</p>
+        <MfaStep challenge={challenge} onBack={back} />
       )}
-      <section className="signin-more" aria-labelledby="other-ways">
-        <h2 id="other-ways">Other ways to sign in</h2>
-        <p className="muted">
-          Passkeys and two-step verification are on their way; accounts will be able to use them here once
-          Roster supports them.
-        </p>
-      </section>
+      {!challenge ? <PasskeySignIn /> : null}
     </main>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { useActing } from '../../app/session';
 import { Layout } from '../../components/Layout';
-import { Planned } from '../../components/status';
 import { ApiKeysSection } from './ApiKeysSection';
 import { EmailSection } from './EmailSection';
+import { MfaSection } from './MfaSection';
+import { PasskeysSection } from './PasskeysSection';
 import { PasswordSection } from './PasswordSection';
 import { ProfileSection } from './ProfileSection';
 import { SessionsSection } from './SessionsSection';
@@ -20,6 +21,7 @@ function NotWhileActing({ username }: { username: string }) {
       <ul>
         <li>changing the email address or the password;</li>
         <li>creating, listing or revoking API keys;</li>
+        <li>two-step verification and passkeys;</li>
         <li>ending sessions or signing out everywhere.</li>
       </ul>
     </section>
@@ -27,12 +29,13 @@ function NotWhileActing({ username }: { username: string }) {
 }
 
 /**
- * The signed-in person's own account: profile, email, password, sessions and API keys; MFA and passkeys to come.
+ * The signed-in person's own account: profile, email, password, sessions, MFA, passkeys and API keys.
  * An admin acting as the account sees what its owner sees, less what only the owner may do.
  */
 export function AccountPage() {
   const acting = useActing();
   const [round, setRound] = useState(0);
+  const [factors, setFactors] = useState(0);
   return (
     <Layout title="Your account">
       <div className="grid">
@@ -47,13 +50,12 @@ export function AccountPage() {
       {/* A password change ends the other sessions: the list is read again. */}
       <SessionsSection key={round} />
       {acting ? null : <ApiKeysSection />}
-      <div className="grid">
-        <Planned title="Two-step verification">
-          Enrol an authenticator app (with its QR code) and keep recovery codes here, once Roster supports
-          multi-factor authentication.
-        </Planned>
-        <Planned title="Passkeys">Register and remove passkeys here, once Roster supports them.</Planned>
-      </div>
+      {acting ? null : (
+        <div className="grid">
+          <MfaSection round={factors} />
+          <PasskeysSection onChanged={() => setFactors((r) => r + 1)} />
+        </div>
+      )}
     </Layout>
   );
 }

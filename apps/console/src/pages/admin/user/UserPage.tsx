@@ -3,13 +3,14 @@ import { useSession } from '../../../app/session';
 import { useQuery } from '../../../app/use-api';
 import { Layout } from '../../../components/Layout';
 import { Link } from '../../../components/Link';
-import { Badge, ErrorMessage, Loading, Planned, Success } from '../../../components/status';
+import { Badge, ErrorMessage, Loading, Success } from '../../../components/status';
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import { ImpersonateSection } from './ImpersonateSection';
 import type { AdminUserRecord } from './types';
 import { UserAccessSection } from './UserAccessSection';
 import { UserApiKeysSection } from './UserApiKeysSection';
 import { UserAuditSection } from './UserAuditSection';
+import { UserMfaSection } from './UserMfaSection';
 import { UserProfileForm } from './UserProfileForm';
 import { UserSessionsSection } from './UserSessionsSection';
 
@@ -35,6 +36,10 @@ function Summary({ user }: { user: AdminUserRecord }) {
       <div>
         <dt>Last sign-in</dt>
         <dd>{formatRelative(user.last_login_at)}</dd>
+      </div>
+      <div>
+        <dt>MFA</dt>
+        <dd>{user.mfa_enabled ? 'On' : 'Off'}</dd>
       </div>
       <div>
         <dt>Version</dt>
@@ -93,9 +98,7 @@ export default function UserPage({ id }: { id: number }) {
           />
           <div className="grid">
             <ImpersonateSection key={`i${user.version}`} user={user} />
-            <Planned title="Two-step verification">
-              Reset this account&apos;s MFA enrolment here, once Roster supports multi-factor authentication.
-            </Planned>
+            <UserMfaSection user={user} onReload={onReload} />
           </div>
           <UserAuditSection key={`e${round}-${trail}`} id={id} />
         </>
