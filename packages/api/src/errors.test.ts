@@ -190,6 +190,11 @@ describe('database unavailable', () => {
       'a pooled client that met a connection error',
       driverError('select 1 - Client has encountered a connection error and is not queryable'),
     ],
+    ['a pooled client already closed', driverError('Client was closed and is not queryable')],
+    [
+      'a transaction whose connection died',
+      driverError('Transaction query already complete, run with DEBUG=knex:tx for more info'),
+    ],
     ['a connect timeout', driverError('Connection terminated due to connection timeout')],
     ["pg's connect timeout", driverError('select 1 - timeout expired')],
     [

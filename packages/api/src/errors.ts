@@ -107,9 +107,12 @@ const CONNECTION_ERRNOS = new Set([
   'EAI_AGAIN',
   'SQLITE_BUSY',
 ]);
-/** What knex and pg say when a connection cannot be had or died under a statement (they carry no code). */
+/**
+ * What knex and pg say when a connection cannot be had or died under a statement (they carry no code). knex's
+ * "Transaction query already complete" is what a transaction whose connection died answers its next statement.
+ */
 const CONNECTION_MESSAGES =
-  /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|connection error and is not queryable|(?:^| - )timeout expired$/;
+  /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|is not queryable|Transaction query already complete|(?:^| - )timeout expired$/;
 
 /**
  * True for a database that cannot be reached or whose connection died (down, restarted, connections terminated,

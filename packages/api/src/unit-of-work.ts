@@ -65,7 +65,8 @@ export function runUnitOfWork<T>(ctx: Context, work: (services: Services) => Pro
     try {
       return await work(services);
     } finally {
-      if (services.em.isInTransaction()) await services.em.rollback();
+      // Never in place of the call's own outcome: a rollback on a dead connection fails as well.
+      if (services.em.isInTransaction()) await services.em.rollback().catch(() => undefined);
     }
   });
 }

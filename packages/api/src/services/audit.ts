@@ -92,7 +92,9 @@ export async function inTransaction<T>(em: EntityManager, work: () => Promise<T>
     await em.commit();
     return result;
   } catch (error) {
-    await em.rollback();
+    // A rollback that fails too (the connection died under the transaction: knex then says "Transaction query
+    // already complete") must not hide why the work failed: that is what the caller is told.
+    await em.rollback().catch(() => undefined);
     throw error;
   }
 }
