@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useAction, useQuery } from '../app/use-api';
 import { describeExpiry, isExpired, keyLabel, type ApiKeyRow } from '../lib/api-keys';
 import { formatDateTime, formatRelative } from '../lib/format';
+import { Confirm } from './Confirm';
 import { Badge, Empty, ErrorMessage, Loading } from './status';
 
 const revokeButtonId = (id: number) => `revoke-key-${id}`;
@@ -98,21 +99,18 @@ export function RevokeKeyConfirm({
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const question = useRef<HTMLParagraphElement>(null);
-  useEffect(() => question.current?.focus(), []);
   return (
-    <div className="confirm" role="group" aria-labelledby="confirm-revoke-key">
-      <p id="confirm-revoke-key" ref={question} tabIndex={-1}>
-        Revoke the key {keyLabel(apiKey)}? Anything using it is refused from its next request. This cannot be
-        undone.
-      </p>
-      <button type="button" className="button-danger" disabled={pending} onClick={onConfirm}>
-        {pending ? 'Revoking…' : `Yes, revoke “${apiKey.name}”`}
-      </button>
-      <button type="button" className="button-quiet" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
+    <Confirm
+      id="confirm-revoke-key"
+      focus
+      pending={pending}
+      confirmLabel={pending ? 'Revoking…' : `Yes, revoke “${apiKey.name}”`}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    >
+      Revoke the key {keyLabel(apiKey)}? Anything using it is refused from its next request. This cannot be
+      undone.
+    </Confirm>
   );
 }
 

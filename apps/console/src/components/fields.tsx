@@ -8,10 +8,15 @@ interface FieldFrame {
   hint?: ReactNode;
 }
 
-/** aria-describedby for a field's hint and error. */
-function describedBy(id: string, hint: unknown, error: unknown): string | undefined {
+/** What every control of a field carries: its id and name, and aria for its hint and error. */
+function controlProps({ id, hint, error }: Pick<FieldFrame, 'id' | 'hint' | 'error'>) {
   const ids = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean);
-  return ids.length > 0 ? ids.join(' ') : undefined;
+  return {
+    id,
+    name: id,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': ids.length > 0 ? ids.join(' ') : undefined,
+  };
 }
 
 function Frame({ id, label, error, hint, children }: FieldFrame & { children: ReactNode }) {
@@ -42,13 +47,7 @@ export function TextField({
 }: FieldFrame & InputHTMLAttributes<HTMLInputElement>) {
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
-      <input
-        id={id}
-        name={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        {...input}
-      />
+      <input {...controlProps({ id, hint, error })} {...input} />
     </Frame>
   );
 }
@@ -62,13 +61,7 @@ export function TextAreaField({
 }: FieldFrame & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
-      <textarea
-        id={id}
-        name={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        {...input}
-      />
+      <textarea {...controlProps({ id, hint, error })} {...input} />
     </Frame>
   );
 }
@@ -84,13 +77,7 @@ export function SelectField({
   SelectHTMLAttributes<HTMLSelectElement> & { options: readonly (readonly [string, string])[] }) {
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
-      <select
-        id={id}
-        name={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        {...select}
-      >
+      <select {...controlProps({ id, hint, error })} {...select}>
         {options.map(([value, text]) => (
           <option key={value} value={value}>
             {text}

@@ -1,6 +1,5 @@
 import type { HotAnswer, HotRead, HotReads } from '@roster/api';
-import type { ParameterizedContext } from 'koa';
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import type { RosterState } from './request-log.js';
 
 /**

@@ -8,14 +8,14 @@ import { Migration20261204000000Mfa as PgMfa } from './postgresql/Migration20261
 import { Migration20261205000000Webhooks as PgWebhooks } from './postgresql/Migration20261205000000Webhooks.js';
 import { Migration20261206000000ApiKeys as PgApiKeys } from './postgresql/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as PgImpersonation } from './postgresql/Migration20261206010000Impersonation.js';
+import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
+import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
+import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
 import { Migration20261125050000Search as SqliteSearch } from './sqlite/Migration20261125050000Search.js';
 import { Migration20261126000000SearchIndex as SqliteSearchIndex } from './sqlite/Migration20261126000000SearchIndex.js';
 import { Migration20261203000000FoldedName as SqliteFoldedName } from './sqlite/Migration20261203000000FoldedName.js';
 import { Migration20261204000000Mfa as SqliteMfa } from './sqlite/Migration20261204000000Mfa.js';
 import { Migration20261205000000Webhooks as SqliteWebhooks } from './sqlite/Migration20261205000000Webhooks.js';
-import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
-import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
-import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
 import { Migration20261206000000ApiKeys as SqliteApiKeys } from './sqlite/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as SqliteImpersonation } from './sqlite/Migration20261206010000Impersonation.js';
 

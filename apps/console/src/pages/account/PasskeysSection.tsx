@@ -4,6 +4,7 @@ import type { RouterOutputs } from '@roster/sdk';
 import { loadPasskeys, withPasskeyErrors } from '../../app/passkeys';
 import { useSession } from '../../app/session';
 import { useAction, useQuery } from '../../app/use-api';
+import { Confirm } from '../../components/Confirm';
 import { TextField } from '../../components/fields';
 import { Empty, ErrorMessage, Loading, Success, useBlocked } from '../../components/status';
 import { formatDateTime, formatRelative } from '../../lib/format';
@@ -133,20 +134,15 @@ function PasskeyItem({ passkey, onChanged }: { passkey: Passkey; onChanged: (mes
         </form>
       ) : null}
       {mode === 'delete' ? (
-        <div className="confirm" role="group" aria-labelledby={`${id}-confirm`}>
-          <p id={`${id}-confirm`}>Delete the passkey “{passkey.name}”? It will not sign you in again.</p>
-          <button
-            type="button"
-            className="button-danger"
-            disabled={remove.pending}
-            onClick={() => void confirmDelete()}
-          >
-            Yes, delete it
-          </button>
-          <button type="button" className="button-quiet" onClick={() => setMode('idle')}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          id={`${id}-confirm`}
+          pending={remove.pending}
+          confirmLabel="Yes, delete it"
+          onConfirm={() => void confirmDelete()}
+          onCancel={() => setMode('idle')}
+        >
+          Delete the passkey “{passkey.name}”? It will not sign you in again.
+        </Confirm>
       ) : null}
       {mode === 'idle' ? (
         <div className="actions">

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../../../app/session';
 import { useAction } from '../../../app/use-api';
+import { Confirm } from '../../../components/Confirm';
 import { SelectField, TextField } from '../../../components/fields';
 import { ErrorMessage, useBlocked } from '../../../components/status';
 import type { AdminUserRecord } from './types';
@@ -103,18 +104,15 @@ export function UserAccessSection({
         ) : null}
       </div>
       {confirming ? (
-        <div className="confirm" role="group" aria-labelledby="confirm-deactivate">
-          <p id="confirm-deactivate">
-            Deactivate {user.username}? They are signed out everywhere at once and cannot sign in until
-            reactivated.
-          </p>
-          <button type="button" className="button-danger" onClick={() => void setActive(false)}>
-            Yes, deactivate {user.username}
-          </button>
-          <button type="button" className="button-quiet" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          id="confirm-deactivate"
+          confirmLabel={<>Yes, deactivate {user.username}</>}
+          onConfirm={() => void setActive(false)}
+          onCancel={() => setConfirming(false)}
+        >
+          Deactivate {user.username}? They are signed out everywhere at once and cannot sign in until
+          reactivated.
+        </Confirm>
       ) : null}
       <ErrorMessage error={update.error} action={conflict} />
       <form className="inline-form" onSubmit={(e) => void submitPassword(e)} noValidate>

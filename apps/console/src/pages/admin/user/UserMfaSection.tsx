@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '../../../app/session';
 import { useAction } from '../../../app/use-api';
+import { Confirm } from '../../../components/Confirm';
 import { Badge, ErrorMessage } from '../../../components/status';
 import type { AdminUserRecord } from './types';
 
@@ -52,24 +53,17 @@ export function UserMfaSection({
         </button>
       ) : null}
       {confirming ? (
-        <div className="confirm" role="group" aria-labelledby="confirm-mfa-reset">
-          <p id="confirm-mfa-reset">
-            Reset two-step verification for {user.username}? Their authenticator app, recovery codes and
-            passkeys are removed and they are signed out everywhere. Do this only when you are sure it is them
-            asking.
-          </p>
-          <button
-            type="button"
-            className="button-danger"
-            disabled={reset.pending}
-            onClick={() => void confirm()}
-          >
-            {reset.pending ? 'Resetting…' : `Yes, reset MFA for ${user.username}`}
-          </button>
-          <button type="button" className="button-quiet" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          id="confirm-mfa-reset"
+          pending={reset.pending}
+          confirmLabel={reset.pending ? 'Resetting…' : `Yes, reset MFA for ${user.username}`}
+          onConfirm={() => void confirm()}
+          onCancel={() => setConfirming(false)}
+        >
+          Reset two-step verification for {user.username}? Their authenticator app, recovery codes and
+          passkeys are removed and they are signed out everywhere. Do this only when you are sure it is them
+          asking.
+        </Confirm>
       ) : null}
       <ErrorMessage error={reset.error} />
     </section>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '../../../app/session';
 import { useAction } from '../../../app/use-api';
+import { Confirm } from '../../../components/Confirm';
 import { Badge, ErrorMessage, Success } from '../../../components/status';
 import { formatDateTime } from '../../../lib/format';
 import {
@@ -125,36 +126,28 @@ export function WebhookEndpoint({
         />
       ) : null}
       {mode === 'delete' ? (
-        <div className="confirm" role="group" aria-labelledby={`${headingId}-delete`}>
-          <p id={`${headingId}-delete`}>
-            Delete this endpoint and its delivery log? Pending deliveries are never sent.
-          </p>
-          <button
-            type="button"
-            className="button-danger"
-            disabled={remove.pending}
-            onClick={() => void onDelete()}
-          >
-            Yes, delete the endpoint
-          </button>
-          <button type="button" className="button-quiet" onClick={() => setMode('idle')}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          id={`${headingId}-delete`}
+          pending={remove.pending}
+          confirmLabel="Yes, delete the endpoint"
+          onConfirm={() => void onDelete()}
+          onCancel={() => setMode('idle')}
+        >
+          Delete this endpoint and its delivery log? Pending deliveries are never sent.
+        </Confirm>
       ) : null}
       {mode === 'rotate' ? (
-        <div className="confirm" role="group" aria-labelledby={`${headingId}-rotate`}>
-          <p id={`${headingId}-rotate`}>
-            Make a new signing secret? For 24 hours deliveries are signed with the old one as well, so your
-            receiver can switch without missing any.
-          </p>
-          <button type="button" disabled={rotate.pending} onClick={() => void onRotate()}>
-            Yes, rotate the secret
-          </button>
-          <button type="button" className="button-quiet" onClick={() => setMode('idle')}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          id={`${headingId}-rotate`}
+          danger={false}
+          pending={rotate.pending}
+          confirmLabel="Yes, rotate the secret"
+          onConfirm={() => void onRotate()}
+          onCancel={() => setMode('idle')}
+        >
+          Make a new signing secret? For 24 hours deliveries are signed with the old one as well, so your
+          receiver can switch without missing any.
+        </Confirm>
       ) : null}
       {mode === 'idle' ? (
         <div className="actions">
