@@ -12,8 +12,10 @@ export interface HotAnswer {
 export type HotRead = (authorization: string | null | undefined) => HotAnswer | undefined;
 
 /**
- * Input-less authenticated queries answered from memory, by procedure path. The HTTP layer mounts each one in
- * front of both surfaces that reach the procedure (its REST route and a single tRPC call), in its route table.
+ * Input-less authenticated queries answered from memory, by procedure path. The HTTP layer consults the table in
+ * front of both surfaces that reach the procedure: its REST route (the route table) and every tRPC call of it,
+ * alone or in a batch (apps/server's trpc-queries.ts, which runs every other query procedure without tRPC's
+ * adapter).
  *
  * A read is answered only for a token this process already verified (no signature check) whose session and user
  * are live in the auth cache (no query) and whose `last_used_at` is not due to be written. Anything else (first

@@ -33,8 +33,12 @@ describe('security headers', () => {
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');
       expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(res.headers.get('strict-transport-security'), path).toMatch(/^max-age=\d+/);
-      expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
+      expect(res.headers.get('cross-origin-resource-policy'), path).toBe('same-site');
       expect(res.headers.get('x-powered-by'), path).toBeNull();
+      // Document-only headers are left off JSON answers (they mean nothing there).
+      for (const name of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control']) {
+        expect(res.headers.get(name), `${path} ${name}`).toBeNull();
+      }
       expect(Object.fromEntries(csp(res)), path).toEqual({
         'default-src': "'none'",
         'frame-ancestors': "'none'",
@@ -48,6 +52,7 @@ describe('security headers', () => {
       expect(res.status).toBe(200);
       const policy = csp(res);
       expect(policy.get('default-src')).toBe("'self'");
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
       expect(policy.get('script-src')).toBe("'self'"); // no inline script, no eval
       expect(policy.get('img-src')).toBe("'self' data:");
       expect(policy.get('connect-src')).toBe("'self'");

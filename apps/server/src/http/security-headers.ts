@@ -7,14 +7,29 @@ import { CONSOLE_PATH } from './console.js';
 
 type Connect = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
-const COMMON: HelmetOptions = {
+const COMMON = {
   crossOriginResourcePolicy: { policy: 'same-site' },
   referrerPolicy: { policy: 'no-referrer' },
   xFrameOptions: { action: 'deny' },
-};
+} satisfies HelmetOptions;
 
 /** API responses (JSON) load nothing and are never framed. */
 const API_CSP = { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] };
+
+/**
+ * The headers that only mean something for a document a browser renders (process isolation, DNS prefetching, IE's
+ * download and XSS-filter behaviour, Flash/PDF cross-domain policies). A JSON answer keeps what OWASP's REST
+ * guidance asks of an API — HSTS, nosniff, frame denial, no referrer, CORP and a CSP that loads nothing — and
+ * leaves these off: on this machine their ~200 bytes were a measurable share of every small answer's cost.
+ */
+const DOCUMENT_ONLY = {
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+} satisfies HelmetOptions;
 
 /**
  * /docs: swagger-ui from our own origin. Its React components set inline `style` attributes and its icons are
@@ -74,10 +89,17 @@ function headersOf(middleware: Connect): [string, string][] {
   return [...headers];
 }
 
-/** helmet's headers on every response, tRPC's included; a page CSP for /docs, the account pages and /console. */
+/**
+ * helmet's headers on every response, tRPC's included: the API's set on JSON answers; every header and a page CSP
+ * for /docs, the account pages and /console.
+ */
 export function securityHeaders(): Middleware {
   const api = headersOf(
-    helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }),
+    helmet({
+      ...COMMON,
+      ...DOCUMENT_ONLY,
+      contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+    }),
   );
   const docs = headersOf(
     helmet({ ...COMMON, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
