@@ -18,11 +18,18 @@ export function summarize(result: Result): LoadResult {
   };
 }
 
-/** Seconds per scenario (BENCH_SECONDS, default 8). */
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** Seconds per scenario (BENCH_SECONDS, default 8) and connections; the CI smoke lowers `seconds`. */
+export const benchConfig = {
+  seconds: Number(process.env.BENCH_SECONDS ?? 8),
+  connections: 32,
+};
 
 /** One bounded autocannon run against loopback. */
 export async function load(opts: Options): Promise<LoadResult> {
-  const result = await autocannon({ connections: 32, duration: SECONDS, ...opts });
+  const result = await autocannon({
+    connections: benchConfig.connections,
+    duration: benchConfig.seconds,
+    ...opts,
+  });
   return summarize(result);
 }
