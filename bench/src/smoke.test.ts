@@ -1,0 +1,43 @@
+// CI smoke: every scenario of `pnpm bench` for a moment, with a small seed, on the database TEST_DB names (the
+// Better Auth peer on PostgreSQL only). It asserts that each scenario produced requests and no errors — not speed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, type DbKind } from './bench.js';
+import { benchConfig } from './load.js';
+import type { Row } from './measure.js';
+import { report } from './report.js';
+
+const kind: DbKind = process.env.TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
+const work = mkdtempSync(join(tmpdir(), 'roster-bench-smoke-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe(`pnpm bench smoke on ${kind}`, () => {
+  it('runs every scenario with requests and zero errors', { timeout: 600_000 }, async () => {
+    benchConfig.seconds = 3;
+    benchConfig.connections = 8;
+    const input = await runBench({
+      users: 300,
+      kinds: [kind],
+      peerUsers: kind === 'postgresql' ? 5 : 0,
+      work,
+      argon2Ms: 300,
+      command: 'smoke',
+      pgPrefix: 'roster_bench_smoke',
+    });
+    const leg = input.legs[kind]!;
+    const rows: Row[] = [...input.peer, ...leg.rows, ...leg.cores.rows];
+    const failed = rows
+      .filter((r) => r.requests === 0 || r.errors !== 0)
+      .map((r) => `${r.scenario}: ${r.requests} requests, ${r.errors} errors`);
+    expect(failed).toEqual([]);
+    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 15 + 4);
+    expect(input.ceiling.requests).toBeGreaterThan(0);
+    expect(input.argon2Rate).toBeGreaterThan(0);
+    expect(leg.revocation).toMatchObject({ logout: 204, rest: 401, trpc: 401, ok: true });
+    // The report renders from these rows (every target named, with a value).
+    const { markdown } = report(input);
+    expect(markdown).toContain('SDK batch of 3 reads');
+  });
+});
