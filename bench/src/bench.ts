@@ -111,6 +111,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchInput> {
     ceiling: { ...bare, peakRssMb: bareRss },
     argon2Rate,
     peer,
+    peerUsers: opts.peerUsers,
     legs,
   };
 }

@@ -18,7 +18,7 @@ const settings = Object.entries(process.env)
 const input = await runBench({
   users: Number(process.env.BENCH_USERS ?? 100_000),
   kinds: (process.env.BENCH_DBS ?? 'sqlite,postgresql').split(',') as DbKind[],
-  peerUsers: Number(process.env.BENCH_PEER_USERS ?? 300),
+  peerUsers: Number(process.env.BENCH_PEER_USERS ?? 200),
   work: fileURLToPath(new URL('../.work', import.meta.url)),
   argon2Ms: 5000,
   command: [...settings, 'pnpm bench'].join(' '),

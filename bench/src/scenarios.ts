@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { call } from './http.js';
-import { benchConfig, load, summarize } from './load.js';
+import { bound, load, summarize } from './load.js';
 import { bearer, json, S, type Measure } from './measure.js';
 import { ARGON2, BENCH_PASSWORD } from './seed.js';
 
@@ -74,13 +74,13 @@ export async function runWrites(url: string, measure: Measure): Promise<void> {
           headers: json,
           body: loginBody('benchadmin'),
           connections: 16,
-          duration: benchConfig.seconds,
+          ...bound(),
         }),
         autocannon({
           url: `${url}/auth/me`,
           headers: bearer(reader),
           connections: 8,
-          duration: benchConfig.seconds,
+          ...bound(),
         }),
       ]);
       logins = summarize(loginResult);

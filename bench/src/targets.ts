@@ -22,6 +22,7 @@ export interface BenchInput {
   ceiling: LoadResult & { peakRssMb: number };
   argon2Rate: number;
   peer: Row[];
+  peerUsers: number;
   legs: Record<string, Leg>;
 }
 
