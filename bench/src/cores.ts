@@ -1,7 +1,7 @@
 // Every core: the same reads with WEB_CONCURRENCY=1 and =2, back to back, on a fresh server each.
 import { load } from './load.js';
 import { bearer, recorder, type Row } from './measure.js';
-import type { Proc } from './process.js';
+import { waitForWorkers, type Proc } from './process.js';
 import { login } from './scenarios.js';
 
 export interface CoresResult {
@@ -17,6 +17,7 @@ export async function runCores(start: (env: NodeJS.ProcessEnv) => Promise<Proc>)
   for (const workers of [1, 2]) {
     const proc = await start({ WEB_CONCURRENCY: String(workers) });
     try {
+      await waitForWorkers(proc, workers);
       const measure = recorder(proc, rows);
       const { token } = await login(proc.url, 'benchreader');
       await measure(coreRow(workers, 'GET /auth/me'), () =>

@@ -18,7 +18,14 @@ export type Measure = (scenario: string, run: () => Promise<LoadResult>, note?: 
 export function recorder(proc: Proc, rows: Row[]): Measure {
   return async (scenario, run, note) => {
     const { result, peakRssMb, peakWorkerRssMb, processes } = await withPeakRss(proc, run);
-    const row: Row = { scenario, ...result, peakRssMb, peakWorkerRssMb, processes, ...(note ? { note } : {}) };
+    const row: Row = {
+      scenario,
+      ...result,
+      peakRssMb,
+      peakWorkerRssMb,
+      processes,
+      ...(note ? { note } : {}),
+    };
     rows.push(row);
     process.stdout.write(
       `  ${scenario}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}, requests ${result.requests}\n`,

@@ -64,7 +64,9 @@ async function signIn(url: string): Promise<{ token: string; cookie: string }> {
 async function assertSession(url: string, headers: Record<string, string>) {
   const res = await call(`${url}/api/auth/get-session`, 'GET', undefined, headers);
   if (res.status !== 200 || !res.text.includes(email(0)))
-    throw new Error(`Better Auth get-session did not answer the session: ${res.status} ${res.text.slice(0, 200)}`);
+    throw new Error(
+      `Better Auth get-session did not answer the session: ${res.status} ${res.text.slice(0, 200)}`,
+    );
 }
 
 export async function runPeer(users: number, database: string): Promise<Row[]> {

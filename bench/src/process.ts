@@ -214,3 +214,22 @@ export async function withPeakRss<T>(
     clearInterval(timer);
   }
 }
+
+/**
+ * With `workers` > 1, waits (up to `ms`) until the tree holds the primary and that many workers: /health answers as
+ * soon as the first worker listens. Resolves with the count seen (a server that ignores WEB_CONCURRENCY stays 1).
+ */
+export async function waitForWorkers(proc: Proc, workers: number, ms = 15_000): Promise<number> {
+  if (workers <= 1) return proc.tree().processes;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const count = proc.tree().processes;
+    if (count >= workers + 1) {
+      // The last worker forks before it listens: give it a moment to.
+      await new Promise((r) => setTimeout(r, 1000));
+      return count;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return proc.tree().processes;
+}

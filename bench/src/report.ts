@@ -11,7 +11,8 @@ function rowsTable(rows: Row[], input: BenchInput): string[] {
     '|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
-    const rss = r.peakRssMb === undefined ? '' : `${r.peakRssMb} / ${r.peakWorkerRssMb} (${r.processes} proc)`;
+    const rss =
+      r.peakRssMb === undefined ? '' : `${r.peakRssMb} / ${r.peakWorkerRssMb} (${r.processes} proc)`;
     lines.push(
       `| ${r.scenario}${r.note ? ` — ${r.note}` : ''} | ${r.rps} | ${Math.round((r.rps / input.ceiling.rps) * 100)}% | ${r.p50} | ${r.p99} | ${r.errors} | ${r.requests} | ${rss} |`,
     );

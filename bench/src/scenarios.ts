@@ -88,7 +88,11 @@ export async function runWrites(url: string, measure: Measure): Promise<void> {
     },
     'GET /auth/me at 8 connections beside 16 connections of logins',
   );
-  const beside = await measure(S.loginsBesideReads, () => Promise.resolve(logins!), 'the logins of the row above');
+  const beside = await measure(
+    S.loginsBesideReads,
+    () => Promise.resolve(logins!),
+    'the logins of the row above',
+  );
   Object.assign(beside, { peakRssMb: reads.peakRssMb, peakWorkerRssMb: reads.peakWorkerRssMb });
   let n = 0;
   const stamp = Date.now();
@@ -122,9 +126,21 @@ export async function runWrites(url: string, measure: Measure): Promise<void> {
             if (roll < 0.8) return { ...req, method: 'GET', path: '/auth/me', headers: bearer(reader) };
             if (roll < 0.95) {
               const body = JSON.stringify({ bio: `bio ${Math.random()}` });
-              return { ...req, method: 'PATCH', path: '/users/me', headers: { ...json, ...bearer(reader) }, body };
+              return {
+                ...req,
+                method: 'PATCH',
+                path: '/users/me',
+                headers: { ...json, ...bearer(reader) },
+                body,
+              };
             }
-            return { ...req, method: 'POST', path: '/auth/login', headers: json, body: loginBody('benchadmin') };
+            return {
+              ...req,
+              method: 'POST',
+              path: '/auth/login',
+              headers: json,
+              body: loginBody('benchadmin'),
+            };
           },
         },
       ],

@@ -68,7 +68,13 @@ export function summarizeSoak(samples: Sample[], warmupSeconds: number): SoakSum
       minutes,
       after.map((s) => s.rssMb),
     ),
-    lagSlope: lags.length > 1 ? slope(lags.map((s) => s.t / 60), lags.map((s) => s.lagMs!)) : null,
+    lagSlope:
+      lags.length > 1
+        ? slope(
+            lags.map((s) => s.t / 60),
+            lags.map((s) => s.lagMs!),
+          )
+        : null,
     p99: {
       median: median(after.map((s) => s.p99)),
       max: Math.max(0, ...after.map((s) => s.p99)),

@@ -40,7 +40,8 @@ const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/
 
 export function checksOf(input: BenchInput, leg: Leg): Check[] {
   const row = (name: string): Row => {
-    const found = leg.rows.find((r) => r.scenario === name) ?? leg.cores.rows.find((r) => r.scenario === name);
+    const found =
+      leg.rows.find((r) => r.scenario === name) ?? leg.cores.rows.find((r) => r.scenario === name);
     return found ?? { scenario: name, rps: 0, p50: 0, p99: 0, errors: 0, requests: 0 };
   };
   const peer = (name: string) => input.peer.find((r) => r.scenario === name);
