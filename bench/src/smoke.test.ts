@@ -8,6 +8,8 @@ import { runBench, type DbKind } from './bench.js';
 import { benchConfig } from './load.js';
 import type { Row } from './measure.js';
 import { report } from './report.js';
+import { summarizeSoak } from './soak-report.js';
+import { runSoak } from './soak-run.js';
 
 const kind: DbKind = process.env.TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
 const work = mkdtempSync(join(tmpdir(), 'roster-bench-smoke-'));
@@ -42,5 +44,29 @@ describe(`pnpm bench smoke on ${kind}`, () => {
     // The report renders from these rows (every target named, with a value).
     const { markdown } = report(input);
     expect(markdown).toContain('SDK batch of 3 reads');
+  });
+
+  it('soaks for a few seconds with zero 5xx and no failed request', { timeout: 600_000 }, async () => {
+    const r = await runSoak({
+      seconds: 12,
+      kind,
+      workers: 2,
+      users: 300,
+      work: join(work, 'soak'),
+      pgName: 'roster_bench_smoke_soak',
+      windowMs: 3000,
+      maxSeconds: 4,
+    });
+    const summary = summarizeSoak(r.samples, 0);
+    expect(r.samples.length).toBeGreaterThanOrEqual(3);
+    expect(summary.total).toBeGreaterThan(0);
+    // Logins, refreshes (each connection's own token), writes and admin lists all answered 2xx.
+    expect({ s5xx: summary.s5xx, s4xx: summary.s4xx, errors: summary.errors }).toEqual({
+      s5xx: 0,
+      s4xx: 0,
+      errors: 0,
+    });
+    expect(r.samples.every((sample) => sample.rssMb > 0)).toBe(true);
+    expect(r.died).toBeNull();
   });
 });
