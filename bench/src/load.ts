@@ -18,11 +18,23 @@ export function summarize(result: Result): LoadResult {
   };
 }
 
-/** Seconds per scenario (BENCH_SECONDS, default 8). */
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/**
+ * Seconds per scenario (BENCH_SECONDS, default 8) and connections. The CI smoke sets `amount` instead: each
+ * scenario then makes that many requests, however long they take (never a run that ends before any answer).
+ */
+export const benchConfig: { seconds: number; connections: number; amount?: number; timeout?: number } = {
+  seconds: Number(process.env.BENCH_SECONDS ?? 8),
+  connections: 32,
+};
+
+/** How long a scenario runs: `duration`, or `amount` requests in the smoke (with a longer `timeout`, seconds). */
+export const bound = (): Pick<Options, 'duration' | 'amount' | 'timeout'> => ({
+  ...(benchConfig.amount ? { amount: benchConfig.amount } : { duration: benchConfig.seconds }),
+  ...(benchConfig.timeout ? { timeout: benchConfig.timeout } : {}),
+});
 
 /** One bounded autocannon run against loopback. */
 export async function load(opts: Options): Promise<LoadResult> {
-  const result = await autocannon({ connections: 32, duration: SECONDS, ...opts });
+  const result = await autocannon({ connections: benchConfig.connections, ...bound(), ...opts });
   return summarize(result);
 }

@@ -1,12 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { call } from './http.js';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
+  // The whole tree: cluster workers too.
+  for (const child of children) {
+    for (const pid of child.pid ? descendants(child.pid).reverse() : []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
 });
 
 /** A port nothing listens on right now. */
@@ -54,11 +63,12 @@ export async function startRoster(
   script: string,
   env: NodeJS.ProcessEnv,
   nodeArgs: string[] = [],
+  stderrFile?: string,
 ): Promise<Proc> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', stderrFile ? openSync(stderrFile, 'a') : 'inherit'],
   });
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
@@ -78,9 +88,55 @@ export async function startRoster(
 export interface Proc {
   child: ChildProcess;
   url: string;
-  /** Resident set size now, in MB. */
+  /** Resident set size now, in MB, of the process and every process under it (cluster workers). */
   rssMb(): number;
+  /** The same, per process: the primary and each worker. */
+  tree(): TreeRss;
+  /** How it exited (code or signal), or null while it runs. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | null;
   stop(): Promise<void>;
+}
+
+export interface TreeRss {
+  /** RSS of the whole tree, MB. */
+  totalMb: number;
+  /** The largest single process's RSS, MB. */
+  maxMb: number;
+  processes: number;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** `pid` and its descendants, from /proc/<pid>/task/<tid>/children. */
+function descendants(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const tid = out[i]!;
+    try {
+      const children = readFileSync(`/proc/${tid}/task/${tid}/children`, 'utf8').trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** RSS of a process tree now. */
+export function treeRss(pid: number): TreeRss {
+  const sizes = descendants(pid).map(rssOf);
+  return {
+    totalMb: sizes.reduce((a, b) => a + b, 0),
+    maxMb: Math.max(0, ...sizes),
+    processes: sizes.length,
+  };
 }
 
 /** Starts a node process and waits for it to print its port (Koa ceiling) or its listening log line (Roster). */
@@ -90,7 +146,7 @@ export async function startProcess(script: string, env: NodeJS.ProcessEnv, cwd?:
   children.add(child);
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 90_000);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     lines.on('line', (line) => {
       try {
@@ -108,13 +164,15 @@ export async function startProcess(script: string, env: NodeJS.ProcessEnv, cwd?:
 }
 
 function procOf(child: ChildProcess, url: string): Proc {
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  child.once('exit', (code, signal) => (exit = { code, signal }));
+  const tree = () => treeRss(child.pid!);
   return {
     child,
     url,
-    rssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    },
+    rssMb: () => tree().totalMb,
+    tree,
+    exit: () => exit,
     stop: () =>
       new Promise((resolve) => {
         children.delete(child);
@@ -125,20 +183,53 @@ function procOf(child: ChildProcess, url: string): Proc {
   };
 }
 
-/** Samples a process's RSS while `work` runs; resolves with the work's result and the peak in MB. */
+/**
+ * Samples a process tree's RSS every 100 ms while `work` runs; resolves with the work's result, the tree's peak and
+ * the peak of its largest process (per worker), in MB.
+ */
 export async function withPeakRss<T>(
   proc: Proc,
   work: () => Promise<T>,
-): Promise<{ result: T; peakRssMb: number }> {
-  let peak = proc.rssMb();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, proc.rssMb());
-  }, 100);
+): Promise<{ result: T; peakRssMb: number; peakWorkerRssMb: number; processes: number }> {
+  let peak = proc.tree();
+  const sample = () => {
+    const now = proc.tree();
+    peak = {
+      totalMb: Math.max(peak.totalMb, now.totalMb),
+      maxMb: Math.max(peak.maxMb, now.maxMb),
+      processes: Math.max(peak.processes, now.processes),
+    };
+  };
+  const timer = setInterval(sample, 100);
   try {
     const result = await work();
-    peak = Math.max(peak, proc.rssMb());
-    return { result, peakRssMb: Math.round(peak) };
+    sample();
+    return {
+      result,
+      peakRssMb: Math.round(peak.totalMb),
+      peakWorkerRssMb: Math.round(peak.maxMb),
+      processes: peak.processes,
+    };
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * With `workers` > 1, waits (up to `ms`) until the tree holds the primary and that many workers: /health answers as
+ * soon as the first worker listens. Resolves with the count seen (a server that ignores WEB_CONCURRENCY stays 1).
+ */
+export async function waitForWorkers(proc: Proc, workers: number, ms = 15_000): Promise<number> {
+  if (workers <= 1) return proc.tree().processes;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const count = proc.tree().processes;
+    if (count >= workers + 1) {
+      // The last worker forks before it listens: give it a moment to.
+      await new Promise((r) => setTimeout(r, 1000));
+      return count;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return proc.tree().processes;
 }

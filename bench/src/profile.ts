@@ -34,7 +34,7 @@ const proc = await startRoster(
   process.env.NOPROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`],
 );
 const base = proc.url;
-const token = await login(base, path.startsWith('/admin') ? 'benchadmin' : 'benchreader');
+const { token } = await login(base, path.startsWith('/admin') ? 'benchadmin' : 'benchreader');
 const opts =
   path === 'login'
     ? {

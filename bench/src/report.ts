@@ -1,86 +1,97 @@
-import { SECONDS, type LoadResult } from './load.js';
-import type { Row } from './scenarios.js';
+// The run's tables: printed, written to bench/results.json, to bench/REPORT.md above the analysis marker, and one
+// table into README's "Performance" section between its markers.
+import type { Row } from './measure.js';
+import { checksOf, type BenchInput, type Check } from './targets.js';
 
-export interface BenchInput {
-  machine: string;
-  users: number;
-  ceiling: LoadResult & { peakRssMb: number };
-  argon2Rate: number;
-  results: Record<string, Row[]>;
+const mark = (met: boolean | null) => (met === null ? '' : met ? 'yes' : '**no**');
+
+function rowsTable(rows: Row[], input: BenchInput): string[] {
+  const lines = [
+    '| scenario | req/s | % of Koa | p50 ms | p99 ms | errors | requests | peak RSS MB (tree / worst process) |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    const rss =
+      r.peakRssMb === undefined ? '' : `${r.peakRssMb} / ${r.peakWorkerRssMb} (${r.processes} proc)`;
+    lines.push(
+      `| ${r.scenario}${r.note ? ` — ${r.note}` : ''} | ${r.rps} | ${Math.round((r.rps / input.ceiling.rps) * 100)}% | ${r.p50} | ${r.p99} | ${r.errors} | ${r.requests} | ${rss} |`,
+    );
+  }
+  return lines;
 }
 
-interface Target {
-  scenario: string;
-  text: string;
-  met(row: Row, input: BenchInput, rows: Row[]): boolean;
-}
-
-const find = (rows: Row[], prefix: string) => rows.find((r) => r.scenario.startsWith(prefix));
-
-const TARGETS: Target[] = [
-  {
-    scenario: 'auth read REST',
-    text: '≥ 40% of bare Koa, p99 ≤ 10 ms',
-    met: (r, i) => r.rps >= 0.4 * i.ceiling.rps && r.p99 <= 10,
-  },
-  {
-    scenario: 'auth read tRPC',
-    text: '≥ 40% of bare Koa, p99 ≤ 10 ms',
-    met: (r, i) => r.rps >= 0.4 * i.ceiling.rps && r.p99 <= 10,
-  },
-  { scenario: 'list GET /users', text: 'p99 ≤ 20 ms', met: (r) => r.p99 <= 20 },
-  { scenario: 'admin search q=user1, first', text: 'p99 ≤ 20 ms', met: (r) => r.p99 <= 20 },
-  {
-    scenario: 'admin search q=user1, deep',
-    text: 'p99 ≤ 20 ms, ≈ first page',
-    met: (r, _i, rows) => r.p99 <= 20 && r.rps >= 0.8 * (find(rows, 'admin search q=user1, first')?.rps ?? 0),
-  },
-  { scenario: 'admin list, deep', text: 'p99 ≤ 20 ms', met: (r) => r.p99 <= 20 },
-  { scenario: 'login', text: '≥ 90% of raw argon2', met: (r, i) => r.rps >= 0.9 * i.argon2Rate },
-  { scenario: 'reads while logins', text: 'p99 ≤ 25 ms', met: (r) => r.p99 <= 25 },
-];
-
-function ratio(row: Row, input: BenchInput): string {
-  if (row.scenario.startsWith('login'))
-    return `${((row.rps / input.argon2Rate) * 100).toFixed(0)}% of argon2`;
-  return `${((row.rps / input.ceiling.rps) * 100).toFixed(0)}% of Koa`;
+function checksTable(legs: string[], checks: Record<string, Check[]>): string[] {
+  const lines = [
+    `| ratio | target | ${legs.map((l) => `${l} | met`).join(' | ')} |`,
+    `|---|---|${legs.map(() => '---|---').join('|')}|`,
+  ];
+  const first = checks[legs[0]!] ?? [];
+  first.forEach((check, i) => {
+    const cells = legs.map((l) => {
+      const c = checks[l]![i]!;
+      return `${c.value} | ${mark(c.met)}`;
+    });
+    lines.push(`| ${check.name} | ${check.target} | ${cells.join(' | ')} |`);
+  });
+  return lines;
 }
 
 export function report(input: BenchInput) {
+  const legs = Object.keys(input.legs);
+  const checks = Object.fromEntries(legs.map((l) => [l, checksOf(input, input.legs[l]!)]));
   const lines = [
     '# Roster benchmark',
     '',
-    `Machine: ${input.machine}. ${input.users.toLocaleString('en')} seeded users. Loopback, autocannon, ${SECONDS} s per scenario,`,
-    '32 connections unless noted. Reproduce with `pnpm bench` (BENCH_USERS to change the size).',
+    `${input.date}, \`${input.command}\`. Machine: ${input.machine}. ${input.users.toLocaleString('en')} seeded users.`,
+    `Loopback, autocannon, ${input.seconds} s per scenario, 32 connections unless noted; one server process`,
+    '(WEB_CONCURRENCY=1) except in "Every core". Load generator and server share the machine.',
     '',
     `Ceiling (bare Koa, small JSON): **${input.ceiling.rps} req/s**, p99 ${input.ceiling.p99} ms, RSS ${input.ceiling.peakRssMb} MB.`,
     `Raw argon2id verify (m=19456, t=2, p=1, 4 threads): **${input.argon2Rate}/s**.`,
     '',
+    '## Targets',
+    '',
+    ...checksTable(legs, checks),
+    '',
+    'tRPC rows replay the exact requests `@roster/sdk` sends (httpBatchLink: `?batch=1&input=…` even for one call,',
+    'its headers). The batch is reported as calls/s (3 × its req/s) against the three single calls combined',
+    'harmonically (3 / (1/r₁ + 1/r₂ + 1/r₃): the rate of calling the three one after another).',
+    '',
   ];
-  const json: Record<string, unknown> = { ...input, targets: {} as Record<string, unknown> };
-  for (const [kind, rows] of Object.entries(input.results)) {
+  for (const leg of legs) {
+    const data = input.legs[leg]!;
+    lines.push(`## ${leg}`, '', ...rowsTable(data.rows, input), '');
     lines.push(
-      `## ${kind}`,
+      `Search term \`user1\` matches ${data.search.matches.toLocaleString('en')} of ${data.search.total.toLocaleString('en')} users (${((data.search.matches / data.search.total) * 100).toFixed(1)}%).`,
       '',
-      '| scenario | req/s | ratio | p50 ms | p99 ms | errors | peak RSS MB | target | met |',
-      '|---|---:|---:|---:|---:|---:|---:|---|---|',
-    );
-    for (const row of rows) {
-      const target = TARGETS.find((t) => row.scenario.startsWith(t.scenario));
-      const met = target ? (row.requests > 0 && target.met(row, input, rows) ? 'yes' : '**no**') : '';
-      lines.push(
-        `| ${row.scenario}${row.note ? ` (${row.note})` : ''} | ${row.rps} | ${ratio(row, input)} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.peakRssMb ?? ''} | ${target?.text ?? ''} | ${met} |`,
-      );
-      (json.targets as Record<string, unknown>)[`${kind}: ${row.scenario}`] = target
-        ? { target: target.text, met: met === 'yes' }
-        : null;
-    }
-    const peak = Math.max(...rows.map((r) => r.peakRssMb ?? 0));
-    lines.push(
+      `### ${leg}: every core`,
       '',
-      `Peak server RSS: ${peak} MB (target ≤ 200 MB: ${peak <= 200 ? 'met' : '**not met**'}).`,
+      ...rowsTable(data.cores.rows, input),
       '',
     );
   }
-  return { json, markdown: lines.join('\n') };
+  if (input.peer.length) {
+    lines.push(
+      '## Peer: Better Auth',
+      '',
+      'Better Auth 1.7 (bench/peers/better-auth): email + password, bearer plugin, PostgreSQL through `pg` (database',
+      '`roster_bench_better_auth`), rate limiter off, node:http via `toNodeHandler`, one process, tables created by',
+      'its `getMigrations`. Its sign-in verifies its own hash — scrypt N=16384, r=16, p=1 (node:crypto, libuv pool) —',
+      `not argon2id. ${input.peerUsers} users seeded through its sign-up API.`,
+      '',
+      ...rowsTable(input.peer, input),
+      '',
+    );
+  }
+  const json = { ...input, checks };
+  return { json, markdown: lines.join('\n'), readme: readmeTable(input, legs, checks) };
+}
+
+function readmeTable(input: BenchInput, legs: string[], checks: Record<string, Check[]>): string {
+  return [
+    `Machine: ${input.machine}; ${input.users.toLocaleString('en')} users; \`${input.command}\`; ${input.date}.`,
+    `Ceilings in the same run: bare Koa ${input.ceiling.rps} req/s, raw argon2 ${input.argon2Rate}/s.`,
+    '',
+    ...checksTable(legs, checks),
+  ].join('\n');
 }

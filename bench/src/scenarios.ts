@@ -1,23 +1,16 @@
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { call } from './http.js';
-import { load, SECONDS, summarize, type LoadResult } from './load.js';
-import { withPeakRss, type Proc } from './process.js';
+import { bound, load, summarize } from './load.js';
+import { bearer, json, S, type Measure } from './measure.js';
 import { ARGON2, BENCH_PASSWORD } from './seed.js';
 
-export interface Row extends LoadResult {
-  scenario: string;
-  peakRssMb?: number;
-  note?: string;
-}
-
-const json = { 'content-type': 'application/json' };
-
-/** An access token for a seeded user (BENCH_PASSWORD); throws unless the login answers 200. */
-export async function login(url: string, username: string): Promise<string> {
+/** An access token for a seeded user (BENCH_PASSWORD) and its id; throws unless the login answers 200. */
+export async function login(url: string, username: string): Promise<{ token: string; user: { id: number } }> {
   const res = await call(`${url}/auth/login`, 'POST', JSON.stringify({ username, password: BENCH_PASSWORD }));
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
-  return (JSON.parse(res.text) as { access_token: string }).access_token;
+  const body = JSON.parse(res.text) as { access_token: string; user: { id: number } };
+  return { token: body.access_token, user: body.user };
 }
 
 /** Verifications per second of argon2 alone, with Roster's parameters and libuv's 4 threads, for `ms`. */
@@ -36,53 +29,74 @@ export async function rawArgon2Rate(ms = 5000): Promise<number> {
   return Math.round(done / (ms / 1000));
 }
 
-export async function runScenarios(
-  roster: Proc,
+/** Admin search and deep pages (the user list's first page is measured with the reads). */
+export async function runLists(
+  url: string,
+  measure: Measure,
   cursors: { deepList: string; deepSearch: string },
-): Promise<Row[]> {
-  const url = roster.url;
-  const reader = await login(url, 'benchreader');
-  const admin = await login(url, 'benchadmin');
-  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-  const rows: Row[] = [];
-  const measure = async (scenario: string, run: () => Promise<LoadResult>, note?: string) => {
-    const { result, peakRssMb } = await withPeakRss(roster, run);
-    rows.push({ scenario, ...result, peakRssMb, ...(note ? { note } : {}) });
-    process.stdout.write(
-      `  ${scenario}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}\n`,
-    );
-  };
-
-  await measure('auth read REST GET /auth/me', () =>
-    load({ url: `${url}/auth/me`, headers: bearer(reader) }),
-  );
-  await measure('auth read tRPC auth.me', () =>
-    load({ url: `${url}/trpc/auth.me`, headers: bearer(reader) }),
-  );
-  await measure('list GET /users?limit=20', () =>
-    load({ url: `${url}/users?limit=20`, headers: bearer(reader) }),
-  );
-  await measure('admin search q=user1, first page', () =>
+): Promise<void> {
+  const { token: admin } = await login(url, 'benchadmin');
+  await measure(S.searchFirst, () =>
     load({ url: `${url}/admin/users?q=user1&limit=20`, headers: bearer(admin) }),
   );
-  await measure('admin search q=user1, deep page (cursor halfway)', () =>
+  await measure(S.searchDeep, () =>
     load({ url: `${url}/admin/users?q=user1&limit=20&cursor=${cursors.deepSearch}`, headers: bearer(admin) }),
   );
-  await measure('admin list, deep page (cursor halfway)', () =>
+  await measure(S.adminDeep, () =>
     load({ url: `${url}/admin/users?limit=20&cursor=${cursors.deepList}`, headers: bearer(admin) }),
   );
-  await measure('login POST /auth/login', () =>
+}
+
+const loginBody = (username: string) => JSON.stringify({ username, password: BENCH_PASSWORD });
+
+/** Logins alone; reads while logins saturate; registrations; the round-1 mix. */
+export async function runWrites(url: string, measure: Measure): Promise<void> {
+  const { token: reader } = await login(url, 'benchreader');
+  await measure(S.login, () =>
     load({
       url: `${url}/auth/login`,
       method: 'POST',
       headers: json,
-      body: JSON.stringify({ username: 'benchreader', password: BENCH_PASSWORD }),
+      body: loginBody('benchreader'),
       connections: 16,
     }),
   );
+  // Reads while logins saturate the hash pool: both loads at once, the reads' latency is what counts (and the
+  // peak RSS per worker, which logins drive).
+  let logins: ReturnType<typeof summarize> | undefined;
+  const reads = await measure(
+    S.readsWhileLogins,
+    async () => {
+      const [loginResult, readResult] = await Promise.all([
+        autocannon({
+          url: `${url}/auth/login`,
+          method: 'POST',
+          headers: json,
+          body: loginBody('benchadmin'),
+          connections: 16,
+          ...bound(),
+        }),
+        autocannon({
+          url: `${url}/auth/me`,
+          headers: bearer(reader),
+          connections: 8,
+          ...bound(),
+        }),
+      ]);
+      logins = summarize(loginResult);
+      return summarize(readResult);
+    },
+    'GET /auth/me at 8 connections beside 16 connections of logins',
+  );
+  const beside = await measure(
+    S.loginsBesideReads,
+    () => Promise.resolve(logins!),
+    'the logins of the row above',
+  );
+  Object.assign(beside, { peakRssMb: reads.peakRssMb, peakWorkerRssMb: reads.peakWorkerRssMb });
   let n = 0;
   const stamp = Date.now();
-  await measure('registration POST /auth/register', () =>
+  await measure(S.register, () =>
     load({
       url: `${url}/auth/register`,
       method: 'POST',
@@ -102,7 +116,7 @@ export async function runScenarios(
       ],
     }),
   );
-  await measure('mix 80% reads / 15% updates / 5% logins', () =>
+  await measure(S.mix, () =>
     load({
       url,
       requests: [
@@ -120,35 +134,16 @@ export async function runScenarios(
                 body,
               };
             }
-            const body = JSON.stringify({ username: 'benchadmin', password: BENCH_PASSWORD });
-            return { ...req, method: 'POST', path: '/auth/login', headers: json, body };
+            return {
+              ...req,
+              method: 'POST',
+              path: '/auth/login',
+              headers: json,
+              body: loginBody('benchadmin'),
+            };
           },
         },
       ],
     }),
   );
-  // Reads while logins saturate the hash pool: both loads at once, the reads' latency is what counts.
-  await measure(
-    'reads while logins saturate',
-    async () => {
-      const logins = autocannon({
-        url: `${url}/auth/login`,
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ username: 'benchadmin', password: BENCH_PASSWORD }),
-        connections: 16,
-        duration: SECONDS,
-      });
-      const reads = autocannon({
-        url: `${url}/auth/me`,
-        headers: bearer(reader),
-        connections: 8,
-        duration: SECONDS,
-      });
-      const [, readResult] = await Promise.all([logins, reads]);
-      return summarize(readResult);
-    },
-    'GET /auth/me at 8 connections beside 16 connections of logins',
-  );
-  return rows;
 }

@@ -47,8 +47,9 @@ export async function seed(databaseUrl: string, count: number, kind: 'sqlite' | 
   await closeDatabase(db);
 }
 
-/** The PostgreSQL server the bench uses (BENCH_PG_URL), as a URL to its maintenance database. */
-const pgAdmin = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** The PostgreSQL server the bench uses (BENCH_PG_URL, else TEST_PG_URL), as a URL to its maintenance database. */
+const pgAdmin =
+  process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Database `name` on BENCH_PG_URL's server, dropped and created empty; with `reuse`, an existing one is kept as it is.

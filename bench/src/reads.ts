@@ -1,0 +1,47 @@
+// Authenticated reads: REST, the same procedures over tRPC exactly as the SDK sends them, an SDK batch of the
+// three, and the revocation check (the session used is ended; the very next request must be refused).
+import { call } from './http.js';
+import { load } from './load.js';
+import { bearer, S, type Measure } from './measure.js';
+import { login } from './scenarios.js';
+import { captureSdkReads, type CapturedRequest } from './sdk-requests.js';
+
+export interface Revocation {
+  /** Status of POST /auth/logout (204 expected). */
+  logout: number;
+  /** Status of the very next GET /auth/me, and of the next SDK auth.me (401 expected). */
+  rest: number;
+  trpc: number;
+  ok: boolean;
+}
+
+export async function runReads(url: string, measure: Measure): Promise<Revocation> {
+  const { token } = await login(url, 'benchreader');
+  const { user: other } = await login(url, 'benchadmin');
+  const sdk = await captureSdkReads(token, other.id);
+  const replay = (req: CapturedRequest) => () =>
+    load({ url: `${url}${req.path}`, method: req.method as 'GET', headers: req.headers });
+
+  await measure(S.restMe, () => load({ url: `${url}/auth/me`, headers: bearer(token) }));
+  await measure(S.restById, () => load({ url: `${url}/users/${other.id}`, headers: bearer(token) }));
+  await measure(S.restList, () => load({ url: `${url}/users?limit=20`, headers: bearer(token) }));
+  await measure(S.trpcMe, replay(sdk.me), sdk.me.path);
+  await measure(S.trpcById, replay(sdk.byId), sdk.byId.path);
+  await measure(S.trpcList, replay(sdk.list), sdk.list.path);
+  await measure(S.batch, replay(sdk.batch), `${sdk.batch.path.split('?')[0]}; 3 calls per request`);
+
+  // Revocation: the token was just served from every cache; end its session and ask again at once.
+  const logout = await call(`${url}/auth/logout`, 'POST', undefined, bearer(token));
+  const rest = await call(`${url}/auth/me`, 'GET', undefined, bearer(token));
+  const trpc = await call(`${url}${sdk.me.path}`, 'GET', undefined, sdk.me.headers);
+  const revocation = {
+    logout: logout.status,
+    rest: rest.status,
+    trpc: trpc.status,
+    ok: logout.status === 204 && rest.status === 401 && trpc.status === 401,
+  };
+  process.stdout.write(
+    `  revocation: logout ${logout.status}, next GET /auth/me ${rest.status}, next tRPC auth.me ${trpc.status} ${revocation.ok ? '✓' : '✗'}\n`,
+  );
+  return revocation;
+}
