@@ -1,5 +1,8 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { foldSearch } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKind } from '@roster/testing';
+import { searchText } from '../services/admin-list.js';
 import { seededAccount, seedUsers, walkPages, type Seed } from '../test/admin.js';
 import { createHarness, errorCodeOf, type Account, type Harness } from '../test/harness.js';
 
@@ -135,5 +138,20 @@ describe('admin search beyond the window of the next rows', () => {
     for (const q of ['', '   ']) {
       expect(await errorCodeOf(h.caller(boss.token).admin.listUsers({ q }))).toBe('VALIDATION_ERROR');
     }
+  });
+});
+
+describe.skipIf(testDatabaseKind() !== 'postgresql')('the PostgreSQL search index', () => {
+  it('is the one the search condition can use (its expression is the same text)', async () => {
+    const em = h.db.orm.em.fork() as SqlEntityManager;
+    const plan = await em.transactional(async (tx) => {
+      // Few rows: the planner would scan the table; without that choice it must find the index for the condition.
+      await (tx as SqlEntityManager).execute('set local enable_seqscan = off');
+      return (tx as SqlEntityManager).execute<{ 'QUERY PLAN': string }[]>(
+        `explain select u.id from users as u where ${searchText('u')} like ? escape '!'`,
+        ['%walk1%'],
+      );
+    });
+    expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('users_search_text_trgm_index');
   });
 });

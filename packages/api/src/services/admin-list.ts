@@ -55,7 +55,7 @@ const SEARCH_WINDOW = 500;
  * folded full name, one per line. A term without a line break (a search term never has one) is in it exactly when
  * it is in one of the three, so `searchText like '%term%'` is the search condition, one LIKE and one index.
  */
-function searchText(alias: string): string {
+export function searchText(alias: string): string {
   return `(${alias}.email || E'\\n' || lower(${alias}.username) || E'\\n' || coalesce(${alias}.full_name_folded, ''))`;
 }
 
