@@ -104,6 +104,12 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   const term = input.q ? foldSearch(input.q) : '';
   const p = likePattern(term);
   const postgres = dialectOf(em) === 'postgresql';
+  // What a candidate carries: the columns the filters, the keyset and the order read (not the whole record: a common
+  // term has thousands of candidates to order, and the page's rows are read afterwards by id).
+  const narrow = (alias: string) =>
+    [...new Set(['id', 'createdAt', 'role', 'isActive', SORT_PROPERTY[input.sort]] as const)]
+      .map((p) => `${alias}.${userColumn(em, p)}`)
+      .join(', ');
   // The condition on a row of `alias` that holds the columns searched.
   const match = (alias: string): Condition =>
     postgres ? [`${searchText(alias)} like ? escape '!'`, [p]] : [search(alias), [p, p, p]];
@@ -116,14 +122,14 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
     // accounts match would scan nearly all of them). A term common enough for a scan to pay fills its page in the
     // window first.
     const [sql, values] = match('m');
-    from = `(select ${select('m')} from users as m where ${sql} limit 2147483647) as u`;
+    from = `(select ${narrow('m')} from users as m where ${sql} limit 2147483647) as u`;
     fromParams = [...values];
   } else if (indexed) {
     // SQLite: the candidates come from the trigram index (Migration20261203000000FoldedName), a superset of the
     // matches (it folds the text and the term alike), which LIKE then decides; then they are ordered.
     const [sql, values] = match('m');
     from =
-      `(select ${select('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
+      `(select ${narrow('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
       `where users_search match ? and ${sql} limit 2147483647) as u`;
     fromParams = [`"${term.replaceAll('"', '""')}"`, ...values];
   } else if (input.q) {
@@ -152,9 +158,10 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   const keyset = input.cursor ? [after(input, input.cursor, field)] : [];
   // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the (column, id)
   // index, and every search would sort all of its matches.
-  const order =
-    `order by ${field} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
-    `u.id ${desc ? 'desc' : 'asc'}`;
+  const orderOf = (sort: string, id: string) =>
+    `order by ${sort} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
+    `${id} ${desc ? 'desc' : 'asc'}`;
+  const order = orderOf(field, 'u.id');
   const limit = input.limit + 1;
   const page = async (): Promise<AdminRecordFields[]> => {
     if (indexed) {
@@ -171,10 +178,19 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
       if (rows.length === limit) return rows;
     }
     const q = fromWhere(from, fromParams, [...matching, ...filters, ...keyset]);
-    return userRows<AdminRecordFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
-      ...q.params,
-      limit,
-    ]);
+    if (!indexed) {
+      return userRows<AdminRecordFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
+        ...q.params,
+        limit,
+      ]);
+    }
+    // The page's candidates in order, then their records.
+    return userRows<AdminRecordFields>(
+      em,
+      `select ${select('r')} from users as r where r.id in (select u.id ${q.sql} ${order} limit ?) ` +
+        orderOf(`r.${userColumn(em, SORT_PROPERTY[input.sort])}`, 'r.id'),
+      [...q.params, limit],
+    );
   };
   const [total, rows] = await Promise.all([counting, page()]);
   const items = rows.slice(0, input.limit);
