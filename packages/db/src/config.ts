@@ -1,9 +1,9 @@
 import { type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
 import { entities } from './entities/index.js';
 import { postgresqlMigrations, sqliteMigrations } from './migrations/index.js';
+import { PooledSqliteDriver } from './sqlite-driver.js';
 
 export type DatabaseKind = 'sqlite' | 'postgresql';
 
@@ -49,6 +49,11 @@ export interface OrmConfigOptions {
   idleInTransactionTimeoutMs?: number;
   /** PostgreSQL: the driver's warnings (a pooled connection lost, say); `logger` when unset, never the console. */
   onWarning?: (message: string) => void;
+  /**
+   * SQLite (a file): how many read-only connections serve reads outside transactions beside the one connection that
+   * writes (SQLITE_READERS below by default; 0: every statement on the one connection).
+   */
+  sqliteReaders?: number;
 }
 
 /** Defaults of the PostgreSQL connection bounds (OrmConfigOptions). */
@@ -61,6 +66,30 @@ function driverLog(opts: OrmConfigOptions) {
   const quiet = opts.logger ?? (() => undefined);
   const warn = opts.onWarning ?? quiet;
   return { warn, error: warn, deprecate: quiet, debug: quiet };
+}
+
+/** Read connections of a SQLite file by default: one per core of a small machine. */
+export const SQLITE_READERS = 2;
+
+/** The pragmas of a SQLite read connection: it waits for a lock instead of failing, and never writes. */
+const READER_PRAGMAS = 'pragma busy_timeout = 5000; pragma query_only = 1;';
+
+interface SqliteHandle {
+  exec(sql: string, done: (error: Error | null) => void): void;
+}
+
+/**
+ * SQLite in WAL mode lets readers run beside the writer and each other, but knex gives SQLite one connection, so
+ * every query waited for the one before it. Reads outside a transaction (MikroORM's `preferReadReplicas`, and
+ * `getConnection('read')`) go to a pool of read-only connections to the same file instead: each sees every commit
+ * made before it starts (WAL), so a read after a write finds it. Writes and everything in a transaction stay on the
+ * one connection. Not for `:memory:`, where each connection would be a database of its own.
+ */
+function sqliteReadPool(location: string, readers: number): Pick<Options, 'replicas'> {
+  if (readers <= 0 || location === ':memory:' || location.startsWith('file::memory:')) return {};
+  const afterCreate = (conn: SqliteHandle, done: (error: Error | null, conn: SqliteHandle) => void) =>
+    conn.exec(READER_PRAGMAS, (error) => done(error, conn));
+  return { replicas: [{ name: 'read', dbName: location, pool: { min: 1, max: readers, afterCreate } }] };
 }
 
 export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions = {}): Options {
@@ -100,8 +129,9 @@ export function createOrmConfig(target: DatabaseTarget, opts: OrmConfigOptions =
   }
   return {
     ...common,
-    driver: SqliteDriver,
+    driver: PooledSqliteDriver,
     dbName: target.location,
+    ...sqliteReadPool(target.location, opts.sqliteReaders ?? SQLITE_READERS),
     migrations: {
       migrationsList: sqliteMigrations,
       transactional: true,

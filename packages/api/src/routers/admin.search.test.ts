@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededAccount, seedUsers } from '../test/admin.js';
 import { createHarness, type Account, type Harness } from '../test/harness.js';
 
-// On SQLite a search of three characters or more takes its candidates from a trigram index (users_search, kept by
-// triggers) and lets LIKE decide; shorter terms, and terms with very many candidates, are tested row by row. Either
-// way the matches must be exactly what the LIKE conditions alone give (the folded term in the email, the lower-cased
-// username or the folded full name): here checked against them, run directly. How the folding compares with
-// PostgreSQL's lower(): admin.fold.test.ts.
+// A search of three characters or more first tests the next rows of the sort order, then takes its candidates from
+// a trigram index (SQLite: users_search, kept by triggers; PostgreSQL: one GIN index over the searched columns) and
+// lets LIKE decide; shorter terms are tested row by row (more rows than that window: admin.search.window.test.ts).
+// Either way the matches must be exactly what the LIKE conditions alone give (the folded term in the email, the
+// lower-cased username or the folded full name): here checked against them, run directly. How the folding compares
+// with PostgreSQL's lower(): admin.fold.test.ts.
 let h: Harness;
 let boss: Account;
 

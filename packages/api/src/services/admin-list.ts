@@ -44,11 +44,20 @@ function cursorValue(user: AdminRecordFields, sort: AdminListInput['sort']): str
 }
 
 /**
- * How many rows of the sort order a SQLite search (of three characters or more) tests with LIKE before it asks the
- * trigram index: a common term fills its page within them, a rare one (or one only old accounts match) is found
- * sooner among the index's candidates.
+ * How many rows of the sort order a search (of three characters or more) tests with LIKE before it asks the trigram
+ * index: a common term fills its page within them, a rare one (or one only old accounts match) is found sooner
+ * among the index's candidates.
  */
-const SQLITE_SEARCH_WINDOW = 500;
+const SEARCH_WINDOW = 500;
+
+/**
+ * PostgreSQL: the text its trigram index covers (Migration20261207030000ListIndexes): email, lower(username) and the
+ * folded full name, one per line. A term without a line break (a search term never has one) is in it exactly when
+ * it is in one of the three, so `searchText like '%term%'` is the search condition, one LIKE and one index.
+ */
+export function searchText(alias: string): string {
+  return `(${alias}.email || E'\\n' || lower(${alias}.username) || E'\\n' || coalesce(${alias}.full_name_folded, ''))`;
+}
 
 type Condition = readonly [sql: string, values: readonly unknown[]];
 
@@ -88,30 +97,44 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   if (input.created_before) filters.push(['u.created_at < ?', [new Date(input.created_before)]]);
 
   // Where the matches of a search come from: every account tested with LIKE (`users as u` and the condition), or a
-  // sub-query of the candidates an index gives (LIKE still decides).
+  // sub-query of the candidates an index gives. Either way LIKE decides, so the matches are exactly LIKE's.
   let from = 'users as u';
   let fromParams: unknown[] = [];
   const matching: Condition[] = [];
-  let windowFirst = false;
   const term = input.q ? foldSearch(input.q) : '';
   const p = likePattern(term);
-  if (input.q && dialectOf(em) === 'postgresql') {
-    // The matches come from the trigram indexes, then are ordered: the sub-query's (never reached) limit keeps
-    // the planner from walking the sort index instead, testing every account until it has found a page (a term
-    // that only old accounts match would scan nearly all of them).
-    from = `(select ${select('m')} from users as m where ${search('m')} limit 2147483647) as u`;
-    fromParams = [p, p, p];
-  } else if (input.q && [...term].length >= 3) {
+  const postgres = dialectOf(em) === 'postgresql';
+  // What a candidate carries: the columns the filters, the keyset and the order read (not the whole record: a common
+  // term has thousands of candidates to order, and the page's rows are read afterwards by id).
+  const narrow = (alias: string) =>
+    [...new Set(['id', 'createdAt', 'role', 'isActive', SORT_PROPERTY[input.sort]] as const)]
+      .map((p) => `${alias}.${userColumn(em, p)}`)
+      .join(', ');
+  // The condition on a row of `alias` that holds the columns searched.
+  const match = (alias: string): Condition =>
+    postgres ? [`${searchText(alias)} like ? escape '!'`, [p]] : [search(alias), [p, p, p]];
+  // A term of three characters or more has trigrams to look up (a line break would join two columns' text).
+  const indexed = input.q !== undefined && [...term].length >= 3 && !term.includes('\n');
+  if (indexed && postgres) {
+    // The candidates of the trigram index (one bitmap scan; with three indexes OR'ed the planner scanned the whole
+    // table for a common term, ~20x slower), then ordered; the sub-query's (never reached) limit keeps the planner
+    // from walking the sort index instead, testing every account until it has found a page (a term only old
+    // accounts match would scan nearly all of them). A term common enough for a scan to pay fills its page in the
+    // window first.
+    const [sql, values] = match('m');
+    from = `(select ${narrow('m')} from users as m where ${sql} limit 2147483647) as u`;
+    fromParams = [...values];
+  } else if (indexed) {
     // SQLite: the candidates come from the trigram index (Migration20261203000000FoldedName), a superset of the
     // matches (it folds the text and the term alike), which LIKE then decides; then they are ordered.
+    const [sql, values] = match('m');
     from =
-      `(select ${select('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
-      `where users_search match ? and ${search('m')} limit 2147483647) as u`;
-    fromParams = [`"${term.replaceAll('"', '""')}"`, p, p, p];
-    windowFirst = true;
+      `(select ${narrow('m')} from users_search as s cross join users as m on m.id = s.rowid ` +
+      `where users_search match ? and ${sql} limit 2147483647) as u`;
+    fromParams = [`"${term.replaceAll('"', '""')}"`, ...values];
   } else if (input.q) {
-    // Shorter terms have no trigram to look up.
-    matching.push([search('u'), [p, p, p]]);
+    // Shorter terms have no trigram to look up: the sort order is walked, each row tested.
+    matching.push(match('u'));
   }
 
   // Counting every match is the expensive part of a search (a scan of all of them, where a page stops at
@@ -135,28 +158,39 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   const keyset = input.cursor ? [after(input, input.cursor, field)] : [];
   // NULLS LAST only where there can be nulls: on PostgreSQL it would keep a descending walk off the (column, id)
   // index, and every search would sort all of its matches.
-  const order =
-    `order by ${field} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
-    `u.id ${desc ? 'desc' : 'asc'}`;
+  const orderOf = (sort: string, id: string) =>
+    `order by ${sort} ${desc ? 'desc' : 'asc'}${input.sort === 'last_login_at' ? ' nulls last' : ''}, ` +
+    `${id} ${desc ? 'desc' : 'asc'}`;
+  const order = orderOf(field, 'u.id');
   const limit = input.limit + 1;
   const page = async (): Promise<AdminRecordFields[]> => {
-    if (windowFirst) {
-      // The next SQLITE_SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page
-      // (the first matches in order are among them), and the index is not asked.
+    if (indexed) {
+      // The next SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page (the
+      // first matches in order are among them), and the index is not asked.
       const window = fromWhere('users as u', [], [...filters, ...keyset]);
+      const [sql, values] = match('u');
       const rows = await userRows<AdminRecordFields>(
         em,
         `select ${select('u')} from (select ${select('u')}, u.full_name_folded ${window.sql} ${order} ` +
-          `limit ${SQLITE_SEARCH_WINDOW}) as u where ${search('u')} ${order} limit ?`,
-        [...window.params, p, p, p, limit],
+          `limit ${SEARCH_WINDOW}) as u where ${sql} ${order} limit ?`,
+        [...window.params, ...values, limit],
       );
       if (rows.length === limit) return rows;
     }
     const q = fromWhere(from, fromParams, [...matching, ...filters, ...keyset]);
-    return userRows<AdminRecordFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
-      ...q.params,
-      limit,
-    ]);
+    if (!indexed) {
+      return userRows<AdminRecordFields>(em, `select ${select('u')} ${q.sql} ${order} limit ?`, [
+        ...q.params,
+        limit,
+      ]);
+    }
+    // The page's candidates in order, then their records.
+    return userRows<AdminRecordFields>(
+      em,
+      `select ${select('r')} from users as r where r.id in (select u.id ${q.sql} ${order} limit ?) ` +
+        orderOf(`r.${userColumn(em, SORT_PROPERTY[input.sort])}`, 'r.id'),
+      [...q.params, limit],
+    );
   };
   const [total, rows] = await Promise.all([counting, page()]);
   const items = rows.slice(0, input.limit);

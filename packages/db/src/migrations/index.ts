@@ -8,6 +8,7 @@ import { Migration20261204000000Mfa as PgMfa } from './postgresql/Migration20261
 import { Migration20261205000000Webhooks as PgWebhooks } from './postgresql/Migration20261205000000Webhooks.js';
 import { Migration20261206000000ApiKeys as PgApiKeys } from './postgresql/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as PgImpersonation } from './postgresql/Migration20261206010000Impersonation.js';
+import { Migration20261207030000ListIndexes as PgListIndexes } from './postgresql/Migration20261207030000ListIndexes.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -18,6 +19,7 @@ import { Migration20261204000000Mfa as SqliteMfa } from './sqlite/Migration20261
 import { Migration20261205000000Webhooks as SqliteWebhooks } from './sqlite/Migration20261205000000Webhooks.js';
 import { Migration20261206000000ApiKeys as SqliteApiKeys } from './sqlite/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as SqliteImpersonation } from './sqlite/Migration20261206010000Impersonation.js';
+import { Migration20261207030000ListIndexes as SqliteListIndexes } from './sqlite/Migration20261207030000ListIndexes.js';
 
 /** Ordered, committed migrations per dialect. Append new ones; never edit one that has shipped. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -30,6 +32,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205000000Webhooks', class: PgWebhooks },
   { name: 'Migration20261206000000ApiKeys', class: PgApiKeys },
   { name: 'Migration20261206010000Impersonation', class: PgImpersonation },
+  { name: 'Migration20261207030000ListIndexes', class: PgListIndexes },
 ];
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: SqliteUsers },
@@ -42,4 +45,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205000000Webhooks', class: SqliteWebhooks },
   { name: 'Migration20261206000000ApiKeys', class: SqliteApiKeys },
   { name: 'Migration20261206010000Impersonation', class: SqliteImpersonation },
+  { name: 'Migration20261207030000ListIndexes', class: SqliteListIndexes },
 ];
