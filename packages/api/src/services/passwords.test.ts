@@ -63,6 +63,25 @@ describe('PasswordHasher', () => {
     expect(two.inFlight).toBe(0);
   });
 
+  it('shares the cores between the workers that run on them, at least one hash each', () => {
+    // [cores, workers, hashes at once per worker]
+    const table: [number, number, number][] = [
+      [2, 1, 2],
+      [2, 2, 1],
+      [2, 3, 1],
+      [4, 2, 2],
+      [8, 2, 3], // never all of libuv's four pool threads
+      [16, 4, 3],
+      [16, 8, 2],
+      [1, 1, 1],
+      [6, 4, 1],
+    ];
+    for (const [cores, workers, expected] of table) {
+      expect([cores, workers, defaultHashConcurrency(cores, workers)]).toEqual([cores, workers, expected]);
+    }
+    expect(defaultHashConcurrency(4, 0)).toBe(3);
+  });
+
   it('hashes one per core by default and leaves one of libuv’s four pool threads free', async () => {
     expect(defaultHashConcurrency()).toBe(Math.max(1, Math.min(availableParallelism(), 3)));
     const configured = new PasswordHasher({ ...TEST_SETTINGS.argon2, concurrency: 1 });
