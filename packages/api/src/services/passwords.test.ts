@@ -80,6 +80,10 @@ describe('PasswordHasher', () => {
       expect([cores, workers, defaultHashConcurrency(cores, workers)]).toEqual([cores, workers, expected]);
     }
     expect(defaultHashConcurrency(4, 0)).toBe(3);
+    // A smaller pool (UV_THREADPOOL_SIZE, to hold fewer hash arenas) still leaves a thread to the queries.
+    expect(defaultHashConcurrency(2, 1, 3)).toBe(2);
+    expect(defaultHashConcurrency(2, 1, 2)).toBe(1);
+    expect(defaultHashConcurrency(8, 1, 8)).toBe(7);
   });
 
   it('hashes one per core by default and leaves one of libuv’s four pool threads free', async () => {
