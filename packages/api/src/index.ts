@@ -38,6 +38,7 @@ export { registerInput } from './schemas/user.js';
 export { noEvents, type ApiEvent, type ApiEvents } from './events.js';
 export { BackgroundTasks, nullMailer, type Mailer, type MailMessage } from './mail.js';
 export { RESET_PATH, VERIFY_PATH } from './services/account.js';
+export { defaultHashConcurrency } from './services/passwords.js';
 export {
   DEFAULT_RATE_LIMITS,
   RATE_LIMIT_RULES,

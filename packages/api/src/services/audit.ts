@@ -13,6 +13,9 @@ export interface AuditEntry {
   details?: Record<string, unknown> | null;
 }
 
+/** The columns of an audit event but its id and time. */
+export type AuditRow = Pick<AuditEvent, 'action' | 'actorId' | 'targetId' | 'ip' | 'userAgent' | 'details'>;
+
 /** An admin acting as the account (impersonation), and why. */
 export interface Impersonating {
   impersonatorId: number;
@@ -45,9 +48,9 @@ export class AuditService {
     this.impersonation = impersonation;
   }
 
-  /** Persists an event in `em` (the request's unit of work unless another is given); the next flush writes it. */
-  record(action: string, entry: AuditEntry = {}, em: EntityManager = this.em): AuditEvent {
-    const event = em.create(AuditEvent, {
+  /** The row of an event as `record` writes it: the request's address and agent, details scrubbed. */
+  row(action: string, entry: AuditEntry = {}): AuditRow {
+    return {
       action,
       actorId: entry.actorId ?? null,
       targetId: entry.targetId ?? null,
@@ -62,7 +65,12 @@ export class AuditService {
             }
           : entry.details,
       ),
-    });
+    };
+  }
+
+  /** Persists an event in `em` (the request's unit of work unless another is given); the next flush writes it. */
+  record(action: string, entry: AuditEntry = {}, em: EntityManager = this.em): AuditEvent {
+    const event = em.create(AuditEvent, this.row(action, entry));
     em.persist(event);
     return event;
   }

@@ -13,6 +13,8 @@ import type { ApiSettings } from '../settings.js';
 import { Session } from '@roster/db';
 import { sessionSnapshot, userSnapshot, type AuthCache } from '../auth-cache.js';
 import { factorsOf, methodsOf, startMfaChallenge } from './mfa-state.js';
+import { findLoginAccount, writeLoginRecords } from './login-records.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface LoginResult extends IssuedTokens {
   user: User;
@@ -36,6 +38,7 @@ export interface AuthDeps {
   authCache?: AuthCache;
   credentials: CredentialChecks;
   settings: Pick<ApiSettings, 'requireVerifiedEmail'>;
+  webhooks: Pick<WebhookOutbox, 'wake'>;
 }
 
 /** Logging in and turning a bearer token back into the account it belongs to, as the database says now. */
@@ -46,6 +49,7 @@ export class AuthService {
   private readonly cache: AuthCache | undefined;
   private readonly credentials: CredentialChecks;
   private readonly requireVerifiedEmail: boolean;
+  private readonly webhooks: Pick<WebhookOutbox, 'wake'>;
 
   constructor(
     private readonly em: EntityManager,
@@ -63,6 +67,7 @@ export class AuthService {
     this.cache = deps.authCache;
     this.credentials = deps.credentials;
     this.requireVerifiedEmail = deps.settings.requireVerifiedEmail ?? false;
+    this.webhooks = deps.webhooks;
   }
 
   /**
@@ -94,7 +99,7 @@ export class AuthService {
    * account found is counted by its id, so its email and its username share one counter.
    */
   async login(login: string, password: string): Promise<LoginResult> {
-    const user = await this.users.findByLogin(login);
+    const user = await findLoginAccount(this.em, login);
     const account = user ? accountIdKey(user.id) : (accountKey(login) ?? 'none');
     return this.credentials.guard('login', { ip: this.request.ip, account }, () =>
       this.checkLogin(user, password),
@@ -151,27 +156,40 @@ export class AuthService {
   }
 
   /**
-   * Opens a session for an account whose login is proved (`amr`: how, RFC 8176), with its bookkeeping
-   * (last_login_at, the audit event, a re-hash) in a unit of work of its own.
+   * Opens a session for an account whose login is proved (`amr`: how, RFC 8176). Its records (last_login_at, a
+   * re-hash, the session and refresh token, the audit event, the session.created deliveries) are written in one
+   * transaction (login-records.ts), committed before this resolves. (The auth cache learns of the session on its
+   * first request, as of any other: a session or account edited behind the API's back is seen at once.)
    */
   async completeLogin(
     user: User,
     amr: AuthMethod[],
     extra: Partial<Pick<User, 'passwordHash'>> = {},
   ): Promise<LoginResult> {
-    const bookkeeping: Partial<Pick<User, 'lastLoginAt' | 'passwordHash'>> = {
-      lastLoginAt: new Date(),
-      ...extra,
-    };
     const proof = amr.join(',');
-    const tokens = await this.bookkeep(async (em) => {
-      await em.nativeUpdate(User, { id: user.id }, bookkeeping);
-      const details = proof === 'pwd' ? null : { amr };
-      this.audit.record('auth.login_succeeded', { actorId: user.id, targetId: user.id, details }, em);
-      return this.sessions.start(user, em, proof);
+    const opened = this.sessions.open(user, proof);
+    const { session } = opened;
+    // Signed before the transaction: it holds SQLite's one connection (and the account's row) for less time.
+    const tokens = await this.sessions.issue(
+      session,
+      opened.refreshToken,
+      session.createdAt,
+      opened.refreshExpiresAt,
+    );
+    const audit = this.audit.row('auth.login_succeeded', {
+      actorId: user.id,
+      targetId: user.id,
+      details: proof === 'pwd' ? null : { amr },
     });
+    const records = {
+      user,
+      opened,
+      audit,
+      ...(extra.passwordHash ? { passwordHash: extra.passwordHash } : {}),
+    };
+    const loggedIn = await writeLoginRecords(this.em, records, this.webhooks);
     this.events.emit({ type: 'login', outcome: 'success' });
-    return { user, ...tokens };
+    return { user: loggedIn, ...tokens };
   }
 
   /**

@@ -63,6 +63,29 @@ describe('PasswordHasher', () => {
     expect(two.inFlight).toBe(0);
   });
 
+  it('shares the cores between the workers that run on them, at least one hash each', () => {
+    // [cores, workers, hashes at once per worker]
+    const table: [number, number, number][] = [
+      [2, 1, 2],
+      [2, 2, 1],
+      [2, 3, 1],
+      [4, 2, 2],
+      [8, 2, 3], // never all of libuv's four pool threads
+      [16, 4, 3],
+      [16, 8, 2],
+      [1, 1, 1],
+      [6, 4, 1],
+    ];
+    for (const [cores, workers, expected] of table) {
+      expect([cores, workers, defaultHashConcurrency(cores, workers)]).toEqual([cores, workers, expected]);
+    }
+    expect(defaultHashConcurrency(4, 0)).toBe(3);
+    // A smaller pool (UV_THREADPOOL_SIZE, to hold fewer hash arenas) still leaves a thread to the queries.
+    expect(defaultHashConcurrency(2, 1, 3)).toBe(2);
+    expect(defaultHashConcurrency(2, 1, 2)).toBe(1);
+    expect(defaultHashConcurrency(8, 1, 8)).toBe(7);
+  });
+
   it('hashes one per core by default and leaves one of libuv’s four pool threads free', async () => {
     expect(defaultHashConcurrency()).toBe(Math.max(1, Math.min(availableParallelism(), 3)));
     const configured = new PasswordHasher({ ...TEST_SETTINGS.argon2, concurrency: 1 });

@@ -38,6 +38,14 @@ export type RevokeReason =
   | 'promoted_to_admin'
   | 'mfa_reset_by_admin';
 
+/** A session and its first refresh token, made but not written (`SessionService.open`). */
+export interface OpenedSession {
+  session: Session;
+  refreshToken: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: Date;
+}
+
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reuse'; session: Session }
@@ -83,7 +91,13 @@ export class SessionService {
     return new Date(Math.min(ttl, session.expiresAt.getTime()));
   }
 
-  private async issue(session: Session, refreshToken: string, issuedAt: Date, refreshExpiresAt: Date) {
+  /** The token pair handed out for `session`: a signed access token and the refresh token given. */
+  async issue(
+    session: Session,
+    refreshToken: string,
+    issuedAt: Date,
+    refreshExpiresAt: Date,
+  ): Promise<IssuedTokens> {
     const accessToken = await this.tokens.issueAccessToken(session.userId, session.id, {
       issuedAt: Math.floor(issuedAt.getTime() / 1000),
       jti: mac(this.jtiKey, refreshToken).slice(0, 32),
@@ -99,10 +113,11 @@ export class SessionService {
   }
 
   /**
-   * Opens a session for `user` (inside the caller's transaction `em`) and returns its first token pair. `amr` says
-   * how the login was proved (`pwd`, `pwd,otp`, `hwk`, …); every access token of the session carries it.
+   * A new session for `user` and the first link of its refresh-token chain, not written yet: `start` writes them
+   * with the ORM, a login with its other records in one statement batch (login-records.ts). `amr` says how the
+   * login was proved (`pwd`, `pwd,otp`, `hwk`, …); every access token of the session carries it.
    */
-  async start(user: User, em: EntityManager = this.em, amr = 'pwd'): Promise<IssuedTokens> {
+  open(user: Pick<User, 'id'>, amr = 'pwd'): OpenedSession {
     const now = new Date();
     const session = Object.assign(new Session(), {
       id: newSessionId(),
@@ -115,21 +130,33 @@ export class SessionService {
       amr,
     });
     const refreshToken = newOpaqueToken();
-    const expiresAt = this.refreshExpiry(now, session);
+    return {
+      session,
+      refreshToken,
+      refreshTokenHash: hashToken(refreshToken),
+      refreshExpiresAt: this.refreshExpiry(now, session),
+    };
+  }
+
+  /**
+   * Opens a session for `user` (inside the caller's transaction `em`) and returns its first token pair; see `open`.
+   */
+  async start(user: User, em: EntityManager = this.em, amr = 'pwd'): Promise<IssuedTokens> {
+    const { session, refreshToken, refreshTokenHash, refreshExpiresAt } = this.open(user, amr);
     // Written in this order (the ORM knows no relation between the two tables to order them by), in one
     // transaction with the session.created webhook.
     await inTransaction(em, async () => {
       await em.insert(Session, session);
       await em.insert(RefreshToken, {
         sessionId: session.id,
-        tokenHash: hashToken(refreshToken),
-        createdAt: now,
-        expiresAt,
+        tokenHash: refreshTokenHash,
+        createdAt: session.createdAt,
+        expiresAt: refreshExpiresAt,
         spentAt: null,
       });
       queueWebhookEvent(em, sessionCreatedEvent(session));
     });
-    return this.issue(session, refreshToken, now, expiresAt);
+    return this.issue(session, refreshToken, session.createdAt, refreshExpiresAt);
   }
 
   /** Exchanges a refresh token for a new pair; see the class comment for races and reuse. */
