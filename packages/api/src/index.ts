@@ -45,6 +45,7 @@ export {
   rateLimitTable,
   RateLimitedError,
   RateLimits,
+  serveClusterRateLimits,
   type Quota,
   type RateLimitOptions,
   type RateLimitRule,

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AbstractSqlConnection } from '@mikro-orm/sqlite';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from './entities/index.js';
@@ -91,7 +92,7 @@ describe('openDatabase on SQLite specifics', () => {
     const url = `sqlite:${join(dir, 'shared.db')}`;
     const dbs = [await openDatabase(url), await openDatabase(url)];
     try {
-      const knexOf = (db: Database) => db.orm.em.getConnection().getKnex();
+      const knexOf = (db: Database) => (db.orm.em.getConnection() as AbstractSqlConnection).getKnex();
       await knexOf(dbs[0]!).raw('create table t (id integer primary key, n integer)');
       // Each writer reads, yields, then writes: with a deferred BEGIN, a writer whose read snapshot another
       // connection's commit made stale cannot upgrade to the write lock and fails at once (SQLITE_BUSY).
@@ -101,9 +102,7 @@ describe('openDatabase on SQLite specifics', () => {
           await new Promise((resolve) => setTimeout(resolve, 1));
           await trx.raw('insert into t (n) values (?)', [(row?.c ?? 0) + i]);
         });
-      const results = await Promise.allSettled(
-        Array.from({ length: 32 }, (_, i) => write(dbs[i % 2]!, i)),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => write(dbs[i % 2]!, i)));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
       const [count] = (await knexOf(dbs[1]!).raw('select count(*) as c from t')) as { c: number }[];
       expect(count?.c).toBe(32);

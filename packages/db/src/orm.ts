@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import type { AbstractSqlConnection } from '@mikro-orm/sqlite';
 import { createOrmConfig, parseDatabaseUrl, type DatabaseKind, type OrmConfigOptions } from './config.js';
 import { fillFoldedNames } from './search-text.js';
 
@@ -29,7 +30,7 @@ export async function openDatabase(
     await conn.execute('pragma journal_mode = WAL');
     await conn.execute('pragma busy_timeout = 5000');
     await conn.execute('pragma foreign_keys = ON');
-    beginImmediate(conn.getKnex().client as unknown as SqliteClient);
+    beginImmediate((conn as AbstractSqlConnection).getKnex().client as unknown as SqliteClient);
   }
   return { orm, kind: target.kind };
 }

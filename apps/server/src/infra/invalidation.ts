@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { DEFAULT_BUS_TIMING, Echoes, type BusTiming } from './echoes.js';
+import { bothBuses } from './worker-bus.js';
 import type { Logger } from './logger.js';
 import type { Closers } from './shutdown.js';
 
@@ -270,7 +271,9 @@ function signalFileBus(databaseUrl: string): Invalidation {
 
 /**
  * The auth cache with the bus the deployment has: Redis when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on
- * PostgreSQL, else none (SQLite: one process).
+ * PostgreSQL, else none (SQLite: one process). A cluster worker (WEB_CONCURRENCY > 1) adds `siblings`, the bus to
+ * the other workers of its instance (`worker-bus.ts`): a change is published on both, and its request answers once
+ * the sibling workers have applied it.
  */
 export function authCacheFor(
   config: Config,
@@ -279,13 +282,15 @@ export function authCacheFor(
   closers: Closers,
   logger: Logger,
   registry?: Registry,
+  siblings?: Invalidation,
 ): AuthCache {
   // Even with the cache off here, this instance's changes are announced to the others.
-  const bus = redis
+  const shared = redis
     ? redisInvalidation(redis, config.redisKeyPrefix, closers, logger)
     : db.kind === 'postgresql'
       ? postgresInvalidation(db, closers, logger)
       : fileBusFor(config.databaseUrl);
+  const bus = siblings ? bothBuses(shared, siblings) : shared;
   if (registry) {
     new Gauge({
       name: 'roster_auth_cache_bus_healthy',
