@@ -2,7 +2,6 @@
 import { ConfigError, loadConfig, loadDotEnv } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
 import { isRosterWorker, runPrimary, runWorker, stopOnSignals } from './infra/workers.js';
-import { startServer } from './server.js';
 
 await loadDotEnv();
 let config;
@@ -30,6 +29,8 @@ if (worker) {
 } else if (primary) {
   await runPrimary(config, logger);
 } else {
+  // Imported here: a primary never loads the HTTP stack.
+  const { startServer } = await import('./server.js');
   const running = await startServer(config, { logger });
   logger.info(
     { url: running.url, docs: `${running.url}/docs`, database: running.db.kind },

@@ -192,7 +192,9 @@ export function fileInvalidation(path: string, heartbeatMs = DEFAULT_BUS_TIMING.
     const token = `${process.pid}:${++beats}\n`;
     try {
       writeFileSync(heartbeatFile, token);
-      alive = readFileSync(heartbeatFile, 'utf8') === token && stamp() !== null;
+      // Another worker on the same file (WEB_CONCURRENCY) may have written its own beat in between: any beat read
+      // back shows the folder works.
+      alive = BEAT.test(readFileSync(heartbeatFile, 'utf8')) && stamp() !== null;
     } catch {
       alive = false;
     }
@@ -225,6 +227,9 @@ export function fileInvalidation(path: string, heartbeatMs = DEFAULT_BUS_TIMING.
     },
   };
 }
+
+/** What a heartbeat file holds: `<pid>:<beat>`. */
+const BEAT = /^\d+:\d+\n$/;
 
 /** The file the CLI rewrites for a SQLite database file; null for an in-memory one. */
 export function sqliteSignalFile(databaseUrl: string): string | null {

@@ -10,7 +10,6 @@ import {
 import { closeDatabase, migrateDatabase, openDatabase, type DatabaseKind } from '@roster/db';
 import { bootstrapAdmin } from '../cli/admin-bootstrap.js';
 import type { RunningServer } from '../server.js';
-import { startServer } from '../server.js';
 import { apiSettings } from './api-settings.js';
 import type { Config } from './config.js';
 import { provisionKeys } from './keys.js';
@@ -98,6 +97,8 @@ export async function runWorker(config: Config, base: Logger): Promise<void> {
   const logger = base.child({ worker: cluster.worker?.id ?? 0 });
   const siblings = siblingInvalidation(processLink());
   await siblings.joined;
+  // Imported here: the primary, which imports this module too, never loads the HTTP stack.
+  const { startServer } = await import('../server.js');
   const running = await startServer(config, {
     logger,
     migrate: false,
