@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, loadDotEnv } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
-import { startServer } from './server.js';
+import { isRosterWorker, runPrimary, runWorker, stopOnSignals } from './infra/workers.js';
 
 await loadDotEnv();
 let config;
@@ -14,42 +14,29 @@ try {
   }
   throw error;
 }
-const logger = createLogger(config);
+const worker = isRosterWorker();
+const primary = !worker && config.webConcurrency > 1;
+// Workers and their primary write to one stdout: whole lines per write, never interleaved.
+const logger = createLogger(config, undefined, { sharedStdout: worker || primary });
 if (config.secretSource === 'generated') {
   logger.warn(
     `SECRET_KEY is not set: generated one and kept it in ${config.dataDir}/secret.key (development only)`,
   );
 }
-const running = await startServer(config, { logger });
-logger.info(
-  { url: running.url, docs: `${running.url}/docs`, database: running.db.kind },
-  'Roster is listening',
-);
-
-// Readiness 503 at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting, let in-flight requests finish
-// (SHUTDOWN_TIMEOUT_MS), close what remains, exit 0.
-// A second signal while draining exits at once.
-let shuttingDown = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (shuttingDown) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    shuttingDown = true;
-    logger.info(
-      { signal, delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs },
-      'shutting down',
-    );
-    running.close().then(
-      () => {
-        logger.info('shutdown complete');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
+if (worker) {
+  // WEB_CONCURRENCY > 1, forked by the primary (infra/workers.ts).
+  await runWorker(config, logger);
+} else if (primary) {
+  await runPrimary(config, logger);
+} else {
+  // Imported here: a primary never loads the HTTP stack.
+  const { startServer } = await import('./server.js');
+  const running = await startServer(config, { logger });
+  logger.info(
+    { url: running.url, docs: `${running.url}/docs`, database: running.db.kind },
+    'Roster is listening',
+  );
+  // Readiness 503 at once, keep serving for SHUTDOWN_DELAY_MS, then stop accepting, let in-flight requests finish
+  // (SHUTDOWN_TIMEOUT_MS), close what remains, exit 0. A second signal while draining exits at once.
+  stopOnSignals(running, config, logger);
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeDatabase, migrateDatabase, openDatabase, type Database } from '@roster/db';
 import { bootstrapAdmin } from './cli/admin-bootstrap.js';
-import { createApiDeps, watchUserChanges, webhookOutbox, type ApiDeps } from '@roster/api';
+import { createApiDeps, watchUserChanges, webhookOutbox, type ApiDeps, type Invalidation } from '@roster/api';
 import { apiSettings } from './infra/api-settings.js';
 import { provisionKeys } from './infra/keys.js';
 import { createApp } from './http/app.js';
@@ -36,6 +36,13 @@ export interface StartOptions {
   logger?: Logger;
   /** Apply pending migrations before listening (default true). */
   migrate?: boolean;
+  /** Create the first admin from ADMIN_EMAIL / ADMIN_PASSWORD (default true). */
+  bootstrapAdmin?: boolean;
+  /**
+   * A cluster worker (WEB_CONCURRENCY > 1; its primary ran the migrations and the admin bootstrap): the bus to its
+   * sibling workers, composed with the deployment's, and rate-limit counters kept by the primary.
+   */
+  worker?: { siblings: Invalidation };
 }
 
 /** While start-up is under way, the port is bound and every request is answered 503 (readiness included). */
@@ -77,12 +84,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const applied = await migrateDatabase(db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    // 5. The port: bound now, so the address links point to is known (PORT=0 picks one); 503 until step 9.
-    url = await listen(server, config);
+    // 5. The port: bound now, so the address links point to is known (PORT=0 picks one); 503 until step 9. A
+    //    cluster worker binds it at step 9 instead: its siblings answer meanwhile (its primary chose the port).
+    url = opts.worker ? urlOf(config.host, config.port) : await listen(server, config);
     // 6. The API's collaborators, once, for start-up work and for requests. Links in emails point to PUBLIC_URL,
     //    or to where this server listens.
     const mailer = createMailer(config, logger);
-    const authCache = authCacheFor(config, db, redis, closers, logger, metrics.registry);
+    const authCache = authCacheFor(
+      config,
+      db,
+      redis,
+      closers,
+      logger,
+      metrics.registry,
+      opts.worker?.siblings,
+    );
     watchUserChanges(db.orm, authCache);
     // Every transaction that records a webhook event writes its deliveries (an ORM subscriber, once per ORM).
     const outbox = webhookOutbox(db.orm);
@@ -90,7 +106,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       webhooks: outbox,
       events: metrics.events,
       mailer,
-      rateLimits: rateLimitsFor(config, redis),
+      rateLimits: rateLimitsFor(config, redis, opts.worker !== undefined),
       authCache,
       onTaskError: (error) => logger.error({ err: loggableError(error) }, 'background task failed'),
     });
@@ -103,7 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const dispatcher = startWebhookDispatcher(config, db, deps.webhooks, logger, metrics.registry);
     closers.add('webhook dispatcher', () => dispatcher.stop());
     // 8. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured.
-    await bootstrapAdmin(deps, config, logger);
+    if (opts.bootstrapAdmin !== false) await bootstrapAdmin(deps, config, logger);
     // 9. The app takes the requests.
     const handle = createApp({ config, db, logger, metrics, draining: () => draining }, deps).callback();
     server.off('request', starting);
@@ -113,6 +129,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (draining) res.setHeader('Connection', 'close');
       void handle(req, res);
     });
+    if (opts.worker) await listen(server, config);
   } catch (error) {
     // What start-up opened so far (the port, the auth cache's listener and Redis among it), then the database.
     if (server.listening) await new Promise((resolve) => server.close(resolve));
@@ -156,7 +173,11 @@ async function listen(server: Server, config: Config): Promise<string> {
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  return urlOf(config.host, (server.address() as AddressInfo).port);
+}
+
+/** The URL a server listening on `host`:`port` answers at. */
+function urlOf(host: string, port: number): string {
+  const name = host.includes(':') ? `[${host}]` : host;
+  return `http://${name === '0.0.0.0' ? '127.0.0.1' : name}:${port}`;
 }

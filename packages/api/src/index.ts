@@ -46,6 +46,7 @@ export {
   rateLimitTable,
   RateLimitedError,
   RateLimits,
+  serveClusterRateLimits,
   type Quota,
   type RateLimitOptions,
   type RateLimitRule,

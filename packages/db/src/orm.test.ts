@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AbstractSqlConnection } from '@mikro-orm/sqlite';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from './entities/index.js';
@@ -82,6 +83,37 @@ describe('openDatabase on SQLite specifics', () => {
         await closeDatabase(db);
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets several connections (processes) write at once: write transactions begin IMMEDIATE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-orm-'));
+    const url = `sqlite:${join(dir, 'shared.db')}`;
+    const dbs = [await openDatabase(url), await openDatabase(url)];
+    try {
+      const knexOf = (db: Database) => (db.orm.em.getConnection() as AbstractSqlConnection).getKnex();
+      await knexOf(dbs[0]!).raw('create table t (id integer primary key, n integer)');
+      // Each writer reads, yields, then writes: with a deferred BEGIN, a writer whose read snapshot another
+      // connection's commit made stale cannot upgrade to the write lock and fails at once (SQLITE_BUSY).
+      const write = (db: Database, i: number) =>
+        knexOf(db).transaction(async (trx) => {
+          const [row] = (await trx.raw('select count(*) as c from t')) as { c: number }[];
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          await trx.raw('insert into t (n) values (?)', [(row?.c ?? 0) + i]);
+        });
+      const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => write(dbs[i % 2]!, i)));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const [count] = (await knexOf(dbs[1]!).raw('select count(*) as c from t')) as { c: number }[];
+      expect(count?.c).toBe(32);
+      // A read outside a transaction is not held up by another connection's open write transaction.
+      const trx = await knexOf(dbs[0]!).transaction();
+      await trx.raw('insert into t (n) values (0)');
+      const [seen] = (await knexOf(dbs[1]!).raw('select count(*) as c from t')) as { c: number }[];
+      expect(seen?.c).toBe(32);
+      await trx.commit();
+    } finally {
+      for (const db of dbs) await closeDatabase(db);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
@@ -93,6 +93,21 @@ describe('loadConfig: failure bounds', () => {
     ).toBe(0);
     expect(loadConfig(env({ SHUTDOWN_DELAY_MS: '1500' })).shutdownDelayMs).toBe(1_500);
     expect(configError({ SHUTDOWN_DELAY_MS: '-1' }).message).toContain('SHUTDOWN_DELAY_MS');
+  });
+
+  it('runs one worker per core in production and one elsewhere, unless WEB_CONCURRENCY says', () => {
+    const production = { NODE_ENV: 'production', METRICS_PUBLIC: 'true' };
+    expect(loadConfig(env(production)).webConcurrency).toBe(Math.min(64, availableParallelism()));
+    expect(loadConfig(env()).webConcurrency).toBe(1);
+    expect(loadConfig(env({ NODE_ENV: 'test' })).webConcurrency).toBe(1);
+    expect(loadConfig(env({ ...production, WEB_CONCURRENCY: '1' })).webConcurrency).toBe(1);
+    expect(loadConfig(env({ WEB_CONCURRENCY: '3' })).webConcurrency).toBe(3);
+    expect(loadConfig(env({ WEB_CONCURRENCY: '64' })).webConcurrency).toBe(64);
+    for (const bad of ['0', '65', '-2', '1.5', 'auto']) {
+      const error = configError({ WEB_CONCURRENCY: bad });
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect(error.message, bad).toMatch(/WEB_CONCURRENCY: /);
+    }
   });
 
   it('bounds the wait for a PostgreSQL connection and an idle transaction, 5 s each by default', () => {

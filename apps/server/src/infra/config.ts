@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { rateLimitTable, type RateLimitTable } from '@roster/api';
 import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db';
@@ -16,6 +17,9 @@ const csv = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+
+/** The most worker processes WEB_CONCURRENCY may ask for. */
+export const MAX_WORKERS = 64;
 
 const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -90,6 +94,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   SHUTDOWN_DELAY_MS: intFrom(0, 5 * 60_000).optional(),
+  WEB_CONCURRENCY: intFrom(1, MAX_WORKERS).optional(),
   DATABASE_ACQUIRE_TIMEOUT_MS: intFrom(100, 60_000).default(POSTGRES_DEFAULTS.acquireTimeoutMs),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: intFrom(0, 60 * 60_000).default(
     POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
@@ -201,6 +206,12 @@ export interface Config {
    * that a load balancer stops sending traffic before the listening socket closes. 5 s in production, 0 otherwise.
    */
   shutdownDelayMs: number;
+  /**
+   * WEB_CONCURRENCY: worker processes serving one port (node:cluster). 1: one process, as always; more: a primary
+   * does the once-only start-up work and keeps that many workers running (`infra/workers.ts`). Defaults to the
+   * number of cores in production, 1 elsewhere.
+   */
+  webConcurrency: number;
   /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
   databaseAcquireTimeoutMs: number;
   /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
@@ -390,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0),
+    webConcurrency: e.WEB_CONCURRENCY ?? (production ? Math.min(MAX_WORKERS, availableParallelism()) : 1),
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { DEFAULT_BUS_TIMING, Echoes, type BusTiming } from './echoes.js';
+import { bothBuses } from './worker-bus.js';
 import type { Logger } from './logger.js';
 import type { Closers } from './shutdown.js';
 
@@ -191,7 +192,9 @@ export function fileInvalidation(path: string, heartbeatMs = DEFAULT_BUS_TIMING.
     const token = `${process.pid}:${++beats}\n`;
     try {
       writeFileSync(heartbeatFile, token);
-      alive = readFileSync(heartbeatFile, 'utf8') === token && stamp() !== null;
+      // Another worker on the same file (WEB_CONCURRENCY) may have written its own beat in between: any beat read
+      // back shows the folder works.
+      alive = BEAT.test(readFileSync(heartbeatFile, 'utf8')) && stamp() !== null;
     } catch {
       alive = false;
     }
@@ -224,6 +227,9 @@ export function fileInvalidation(path: string, heartbeatMs = DEFAULT_BUS_TIMING.
     },
   };
 }
+
+/** What a heartbeat file holds: `<pid>:<beat>`. */
+const BEAT = /^\d+:\d+\n$/;
 
 /** The file the CLI rewrites for a SQLite database file; null for an in-memory one. */
 export function sqliteSignalFile(databaseUrl: string): string | null {
@@ -270,7 +276,9 @@ function signalFileBus(databaseUrl: string): Invalidation {
 
 /**
  * The auth cache with the bus the deployment has: Redis when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on
- * PostgreSQL, else none (SQLite: one process).
+ * PostgreSQL, else none (SQLite: one process). A cluster worker (WEB_CONCURRENCY > 1) adds `siblings`, the bus to
+ * the other workers of its instance (`worker-bus.ts`): a change is published on both, and its request answers once
+ * the sibling workers have applied it.
  */
 export function authCacheFor(
   config: Config,
@@ -279,13 +287,15 @@ export function authCacheFor(
   closers: Closers,
   logger: Logger,
   registry?: Registry,
+  siblings?: Invalidation,
 ): AuthCache {
   // Even with the cache off here, this instance's changes are announced to the others.
-  const bus = redis
+  const shared = redis
     ? redisInvalidation(redis, config.redisKeyPrefix, closers, logger)
     : db.kind === 'postgresql'
       ? postgresInvalidation(db, closers, logger)
       : fileBusFor(config.databaseUrl);
+  const bus = siblings ? bothBuses(shared, siblings) : shared;
   if (registry) {
     new Gauge({
       name: 'roster_auth_cache_bus_healthy',

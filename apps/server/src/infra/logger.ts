@@ -45,13 +45,19 @@ function scopeFields(): Partial<RequestScope> {
  * busy server makes one write per batch of lines instead of a blocking write per line (on this kind of machine a
  * write to stdout cost more than the rest of a cached GET). Flushed synchronously when the process exits.
  */
-function stdoutDestination() {
-  return pino.destination({ dest: 1, sync: false });
+function stdoutDestination(shared: boolean) {
+  // Processes sharing one stdout pipe (cluster workers): each write holds whole lines and at most PIPE_BUF bytes,
+  // which a pipe never interleaves with another process's writes.
+  return pino.destination({ dest: 1, sync: false, ...(shared ? { maxWrite: PIPE_BUF } : {}) });
 }
+
+/** The most bytes a write to a pipe keeps together (Linux). */
+const PIPE_BUF = 4096;
 
 export function createLogger(
   config: Pick<Config, 'logLevel' | 'logFormat'>,
   destination?: NodeJS.WritableStream,
+  opts: { sharedStdout?: boolean } = {},
 ): Logger {
   const pretty = config.logFormat === 'pretty' && !destination;
   return pino(
@@ -62,6 +68,6 @@ export function createLogger(
       mixin: scopeFields,
       ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
     },
-    pretty ? undefined : (destination ?? stdoutDestination()),
+    pretty ? undefined : (destination ?? stdoutDestination(opts.sharedStdout === true)),
   );
 }

@@ -70,11 +70,16 @@ export async function closeRedis(redis: Redis | null): Promise<void> {
   if (connected) await ended;
 }
 
-/** The limits the configuration asks for, on Redis when there is one. */
-export function rateLimitsFor(config: Config, redis: Redis | null): RateLimits {
+/**
+ * The limits the configuration asks for, on Redis when there is one; else, in a cluster worker (`worker`), counted
+ * by the primary for every worker of the instance; else in this process.
+ */
+export function rateLimitsFor(config: Config, redis: Redis | null, worker = false): RateLimits {
   if (!config.rateLimits.enabled) return RateLimits.disabled();
   return RateLimits.create(
     config.rateLimits.table,
-    redis ? { kind: 'redis', client: redis, keyPrefix: config.redisKeyPrefix } : { kind: 'memory' },
+    redis
+      ? { kind: 'redis', client: redis, keyPrefix: config.redisKeyPrefix }
+      : { kind: worker ? 'cluster' : 'memory' },
   );
 }

@@ -16,6 +16,7 @@ export {
 export {
   RateLimitedError,
   RateLimits,
+  serveClusterRateLimits,
   type Admission,
   type CallOutcome,
   type RateLimitStore,

@@ -1,4 +1,6 @@
 import {
+  RateLimiterCluster,
+  RateLimiterClusterMaster,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
@@ -36,9 +38,13 @@ export class RateLimitedError extends AppError {
   }
 }
 
-/** Where the counters live: this process, or a Redis shared by every instance. */
+/**
+ * Where the counters live: this process, the primary of a node:cluster (every worker of one instance asks it over
+ * IPC; see `serveClusterRateLimits`), or a Redis shared by every instance.
+ */
 export type RateLimitStore =
   | { kind: 'memory' }
+  | { kind: 'cluster' }
   | {
       kind: 'redis';
       /** An ioredis (or node-redis) client; created and closed by the caller. */
@@ -46,6 +52,28 @@ export type RateLimitStore =
       /** Prepended to every key, e.g. `roster:`. */
       keyPrefix: string;
     };
+
+/** How long a worker waits for the primary's answer before the call fails (the primary is local: never slow). */
+const CLUSTER_TIMEOUT_MS = 3_000;
+
+/**
+ * Counters kept by the cluster's primary. The library's worker side has no `set`: the one limiter that uses it
+ * (`known_ip`, one point for its whole duration) gets the same by deleting the key and charging that point again.
+ */
+class ClusterLimiter extends RateLimiterCluster {
+  override async set(key: string | number, points: number): Promise<RateLimiterRes> {
+    await this.delete(key);
+    return this.penalty(key, points);
+  }
+}
+
+/**
+ * Call once in a node:cluster primary before forking: it keeps the counters of every worker whose RateLimits use
+ * `{ kind: 'cluster' }`, so a limit holds across the workers as it does in one process.
+ */
+export function serveClusterRateLimits(): void {
+  new RateLimiterClusterMaster();
+}
 
 const admitted: Admission = { settle: async () => undefined };
 
@@ -94,13 +122,15 @@ export class RateLimits {
       limiter =
         this.store.kind === 'memory'
           ? new RateLimiterMemory(opts)
-          : new RateLimiterRedis({
-              ...opts,
-              keyPrefix: `${this.store.keyPrefix}${opts.keyPrefix}`,
-              storeClient: this.store.client,
-              rejectIfRedisNotReady: true,
-              insuranceLimiter: new RateLimiterMemory(opts),
-            });
+          : this.store.kind === 'cluster'
+            ? new ClusterLimiter({ ...opts, timeoutMs: CLUSTER_TIMEOUT_MS })
+            : new RateLimiterRedis({
+                ...opts,
+                keyPrefix: `${this.store.keyPrefix}${opts.keyPrefix}`,
+                storeClient: this.store.client,
+                rejectIfRedisNotReady: true,
+                insuranceLimiter: new RateLimiterMemory(opts),
+              });
       this.limiters.set(name, limiter);
     }
     return limiter;
