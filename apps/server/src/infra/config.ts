@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { rateLimitTable, type RateLimitTable } from '@roster/api';
+import { defaultHashConcurrency, rateLimitTable, type RateLimitTable } from '@roster/api';
 import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db';
 import { z } from 'zod';
 
@@ -159,6 +159,15 @@ const envSchema = z.object({
   WEBHOOK_RETENTION_DAYS: intFrom(1, 3650).default(30),
 });
 
+/**
+ * Variables of Node's own (libuv, V8) that Roster reads only to size its hashing and its workers' memory; they are
+ * not Roster's settings (not in .env.example), and a bad value is Node's to refuse.
+ */
+const nodeEnvSchema = z.object({
+  UV_THREADPOOL_SIZE: intFrom(1, 1024).optional().catch(undefined),
+  NODE_OPTIONS: z.string().optional(),
+});
+
 /** The names of every environment variable Roster reads. */
 export const ENV_VARS: readonly string[] = Object.keys(envSchema.shape);
 
@@ -178,7 +187,7 @@ export interface Config {
   publicUrl: string | null;
   jwtIssuer: string;
   jwtAudience: string;
-  argon2: { memoryCost: number; timeCost: number; parallelism: number; concurrency?: number };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
   dataDir: string;
   /** Applied at start-up only while no admin exists. */
   bootstrapAdmin: { email: string; username: string; password: string } | null;
@@ -212,6 +221,12 @@ export interface Config {
    * number of cores in production, 1 elsewhere.
    */
   webConcurrency: number;
+  /**
+   * What the primary adds to each worker's environment and flags, unless the operator set them: a libuv pool of
+   * the worker's hash concurrency + 1 threads (each thread that ever hashed keeps a ~19.5 MiB glibc arena) and a
+   * young generation of 4 MB. Measured in docs/scaling.md ("Memory while logins saturate").
+   */
+  workerMemory: { threadPoolSize: number | null; semiSpaceMb: number | null };
   /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
   databaseAcquireTimeoutMs: number;
   /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
@@ -358,13 +373,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  const e = parsed.data;
+  const e = { ...parsed.data, ...nodeEnvSchema.parse(given) };
   const production = e.NODE_ENV === 'production';
   const { secretKey, secretSource } = resolveSecret(e.SECRET_KEY, production, e.DATA_DIR);
   if (production && e.JWT_ALGORITHM !== 'HS256' && !e.JWT_PRIVATE_KEY) {
     throw new ConfigError(`JWT_PRIVATE_KEY: required with JWT_ALGORITHM=${e.JWT_ALGORITHM} in production`);
   }
   const publicUrl = e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null;
+  const webConcurrency =
+    e.WEB_CONCURRENCY ?? (production ? Math.min(MAX_WORKERS, availableParallelism()) : 1);
+  const hashConcurrency =
+    e.ARGON2_CONCURRENCY ??
+    defaultHashConcurrency(availableParallelism(), webConcurrency, e.UV_THREADPOOL_SIZE);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -382,7 +402,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       memoryCost: e.ARGON2_MEMORY_KIB,
       timeCost: e.ARGON2_TIME_COST,
       parallelism: e.ARGON2_PARALLELISM,
-      ...(e.ARGON2_CONCURRENCY ? { concurrency: e.ARGON2_CONCURRENCY } : {}),
+      concurrency: hashConcurrency,
     },
     dataDir: e.DATA_DIR,
     bootstrapAdmin: bootstrapAdminFrom(e),
@@ -401,7 +421,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0),
-    webConcurrency: e.WEB_CONCURRENCY ?? (production ? Math.min(MAX_WORKERS, availableParallelism()) : 1),
+    webConcurrency,
+    workerMemory: {
+      threadPoolSize: e.UV_THREADPOOL_SIZE === undefined ? hashConcurrency + 1 : null,
+      semiSpaceMb: e.NODE_OPTIONS?.includes('--max-semi-space-size') ? null : 4,
+    },
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     authCacheTtlSeconds: e.AUTH_CACHE_TTL_SECONDS,

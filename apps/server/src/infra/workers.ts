@@ -157,12 +157,19 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   };
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 
-  cluster.setupPrimary({ args: [...process.argv.slice(2), WORKER_ARG] });
+  const { threadPoolSize, semiSpaceMb } = config.workerMemory;
+  cluster.setupPrimary({
+    args: [...process.argv.slice(2), WORKER_ARG],
+    execArgv: [...process.execArgv, ...(semiSpaceMb ? [`--max-semi-space-size=${semiSpaceMb}`] : [])],
+  });
   // The workers bind the port once ready (a restarted one must not answer 503 while starting), so they need to
   // know it before: PORT=0 (tests) is resolved here, once.
   const port = config.port === 0 ? await freePort(config.host) : config.port;
   const fork = () => {
-    const worker = cluster.fork({ PORT: String(port) });
+    const worker = cluster.fork({
+      PORT: String(port),
+      ...(threadPoolSize ? { UV_THREADPOOL_SIZE: String(threadPoolSize) } : {}),
+    });
     bornAt.set(worker.id, Date.now());
     worker.on('error', (error: Error) =>
       logger.warn({ worker: worker.id, err: error.message }, 'worker IPC error'),
