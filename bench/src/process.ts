@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { call } from './http.js';
 
@@ -49,6 +50,11 @@ export function rosterEnv(
     DATA_DIR: dataDir,
     // The load comes from one address: the rate limits would measure themselves, not Roster.
     RATE_LIMIT_ENABLED: 'false',
+    // What the cluster primary gives each worker (docs/scaling.md, "Memory while logins saturate"), set here for the
+    // single-process runs too, as an operator running WEB_CONCURRENCY=1 would: a libuv pool of the hash
+    // concurrency + 1 threads, a young generation of 4 MB.
+    UV_THREADPOOL_SIZE: String(Math.min(availableParallelism(), 3) + 1),
+    NODE_OPTIONS: '--max-semi-space-size=4',
     // Loopback only; the profile reads /metrics without a token.
     METRICS_PUBLIC: 'true',
     ...extra,
