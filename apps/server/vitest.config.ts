@@ -1,4 +1,6 @@
 import { packageTestConfig } from '../../vitest.shared.ts';
 
-// main.ts is the process entry (signals, exit codes); it is exercised by the start-up test as a child process.
-export default packageTestConfig({ coverageExclude: ['src/main.ts'] });
+// Process entry code, exercised only in child processes, which coverage does not see: main.ts (signals, exit codes)
+// by the start-up test, infra/workers.ts (the cluster primary and its workers) by e2e/workers.test.ts on the built
+// server.
+export default packageTestConfig({ coverageExclude: ['src/main.ts', 'src/infra/workers.ts'] });
