@@ -70,27 +70,24 @@ export async function answerQueries(
     }),
   );
 
-  const bodies = outcomes.map(([outcome]) => outcome);
-  const errors = outcomes.flatMap(([, error]) => (error ? [error] : []));
+  const bodies = outcomes.map(([body]) => body);
+  // Each refused call's status and headers, worked out once.
+  const refusals = outcomes.map(([, error]) => (error ? toErrorResponse(error) : undefined));
   ctx.vary('trpc-accept');
   ctx.vary('accept');
   ctx.set('Content-Type', 'application/json');
   if (!batch) {
-    if (errors[0]) {
-      const { status, headers } = toErrorResponse(errors[0]);
-      ctx.status = status;
-      ctx.set(headers);
-    } else {
-      ctx.status = 200;
-    }
+    const refusal = refusals[0];
+    ctx.status = refusal?.status ?? 200;
+    if (refusal) ctx.set(refusal.headers);
     ctx.body = bodies[0];
     return true;
   }
   // tRPC's rule: the calls' common status, or 207 when they differ.
-  const statuses = new Set(outcomes.map(([, error]) => (error ? toErrorResponse(error).status : 200)));
+  const statuses = new Set(refusals.map((refusal) => refusal?.status ?? 200));
   ctx.status = statuses.size === 1 ? [...statuses][0]! : 207;
   // A refused call in a batch still says when to retry.
-  const wait = Math.max(0, ...errors.map((e) => Number(toErrorResponse(e).headers['Retry-After'] ?? 0)));
+  const wait = Math.max(0, ...refusals.map((refusal) => Number(refusal?.headers['Retry-After'] ?? 0)));
   if (wait > 0) ctx.set('Retry-After', String(wait));
   ctx.body = `[${bodies.join(',')}]`;
   return true;

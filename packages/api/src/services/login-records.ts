@@ -15,25 +15,25 @@ import type { WebhookOutbox } from './webhook-outbox.js';
  * are the statements the ORM would run, without its unit of work: no entity is hydrated, no change set computed.
  */
 
-/** The columns a login reads of its account: the User entity's, password hash included. */
-const USER_COLUMNS = [
-  'id',
-  'email',
-  'username',
-  'full_name',
-  'bio',
-  'password_hash',
-  'role',
-  'is_active',
-  'is_verified',
-  'created_at',
-  'updated_at',
-  'last_login_at',
-  'version',
-  'mfa_enabled',
-].join(', ');
-const BY_EMAIL = `select ${USER_COLUMNS} from users where email = ? limit 1`;
-const BY_USERNAME = `select ${USER_COLUMNS} from users where lower(username) = ? limit 1`;
+/** The lazy column only search reads (in SQL); a login's account needs every other one. */
+const SEARCH_ONLY = 'fullNameFolded';
+
+/** The two lookups, built once from the User entity's metadata (so a new column is read without a change here). */
+let lookups: { byEmail: string; byUsername: string } | undefined;
+function accountLookups(em: EntityManager) {
+  if (lookups) return lookups;
+  const columns = em
+    .getMetadata()
+    .get(User.name)
+    .props.filter((prop) => prop.persist !== false && prop.name !== SEARCH_ONLY)
+    .flatMap((prop) => prop.fieldNames)
+    .join(', ');
+  lookups = {
+    byEmail: `select ${columns} from users where email = ? limit 1`,
+    byUsername: `select ${columns} from users where lower(username) = ? limit 1`,
+  };
+  return lookups;
+}
 
 /**
  * The account an email or a username (case-insensitively) names, as `UserService.findByLogin` finds it, with its
@@ -41,7 +41,8 @@ const BY_USERNAME = `select ${USER_COLUMNS} from users where lower(username) = ?
  */
 export async function findLoginAccount(em: EntityManager, login: string): Promise<User | null> {
   const value = login.trim().normalize('NFC').toLowerCase();
-  const [row] = await withRawSql(em, (sql) => sql.all(value.includes('@') ? BY_EMAIL : BY_USERNAME, [value]));
+  const { byEmail, byUsername } = accountLookups(em);
+  const [row] = await withRawSql(em, (sql) => sql.all(value.includes('@') ? byEmail : byUsername, [value]));
   if (!row) return null;
   // The values an entity would hold (dates, booleans), mapped from columns by the ORM's metadata.
   return Object.assign(new User(), em.getComparator().mapResult<User>(User.name, row));
