@@ -127,26 +127,14 @@ export function checksOf(input: BenchInput, leg: Leg): Check[] {
   const getSession = peer(PEER.getSession);
   const cached = peer(PEER.getSessionCached);
   const signIn = peer(PEER.signIn);
-  if (getSession)
-    checks.push({
-      name: '`GET /auth/me` ÷ Better Auth get-session (bearer)',
-      target: '—',
-      value: `${times(me.rps, getSession.rps)} (${me.rps} vs ${getSession.rps} req/s)`,
-      met: null,
-    });
-  if (cached)
-    checks.push({
-      name: '`GET /auth/me` ÷ Better Auth get-session (cookie cache)',
-      target: '—',
-      value: `${times(me.rps, cached.rps)} (${me.rps} vs ${cached.rps} req/s)`,
-      met: null,
-    });
-  if (signIn)
-    checks.push({
-      name: 'Login (argon2id) ÷ Better Auth sign-in (scrypt)',
-      target: '—',
-      value: `${times(login.rps, signIn.rps)} (${login.rps} vs ${signIn.rps}/s)`,
-      met: null,
-    });
+  // Side by side, no target: our rate ÷ the peer's.
+  const beside = (name: string, ours: number, theirs: Row | undefined, unit: string) => {
+    if (!theirs) return;
+    const value = `${times(ours, theirs.rps)} (${ours} vs ${theirs.rps}${unit})`;
+    checks.push({ name, target: '—', value, met: null });
+  };
+  beside('`GET /auth/me` ÷ Better Auth get-session (bearer)', me.rps, getSession, ' req/s');
+  beside('`GET /auth/me` ÷ Better Auth get-session (cookie cache)', me.rps, cached, ' req/s');
+  beside('Login (argon2id) ÷ Better Auth sign-in (scrypt)', login.rps, signIn, '/s');
   return checks;
 }
