@@ -52,9 +52,9 @@ export function rosterEnv(
     RATE_LIMIT_ENABLED: 'false',
     // What the cluster primary gives each worker (docs/scaling.md, "Memory while logins saturate"), set here for the
     // single-process runs too, as an operator running WEB_CONCURRENCY=1 would: a libuv pool of the hash
-    // concurrency + 1 threads, a young generation of 4 MB.
+    // concurrency + 1 threads, a young generation of 4 MB, an old generation capped at 160 MB.
     UV_THREADPOOL_SIZE: String(Math.min(availableParallelism(), 3) + 1),
-    NODE_OPTIONS: '--max-semi-space-size=4',
+    NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=160',
     // Loopback only; the profile reads /metrics without a token.
     METRICS_PUBLIC: 'true',
     ...extra,

@@ -110,11 +110,15 @@ describe('loadConfig: failure bounds', () => {
     }
   });
 
-  it('shares the cores between workers for hashing and sizes each worker’s libuv pool and young generation', () => {
+  it('shares the cores between workers for hashing and sizes each worker’s libuv pool and heap', () => {
     const cores = availableParallelism();
     const two = loadConfig(env({ WEB_CONCURRENCY: '2' }));
     expect(two.argon2.concurrency).toBe(Math.max(1, Math.min(Math.floor(cores / 2), 3)));
-    expect(two.workerMemory).toEqual({ threadPoolSize: two.argon2.concurrency + 1, semiSpaceMb: 4 });
+    expect(two.workerMemory).toEqual({
+      threadPoolSize: two.argon2.concurrency + 1,
+      semiSpaceMb: 4,
+      oldSpaceMb: 160,
+    });
     // A worker sees the pool its primary gave it and hashes as many at once as before.
     const worker = loadConfig(
       env({ WEB_CONCURRENCY: '2', UV_THREADPOOL_SIZE: String(two.argon2.concurrency + 1) }),
@@ -122,10 +126,14 @@ describe('loadConfig: failure bounds', () => {
     expect(worker.argon2.concurrency).toBe(two.argon2.concurrency);
     // What the operator sets wins.
     const set = loadConfig(
-      env({ ARGON2_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '8', NODE_OPTIONS: '--max-semi-space-size=16' }),
+      env({
+        ARGON2_CONCURRENCY: '3',
+        UV_THREADPOOL_SIZE: '8',
+        NODE_OPTIONS: '--max-semi-space-size=16 --max-old-space-size=512',
+      }),
     );
     expect(set.argon2.concurrency).toBe(3);
-    expect(set.workerMemory).toEqual({ threadPoolSize: null, semiSpaceMb: null });
+    expect(set.workerMemory).toEqual({ threadPoolSize: null, semiSpaceMb: null, oldSpaceMb: null });
   });
 
   it('bounds the wait for a PostgreSQL connection and an idle transaction, 5 s each by default', () => {

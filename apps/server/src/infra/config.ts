@@ -224,9 +224,11 @@ export interface Config {
   /**
    * What the primary adds to each worker's environment and flags, unless the operator set them: a libuv pool of
    * the worker's hash concurrency + 1 threads (each thread that ever hashed keeps a ~19.5 MiB glibc arena) and a
-   * young generation of 4 MB. Measured in docs/scaling.md ("Memory while logins saturate").
+   * young generation of 4 MB, and an old generation capped at 160 MB (below the cap V8 lets the heap grow lazily:
+   * reads beside saturating logins took a worker from 185 to 285 MB). Measured in docs/scaling.md ("Memory while
+   * logins saturate").
    */
-  workerMemory: { threadPoolSize: number | null; semiSpaceMb: number | null };
+  workerMemory: { threadPoolSize: number | null; semiSpaceMb: number | null; oldSpaceMb: number | null };
   /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
   databaseAcquireTimeoutMs: number;
   /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
@@ -271,6 +273,8 @@ export class ConfigError extends Error {
 const MIN_SECRET_BYTES = 32;
 /** Long enough for a load balancer polling /health/ready every few seconds to take the instance out. */
 const DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS = 5_000;
+/** A worker's old-generation cap (MB): about three times the heap a worker uses under admin search at 100k users. */
+const WORKER_OLD_SPACE_MB = 160;
 
 /** Writes a generated secret under the data folder, readable by this user only (mode 0600, even if it existed). */
 export function writePrivateFile(file: string, content: string): void {
@@ -425,6 +429,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMemory: {
       threadPoolSize: e.UV_THREADPOOL_SIZE === undefined ? hashConcurrency + 1 : null,
       semiSpaceMb: e.NODE_OPTIONS?.includes('--max-semi-space-size') ? null : 4,
+      oldSpaceMb: e.NODE_OPTIONS?.includes('--max-old-space-size') ? null : WORKER_OLD_SPACE_MB,
     },
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,

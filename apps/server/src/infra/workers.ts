@@ -157,10 +157,14 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   };
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 
-  const { threadPoolSize, semiSpaceMb } = config.workerMemory;
+  const { threadPoolSize, semiSpaceMb, oldSpaceMb } = config.workerMemory;
   cluster.setupPrimary({
     args: [...process.argv.slice(2), WORKER_ARG],
-    execArgv: [...process.execArgv, ...(semiSpaceMb ? [`--max-semi-space-size=${semiSpaceMb}`] : [])],
+    execArgv: [
+      ...process.execArgv,
+      ...(semiSpaceMb ? [`--max-semi-space-size=${semiSpaceMb}`] : []),
+      ...(oldSpaceMb ? [`--max-old-space-size=${oldSpaceMb}`] : []),
+    ],
   });
   // The workers bind the port once ready (a restarted one must not answer 503 while starting), so they need to
   // know it before: PORT=0 (tests) is resolved here, once.
