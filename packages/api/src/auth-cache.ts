@@ -152,6 +152,14 @@ export class AuthCache {
     return this.counter;
   }
 
+  /**
+   * Whether nothing was invalidated since `mark` and the cache is usable (its bus healthy): what the read cache
+   * (read-cache.ts) believes its answers by.
+   */
+  unchangedSince(mark: number): boolean {
+    return this.usable() && mark === this.counter;
+  }
+
   get(sessionId: string): AuthEntry | undefined {
     if (!this.usable()) return undefined;
     const entry = this.entries.get(sessionId);

@@ -9,6 +9,7 @@ import { CredentialChecks } from './ratelimit/credentials.js';
 import { RateLimits } from './ratelimit/service.js';
 import type { ApiSettings } from './settings.js';
 import { AuthCache } from './auth-cache.js';
+import { ReadCache } from './read-cache.js';
 import { invalidField } from './errors.js';
 import { webhookOutbox, type WebhookOutbox } from './services/webhook-outbox.js';
 
@@ -29,6 +30,8 @@ export interface ApiDeps {
   credentials: CredentialChecks;
   /** Verified sessions and their users, believed for a few seconds; invalidated on every change that matters. */
   authCache: AuthCache;
+  /** Answers of read procedures whose meta says `readCache`, believed while the auth cache is (read-cache.ts). */
+  reads: ReadCache;
   /** Keys derived from the secret for refresh-token chains (once per process, not per request). */
   sessionKeys: SessionKeys;
   /** The webhook outbox of this ORM: written by each change's transaction; tells the dispatcher after commit. */
@@ -70,6 +73,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     rateLimits,
     credentials: new CredentialChecks(rateLimits, events),
     authCache,
+    reads: new ReadCache(authCache),
     sessionKeys: sessionKeys(settings.jwt.secret),
     webhooks: opts.webhooks ?? webhookOutbox(orm),
     mfaKeys: mfaKeys(settings.jwt.secret, settings.mfa?.encryptionKey),

@@ -1,9 +1,11 @@
 import { initTRPC } from '@trpc/server';
+import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import type { ApiKey, Session, User } from '@roster/db';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { admitApiKey, admitImpersonation, limitKey, type AccessMeta, type Impersonator } from './access.js';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody, type ErrorCode } from './errors.js';
+import type { ReadCacheMeta } from './read-cache.js';
 import { isApiKey } from './services/api-keys.js';
 import { bearerToken } from './services/tokens.js';
 import { runUnitOfWork } from './unit-of-work.js';
@@ -14,16 +16,17 @@ import { runUnitOfWork } from './unit-of-work.js';
  * `successStatusOf`); the OpenAPI document then lists each schema under its own status.
  */
 export type Meta = OpenApiMeta<
-  AccessMeta & {
-    successStatus?: 200 | 201 | 202 | 204;
-    /**
-     * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
-     * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
-     * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
-     */
-    errors?: ErrorCode[];
-    alternativeSuccess?: { status: 202; description: string };
-  }
+  AccessMeta &
+    ReadCacheMeta & {
+      successStatus?: 200 | 201 | 202 | 204;
+      /**
+       * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
+       * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
+       * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
+       */
+      errors?: ErrorCode[];
+      alternativeSuccess?: { status: 202; description: string };
+    }
 >;
 
 export interface ErrorData extends ErrorBody {
@@ -92,7 +95,7 @@ export function sessionOf(caller: Pick<Caller, 'session'>): Session {
  * those an owner's profile work needs (access.ts), and each of its writes is audited with the admin, the account
  * and the reason, in the transaction of the write when the procedure opens one.
  */
-export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx, meta, path, type, next }) {
+const authenticated = publicProcedure.use(async function isAuthed({ ctx, meta, path, type, next }) {
   const token = bearerToken(ctx.authorization);
   if (!token) throw new AppError('NOT_AUTHENTICATED');
   if (isApiKey(token)) {
@@ -119,6 +122,34 @@ export const authedProcedure = publicProcedure.use(async function isAuthed({ ctx
   const result = await next({ ctx: caller });
   // Written by the procedure's own flush when it made one; a procedure that wrote without one gets it now.
   if (result.ok) await ctx.em.flush();
+  return result;
+});
+
+/**
+ * A query whose meta says `readCache` is answered from the read cache (read-cache.ts) when it can be, after the
+ * caller was authenticated and admitted as on every call; otherwise it runs, and its validated output is stored
+ * for the next call of the same caller and input.
+ */
+export const authedProcedure = authenticated.use(async function readCache({
+  ctx,
+  meta,
+  path,
+  type,
+  next,
+  getRawInput,
+}) {
+  if (!meta?.readCache || type !== 'query') return next();
+  const key = ctx.deps.reads.key(path, ctx.user, await getRawInput());
+  if (key === undefined) return next();
+  const hit = ctx.deps.reads.get(key);
+  // The shape of a middleware's successful result, as `next()` answers it.
+  if (hit)
+    return { ok: true as const, data: hit.data, marker: middlewareMarker } as Awaited<
+      ReturnType<typeof next>
+    >;
+  const mark = ctx.deps.reads.mark();
+  const result = await next();
+  if (result.ok) ctx.deps.reads.set(key, mark, result.data);
   return result;
 });
 

@@ -151,6 +151,34 @@ describe.skipIf(!ON_POSTGRES)(
       await cachedOnB_loggedOutOnA(a, b);
     });
 
+    it('shows on B, at the next read, a profile edited and an account registered through A (read cache)', async () => {
+      const reader = newAccount('reader');
+      const owner = newAccount('owner');
+      expect((await registerOn(b, reader)).status).toBe(201);
+      const created = await registerOn(b, owner);
+      const id = created.body.id as number;
+      const token = (await login(b, '198.51.100.13', reader.email, reader.password)).body
+        .access_token as string;
+      const ownerToken = (await login(a, '198.51.100.13', owner.email, owner.password)).body
+        .access_token as string;
+      const profile = () => http<Json>(b.url, 'GET', `/users/${id}`, { token });
+      const newest = async () => (await http<Json[]>(b.url, 'GET', '/users?limit=1', { token })).body[0]?.id;
+      // B answers both reads from its read cache from the second time on.
+      for (let i = 0; i < 2; i++) {
+        expect((await profile()).body.bio).toBeNull();
+        expect(await newest()).toBe(id);
+      }
+      const edited = await http(a.url, 'PUT', '/users/me', {
+        token: ownerToken,
+        json: { bio: 'edited on A' },
+      });
+      expect(edited.status).toBe(200);
+      expect((await profile()).body.bio).toBe('edited on A');
+      const later = await registerOn(a, newAccount('later'));
+      expect(later.status).toBe(201);
+      expect(await newest()).toBe(later.body.id);
+    });
+
     it('gives exactly one account to concurrent registrations of one email across A and B', async () => {
       const email = newAccount('race').email;
       const results = await Promise.all(

@@ -26,6 +26,7 @@ export const usersRouter = router({
   list: authedProcedure
     .meta({
       scope: 'users:read',
+      readCache: true,
       openapi: {
         method: 'GET',
         path: '/users',
@@ -45,6 +46,7 @@ export const usersRouter = router({
   byId: authedProcedure
     .meta({
       scope: 'users:read',
+      readCache: true,
       errors: ['USER_NOT_FOUND'],
       openapi: {
         method: 'GET',
@@ -56,7 +58,7 @@ export const usersRouter = router({
     .input(userIdInput)
     .output(userViewSchema)
     .query(async ({ ctx, input }) => {
-      const user = await ctx.users.getById(input.id);
+      const user = await ctx.users.view(input.id);
       if (!user.isActive && ctx.user.role !== 'admin' && user.id !== ctx.user.id) {
         return ctx.users.notFound();
       }

@@ -60,6 +60,20 @@ export class UserService {
     return this.em.findOne(User, { id });
   }
 
+  /**
+   * The full record of one account as a read-only row (no entity, no unit of work: what `users.byId` shows), or
+   * 404 USER_NOT_FOUND.
+   */
+  async view(id: number): Promise<UserFields> {
+    const em = this.em as SqlEntityManager;
+    const [user] = await userRows<UserFields>(
+      em,
+      `select ${selectList(em, USER_FIELDS, 'u')} from users as u where u.${userColumn(em, 'id')} = ? limit 1`,
+      [id],
+    );
+    return user ?? this.notFound();
+  }
+
   async getById(id: number): Promise<User> {
     const user = await this.findById(id);
     return user ?? this.notFound();

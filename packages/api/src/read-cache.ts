@@ -1,0 +1,89 @@
+import type { AuthCache } from './auth-cache.js';
+
+/** What a read procedure's meta says to be answered from the read cache (see `ReadCache`). */
+export type ReadCacheMeta = {
+  /**
+   * The answer is a function of the input, the caller's id and role, and accounts' rows only: every change to
+   * which invalidates the auth cache (auth-invalidation.ts). Such a query is answered from memory while nothing was
+   * invalidated since it was computed.
+   */
+  readCache?: true;
+};
+
+interface Entry {
+  data: unknown;
+  /** The auth cache's invalidation counter when the answer's read began. */
+  mark: number;
+  /** When it stops being believed (ms since the epoch), as the auth cache's own entries. */
+  until: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 2_000;
+/** Inputs longer than this (as JSON) are not worth a key. */
+const MAX_KEY_INPUT = 512;
+
+/**
+ * Answers of authenticated read procedures (meta `readCache`), by procedure, caller and input, for a few seconds:
+ * the general read path behind the auth middleware, in one place for every surface (REST, tRPC single calls and
+ * the SDK's batches). The caller is still authenticated and authorized on every call, as before; only the
+ * procedure's own reads are skipped.
+ *
+ * Freshness rides on the auth cache's: an answer is believed only while the auth cache's invalidation counter has
+ * not moved since its read began (any change to any account or session, here or announced by another instance,
+ * moves it), its bus is healthy, and for no longer than the auth cache's TTL. A read that an invalidation overtook
+ * is never stored. So a change is seen by the very next request on every instance that has heard of it — the
+ * guarantee revocation already has.
+ *
+ * Stored answers are the procedures' validated outputs, shared between calls: they are serialized, never changed.
+ */
+export class ReadCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly auth: AuthCache,
+    opts: { maxEntries?: number; now?: () => number } = {},
+  ) {
+    this.maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.now = opts.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The key of one call, or undefined when it is not to be cached. */
+  key(path: string, caller: { id: number; role: string }, input: unknown): string | undefined {
+    const json = input === undefined ? '' : JSON.stringify(input);
+    if (json.length > MAX_KEY_INPUT) return undefined;
+    return `${path}\n${caller.id}\n${caller.role}\n${json}`;
+  }
+
+  /** The stored answer, while nothing it read was invalidated since. */
+  get(key: string): { data: unknown } | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (!this.auth.unchangedSince(entry.mark) || entry.until <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return { data: entry.data };
+  }
+
+  /** Where a read begins: pass it back to `set`. */
+  mark(): number {
+    return this.auth.mark();
+  }
+
+  /** Stores an answer whose read began at `mark`, unless something was invalidated since. */
+  set(key: string, mark: number, data: unknown): void {
+    if (this.auth.ttlMs <= 0 || !this.auth.unchangedSince(mark)) return;
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { data, mark, until: this.now() + this.auth.ttlMs });
+  }
+}
