@@ -48,6 +48,8 @@ export const S = {
   restMe: 'REST GET /auth/me',
   restById: 'REST GET /users/{id}',
   restList: 'REST GET /users?limit=20',
+  restByIdCold: 'REST GET /users/{id}, another account each request (never a cached answer)',
+  restListCold: 'REST GET /users?limit=…&skip=…, another page each request (never a cached answer)',
   trpcMe: 'tRPC auth.me (SDK single)',
   trpcById: 'tRPC users.byId (SDK single)',
   trpcList: 'tRPC users.list (SDK single)',

@@ -1,5 +1,6 @@
 // Authenticated reads: REST, the same procedures over tRPC exactly as the SDK sends them, an SDK batch of the
 // three, and the revocation check (the session used is ended; the very next request must be refused).
+import type { Request } from 'autocannon';
 import { call } from './http.js';
 import { load } from './load.js';
 import { bearer, S, type Measure } from './measure.js';
@@ -15,6 +16,12 @@ export interface Revocation {
   ok: boolean;
 }
 
+/** A GET whose path changes with every request sent (autocannon's `setupRequest`). */
+function varied(path: (i: number) => string): Request {
+  let i = 0;
+  return { method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) };
+}
+
 export async function runReads(url: string, measure: Measure): Promise<Revocation> {
   const { token } = await login(url, 'benchreader');
   const { user: other } = await login(url, 'benchadmin');
@@ -25,6 +32,18 @@ export async function runReads(url: string, measure: Measure): Promise<Revocatio
   await measure(S.restMe, () => load({ url: `${url}/auth/me`, headers: bearer(token) }));
   await measure(S.restById, () => load({ url: `${url}/users/${other.id}`, headers: bearer(token) }));
   await measure(S.restList, () => load({ url: `${url}/users?limit=20`, headers: bearer(token) }));
+  // The read cache answers a repeated call; these never repeat one within its TTL: another of the 100k accounts,
+  // another of 16,400 pages (limit 10–50, skip up to 4,000), each request.
+  await measure(S.restByIdCold, () =>
+    load({ url, headers: bearer(token), requests: [varied((i) => `/users/${1 + ((i * 7919) % 100_000)}`)] }),
+  );
+  await measure(S.restListCold, () =>
+    load({
+      url,
+      headers: bearer(token),
+      requests: [varied((i) => `/users?limit=${10 + (i % 41)}&skip=${(Math.floor(i / 41) % 400) * 10}`)],
+    }),
+  );
   await measure(S.trpcMe, replay(sdk.me), sdk.me.path);
   await measure(S.trpcById, replay(sdk.byId), sdk.byId.path);
   await measure(S.trpcList, replay(sdk.list), sdk.list.path);

@@ -111,7 +111,7 @@ export function checksOf(input: BenchInput, leg: Leg): Check[] {
       value: `${whileLogins.peakWorkerRssMb ?? 0} MB`,
       met: ok(whileLogins) && (whileLogins.peakWorkerRssMb ?? Infinity) <= 200,
     },
-    ...[S.restList, S.adminDeep].map((name) => ({
+    ...[S.restList, S.restListCold, S.adminDeep].map((name) => ({
       name: `List page p99: ${name}`,
       target: '≤ 20 ms',
       value: `${row(name).p99} ms`,
