@@ -75,7 +75,7 @@ async function runLeg(kind: DbKind, opts: BenchOptions): Promise<Leg> {
   const roster = await start({});
   try {
     const measure = recorder(roster, rows);
-    revocation = await runReads(roster.url, measure);
+    revocation = await runReads(roster.url, measure, opts.users);
     await runLists(roster.url, measure, cursors);
   } finally {
     await roster.stop();

@@ -22,7 +22,7 @@ function varied(path: (i: number) => string): Request {
   return { method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) };
 }
 
-export async function runReads(url: string, measure: Measure): Promise<Revocation> {
+export async function runReads(url: string, measure: Measure, users: number): Promise<Revocation> {
   const { token } = await login(url, 'benchreader');
   const { user: other } = await login(url, 'benchadmin');
   const sdk = await captureSdkReads(token, other.id);
@@ -32,10 +32,10 @@ export async function runReads(url: string, measure: Measure): Promise<Revocatio
   await measure(S.restMe, () => load({ url: `${url}/auth/me`, headers: bearer(token) }));
   await measure(S.restById, () => load({ url: `${url}/users/${other.id}`, headers: bearer(token) }));
   await measure(S.restList, () => load({ url: `${url}/users?limit=20`, headers: bearer(token) }));
-  // The read cache answers a repeated call; these never repeat one within its TTL: another of the 100k accounts,
-  // another of 16,400 pages (limit 10–50, skip up to 4,000), each request.
+  // The read cache answers a repeated call; these never repeat one within its TTL: another of the accounts,
+  // another of 16,400 pages (limit 10–50, skip up to 4,000), each request. Seeded ids run from 1 to `users`.
   await measure(S.restByIdCold, () =>
-    load({ url, headers: bearer(token), requests: [varied((i) => `/users/${1 + ((i * 7919) % 100_000)}`)] }),
+    load({ url, headers: bearer(token), requests: [varied((i) => `/users/${1 + ((i * 7919) % users)}`)] }),
   );
   await measure(S.restListCold, () =>
     load({

@@ -37,7 +37,7 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       .filter((r) => r.requests === 0 || r.errors !== 0)
       .map((r) => `${r.scenario}: ${r.requests} requests, ${r.errors} errors`);
     expect(failed).toEqual([]);
-    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 15 + 4);
+    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 17 + 4);
     expect(input.ceiling.requests).toBeGreaterThan(0);
     expect(input.argon2Rate).toBeGreaterThan(0);
     expect(leg.revocation).toMatchObject({ logout: 204, rest: 401, trpc: 401, ok: true });
