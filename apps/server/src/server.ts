@@ -36,11 +36,10 @@ export interface StartOptions {
   logger?: Logger;
   /** Apply pending migrations before listening (default true). */
   migrate?: boolean;
-  /** Create the first admin from ADMIN_EMAIL / ADMIN_PASSWORD (default true). */
-  bootstrapAdmin?: boolean;
   /**
-   * A cluster worker (WEB_CONCURRENCY > 1; its primary ran the migrations and the admin bootstrap): the bus to its
-   * sibling workers, composed with the deployment's, and rate-limit counters kept by the primary.
+   * A cluster worker (WEB_CONCURRENCY > 1; its primary ran the migrations and the admin bootstrap, so a worker makes
+   * no admin): the bus to its sibling workers, composed with the deployment's, and rate-limit counters kept by the
+   * primary.
    */
   worker?: { siblings: Invalidation };
 }
@@ -118,8 +117,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     //    flight aborted and handed back) before the database closes.
     const dispatcher = startWebhookDispatcher(config, db, deps.webhooks, logger, metrics.registry);
     closers.add('webhook dispatcher', () => dispatcher.stop());
-    // 8. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured.
-    if (opts.bootstrapAdmin !== false) await bootstrapAdmin(deps, config, logger);
+    // 8. The first admin (ADMIN_EMAIL / ADMIN_PASSWORD), when configured; a worker's primary made it already.
+    if (!opts.worker) await bootstrapAdmin(deps, config, logger);
     // 9. The app takes the requests.
     const handle = createApp({ config, db, logger, metrics, draining: () => draining }, deps).callback();
     server.off('request', starting);

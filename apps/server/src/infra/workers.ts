@@ -102,7 +102,6 @@ export async function runWorker(config: Config, base: Logger): Promise<void> {
   const running = await startServer(config, {
     logger,
     migrate: false,
-    bootstrapAdmin: false,
     worker: { siblings },
   });
   const stop = stopOnSignals(running, config, logger);
