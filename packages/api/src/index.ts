@@ -74,12 +74,8 @@ export {
 } from './schemas/webhooks.js';
 export { AUDITED_EVENT_ACTIONS, newDeliveryId } from './services/webhook-events.js';
 export { WebhookOutbox, webhookOutbox } from './services/webhook-outbox.js';
-export {
-  WebhookQueue,
-  type AttemptResult,
-  type ClaimedDelivery,
-  type WebhookQueueOptions,
-} from './services/webhook-queue.js';
+export { excerpt, type AttemptResult } from './services/webhook-attempts.js';
+export { WebhookQueue, type ClaimedDelivery, type WebhookQueueOptions } from './services/webhook-queue.js';
 export {
   assertWebhookUrl,
   ForbiddenAddressError,
