@@ -68,6 +68,7 @@ export {
   DELIVERY_ID,
   TEST_EVENT_TYPE,
   WEBHOOK_EVENT_TYPES,
+  type AttemptOut,
   type DeliveryOut,
   type WebhookEventType,
   type WebhookOut,
