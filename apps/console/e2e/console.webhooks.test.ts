@@ -19,7 +19,8 @@ import {
 
 // The webhooks page against the built Roster (WEBHOOK_ALLOW_PRIVATE=true, so it may send to a receiver on this
 // machine): add an endpoint pointing at a node:http receiver, see its secret once, make an account and see the
-// delivery delivered in the log, send a test, retry, edit, disable and enable, rotate the secret, delete.
+// delivery delivered in the log, send a test (refused once, then accepted: its two attempts shown), retry, edit,
+// disable and enable, rotate the secret, delete.
 
 if (!chromiumAvailable && !inCi) console.warn('console webhook tests skipped: /usr/bin/chromium is missing.');
 
@@ -46,13 +47,22 @@ describe.skipIf(!chromiumAvailable && !inCi)('the webhooks page', () => {
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (raw += chunk));
       req.on('end', () => {
-        received.push({ headers: req.headers, body: JSON.parse(raw) as Received['body'] });
-        res.writeHead(204).end();
+        const hook = { headers: req.headers, body: JSON.parse(raw) as Received['body'] };
+        received.push(hook);
+        const id = req.headers['webhook-id'];
+        const first = received.filter((r) => r.headers['webhook-id'] === id).length === 1;
+        // A test event is refused the first time, with a body that says why; everything else is accepted.
+        if (hook.body.type === 'webhook.test' && first) res.writeHead(503).end('{"error":"busy, try later"}');
+        else res.writeHead(204).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/roster-hooks`;
-    server = await startRoster({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '200' });
+    server = await startRoster({
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_POLL_MS: '200',
+      WEBHOOK_RETRY_SCHEDULE: '300ms,300ms,300ms',
+    });
     root = createRosterClient({ url: server.url });
     await root.login({ username: ADMIN.username, password: ADMIN.password });
     browser = await launch();
@@ -118,17 +128,63 @@ describe.skipIf(!chromiumAvailable && !inCi)('the webhooks page', () => {
     await delivered.and(page.locator('[data-status="delivered"]')).waitFor({ timeout: 20_000 });
     const cells = await delivered.locator('td').allTextContents();
     expect(cells[0]).toContain('Delivered');
-    expect(cells.slice(1, 4)).toEqual(['1', '204', expect.stringMatching(/^\d+ ms$/)]);
+    expect(cells.slice(1, 4)).toEqual([
+      expect.stringMatching(/^1 Show the attempts/),
+      '204',
+      expect.stringMatching(/^\d+ ms$/),
+    ]);
     expect(cells[5]).toMatch(/^Delivered /);
     await checkState(page, 'webhooks-delivered');
   });
 
-  it('sends a test event, and retries a delivery with the same webhook-id', async () => {
+  it('sends a test event, and shows both of its attempts: refused with a body, then accepted', async () => {
     await endpoint().getByRole('button', { name: 'Send a test event' }).click();
     await endpoint().getByText('Test event queued').waitFor();
     await row('webhook.test').and(page.locator('[data-status="delivered"]')).waitFor({ timeout: 20_000 });
-    expect(received.some((r) => r.body.type === 'webhook.test')).toBe(true);
+    expect(received.filter((r) => r.body.type === 'webhook.test')).toHaveLength(2);
+    expect((await row('webhook.test').locator('td').allTextContents()).slice(1, 3)).toEqual([
+      expect.stringMatching(/^2 Show/),
+      '204',
+    ]);
 
+    const open = row('webhook.test').getByRole('button', { name: /^Show the attempts/ });
+    expect(await open.getAttribute('aria-expanded')).toBe('false');
+    await open.click();
+    const attempts = endpoint().getByTestId('delivery-attempts');
+    await attempts.locator('tbody tr[data-attempt="1"]').waitFor();
+    const [second, first] = await attempts
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => c.textContent ?? '')));
+    expect(second).toEqual([
+      '#2',
+      expect.stringMatching(/\d{2}:\d{2}:\d{2}$/),
+      'HTTP 204',
+      expect.stringMatching(/ m?s$/),
+      'Empty body',
+    ]);
+    expect(first).toEqual([
+      '#1',
+      expect.any(String),
+      'HTTP 503',
+      expect.any(String),
+      '{"error":"busy, try later"}',
+    ]);
+    const hide = row('webhook.test').getByRole('button', { name: /^Hide the attempts/ });
+    expect(await hide.getAttribute('aria-expanded')).toBe('true');
+    expect(await hide.getAttribute('aria-controls')).toBe(
+      await attempts.locator('xpath=../..').getAttribute('id'),
+    );
+    await checkState(page, 'webhooks-attempts');
+    await hide.click();
+    expect(await endpoint().getByTestId('delivery-attempts').count()).toBe(0);
+  });
+
+  it('retries a delivery with the same webhook-id, and its open attempts show the new one', async () => {
+    await row('user.created')
+      .getByRole('button', { name: /^Show the attempts/ })
+      .click();
+    const attempts = endpoint().getByTestId('delivery-attempts');
+    await attempts.locator('tbody tr[data-attempt="1"]').waitFor();
     const first = received.find((r) => r.body.type === 'user.created')!;
     await row('user.created')
       .getByRole('button', { name: /^Retry/ })
@@ -138,6 +194,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('the webhooks page', () => {
         timeout: 20_000,
       })
       .toBe(2);
+    await attempts.locator('tbody tr[data-attempt="2"]').waitFor({ timeout: 20_000 });
+    expect(await attempts.locator('tbody tr').count()).toBe(2);
+    await row('user.created')
+      .getByRole('button', { name: /^Hide the attempts/ })
+      .click();
   });
 
   it('edits, disables and enables, rotates the secret, and deletes the endpoint', async () => {

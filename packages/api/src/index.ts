@@ -68,18 +68,15 @@ export {
   DELIVERY_ID,
   TEST_EVENT_TYPE,
   WEBHOOK_EVENT_TYPES,
+  type AttemptOut,
   type DeliveryOut,
   type WebhookEventType,
   type WebhookOut,
 } from './schemas/webhooks.js';
 export { AUDITED_EVENT_ACTIONS, newDeliveryId } from './services/webhook-events.js';
 export { WebhookOutbox, webhookOutbox } from './services/webhook-outbox.js';
-export {
-  WebhookQueue,
-  type AttemptResult,
-  type ClaimedDelivery,
-  type WebhookQueueOptions,
-} from './services/webhook-queue.js';
+export { excerpt, type AttemptResult } from './services/webhook-attempts.js';
+export { WebhookQueue, type ClaimedDelivery, type WebhookQueueOptions } from './services/webhook-queue.js';
 export {
   assertWebhookUrl,
   ForbiddenAddressError,

@@ -1,4 +1,4 @@
-import type { DeliveryOut, WebhookOut } from '@roster/api';
+import type { AttemptOut, DeliveryOut, WebhookOut } from '@roster/api';
 import { createTestDatabase, spawnServer, type SpawnedServer, type TestDatabase } from '@roster/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, ROOT_ENV } from '../test/admin.js';
@@ -99,5 +99,12 @@ describe('chaos: kill -9 during a webhook delivery', { timeout: 120_000 }, () =>
     });
     expect(items.find((d) => d.id === held)).toMatchObject({ attempts: 2, last_status_code: 200 });
     expect(items.filter((d) => d.id !== held).map((d) => d.attempts)).toEqual([1, 1]);
+    // The killed attempt left no row (its result was never recorded); the one after it is the delivery's last.
+    const kept = await attempt(second.url, 'GET', `/admin/webhooks/${hook.id}/deliveries/${held}/attempts`, {
+      token: token!,
+    });
+    expect(kept.body?.items as AttemptOut[]).toEqual([
+      expect.objectContaining({ number: 1, status_code: 200, succeeded: true }),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { DeliveryOut, WebhookOut } from '@roster/api';
+import type { AttemptOut, DeliveryOut, WebhookOut } from '@roster/api';
 import { WebhookEndpoint } from '@roster/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectErrorBody, registerAndLogin } from '../test/accounts.js';
@@ -181,6 +181,17 @@ describe('SSRF', () => {
       expect(failed.last_error).toMatch(/127\.0\.0\.1.*(may not reach|webhooks may not)/);
       expect(failed.last_status_code).toBeNull();
       expect(attemptsOf(sent.id)).toEqual([]);
+      // Each attempt says why by kind, never with the address.
+      const kept = await strict.req<{ items: AttemptOut[] }>(
+        'GET',
+        `/admin/webhooks/${hook.id}/deliveries/${sent.id}/attempts`,
+        { token: strict.rootToken },
+      );
+      expect(kept.body.items.map((a) => [a.number, a.status_code, a.error_kind])).toEqual([
+        [3, null, 'address_not_allowed'],
+        [2, null, 'address_not_allowed'],
+        [1, null, 'address_not_allowed'],
+      ]);
     },
   );
 });

@@ -4,6 +4,7 @@ import {
   migrateDatabase,
   openDatabase,
   WebhookDelivery,
+  WebhookDeliveryAttempt,
   WebhookEndpoint,
   type Database,
 } from '@roster/db';
@@ -49,6 +50,8 @@ async function enqueue(count: number): Promise<string[]> {
 }
 
 const rows = () => db.orm.em.fork().find(WebhookDelivery, {}, { orderBy: { id: 'asc' } });
+const attemptRows = () =>
+  db.orm.em.fork().find(WebhookDeliveryAttempt, {}, { orderBy: { deliveryId: 'asc', number: 'asc' } });
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -117,6 +120,7 @@ describe('WebhookDispatcher', () => {
     await dispatcher.stop();
     expect(Date.now() - started).toBeLessThan(2_000);
     expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 0, leaseUntil: null });
+    expect(await attemptRows()).toEqual([]); // an attempt given back is not one
     dispatcher.wake(); // stopped: nothing happens
     await sleep(100);
     expect(receiver.received).toHaveLength(1);
@@ -157,9 +161,9 @@ describe('WebhookDispatcher', () => {
     expect((await rows())[0]).toMatchObject({ attempts: 0, status: 'pending' });
   });
 
-  it('logs retries and giving up', async () => {
+  it('logs retries and giving up, and keeps each attempt', async () => {
     const { logger, logs } = capturedLogger();
-    receiver.reply = () => ({ status: 500 });
+    receiver.reply = () => ({ status: 500, body: 'database away' });
     const dispatcher = new WebhookDispatcher(queue(), webhookOutbox(db.orm), OPTIONS, logger);
     await enqueue(1);
     dispatcher.start();
@@ -174,6 +178,11 @@ describe('WebhookDispatcher', () => {
         'webhook endpoint disabled: retries ran out',
       ]),
     );
+    const [delivery] = await rows();
+    expect(await attemptRows()).toEqual([
+      expect.objectContaining({ deliveryId: delivery!.id, number: 1, statusCode: 500, errorKind: null }),
+      expect.objectContaining({ deliveryId: delivery!.id, number: 2, responseBody: 'database away' }),
+    ]);
     await db.orm.em
       .fork()
       .nativeUpdate(WebhookEndpoint, { id: endpointId }, { enabled: true, disabledReason: null });

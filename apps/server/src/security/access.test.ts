@@ -61,6 +61,7 @@ function adminCalls(): Record<string, { kind: TrpcKind; input?: unknown }> {
     'admin.webhooks.rotateSecret': { kind: 'mutation', input: { id: 1 } },
     'admin.webhooks.test': { kind: 'mutation', input: { id: 1 } },
     'admin.webhooks.deliveries': { kind: 'query', input: { id: 1 } },
+    'admin.webhooks.attempts': { kind: 'query', input: { id: 1, delivery_id: 'msg_AAAAAAAAAAAAAAAAAAAAAA' } },
     'admin.webhooks.retry': { kind: 'mutation', input: { id: 1, delivery_id: 'msg_AAAAAAAAAAAAAAAAAAAAAA' } },
     'admin.resetMfa': { kind: 'mutation', input: { id } },
   };

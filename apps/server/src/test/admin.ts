@@ -57,6 +57,7 @@ export const ADMIN_ROUTES: { method: string; path: string; json?: unknown }[] = 
   { method: 'POST', path: '/admin/webhooks/1/rotate-secret', json: {} },
   { method: 'POST', path: '/admin/webhooks/1/test' },
   { method: 'GET', path: '/admin/webhooks/1/deliveries' },
+  { method: 'GET', path: '/admin/webhooks/1/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAA/attempts' },
   { method: 'POST', path: '/admin/webhooks/1/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAA/retry' },
   { method: 'DELETE', path: '/admin/users/1/mfa' },
 ];

@@ -1060,6 +1060,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/webhooks/{id}/deliveries/{delivery_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A delivery's attempts
+         * @description Every attempt of the delivery, newest first: when it started, how long it took, the status code or why no answer came, and the beginning of the answer's body. Kept as long as the delivery. Keyset pagination: pass next_cursor back.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        get: operations["admin-webhooks-attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/webhooks/{id}/deliveries/{delivery_id}/retry": {
         parameters: {
             query?: never;
@@ -1622,6 +1644,32 @@ export interface components {
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
             next_cursor: string | null;
+        };
+        WebhookDeliveryAttemptPage: {
+            items: components["schemas"]["WebhookDeliveryAttempt"][];
+            next_cursor: string | null;
+        };
+        WebhookDeliveryAttempt: {
+            /** @description The delivery's attempts counted from 1, on across retries by hand (which restart the delivery's own `attempts`). An attempt whose instance died before the answer has no row (the delivery counts it) */
+            number: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-31T12:00:00.000Z
+             */
+            started_at: string;
+            /** @description From the start to the answer's status line, or to the failure */
+            duration_ms: number;
+            /** @description The HTTP status of the answer; null when none came (see error_kind) */
+            status_code: number | null;
+            /** @description A 2xx came back: the delivery was delivered by this attempt */
+            succeeded: boolean;
+            /** @description Why no answer came (address_not_allowed: the host is or resolves to an address webhooks may not reach); null when one did */
+            error_kind: ("timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "address_not_allowed" | "network") | null;
+            /**
+             * @description The beginning of the answer's body (at most 500 characters, control characters replaced by U+FFFD); null when it was empty or no answer came
+             * @example {"received":true}
+             */
+            response_body: string | null;
         };
         Error: {
             /**
@@ -9392,6 +9440,107 @@ export interface operations {
                 };
             };
             /** @description Webhook endpoint not found (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Webhook endpoint not found",
+                     *       "code": "WEBHOOK_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid or expired cursor (INVALID_CURSOR); Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or expired cursor",
+                     *       "code": "INVALID_CURSOR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "admin-webhooks-attempts": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryAttemptPage"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden (FORBIDDEN); Admins need a second factor: enable an authenticator app or register a passkey first (MFA_ENROLLMENT_REQUIRED); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Forbidden",
+                     *       "code": "FORBIDDEN"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Webhook endpoint not found (WEBHOOK_NOT_FOUND); Webhook delivery not found (WEBHOOK_DELIVERY_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -11,8 +11,14 @@ export interface ReceivedHook {
   json: { type: string; timestamp: string; data: Record<string, unknown> };
 }
 
-/** What the receiver answers: a status (and headers), or nothing at all until the connection is cut. */
-export type Reply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
+/**
+ * What the receiver answers: a status (with headers and a body), nothing at all until the connection is cut
+ * ('hang'), or a connection cut at once ('reset').
+ */
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  | 'hang'
+  | 'reset';
 
 export interface Receiver {
   /** `http://127.0.0.1:<port>/hook` */
@@ -85,7 +91,8 @@ export async function startReceiver(): Promise<Receiver> {
       const answer = receiver.reply(hook, n);
       for (const wake of [...waiters]) wake();
       if (answer === 'hang') return;
-      setTimeout(() => res.writeHead(answer.status, answer.headers).end(), answer.delayMs ?? 0);
+      if (answer === 'reset') return void req.socket.destroy();
+      setTimeout(() => res.writeHead(answer.status, answer.headers).end(answer.body), answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

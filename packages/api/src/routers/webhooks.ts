@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  attemptPageSchema,
+  attemptsInput,
   createWebhookInput,
   deliveriesInput,
   deliveryIdInput,
@@ -11,7 +13,7 @@ import {
   webhookSchema,
   webhookWithSecretSchema,
 } from '../schemas/webhooks.js';
-import { toDeliveryOut, toWebhookOut } from '../services/serialize-webhooks.js';
+import { toAttemptOut, toDeliveryOut, toWebhookOut } from '../services/serialize-webhooks.js';
 import { adminProcedure, router } from '../trpc.js';
 
 /** Webhook endpoints and their deliveries: `admin.webhooks.*`, REST under /admin/webhooks. */
@@ -152,6 +154,26 @@ export const webhooksRouter = router({
     .query(async ({ ctx, input }) => {
       const page = await ctx.webhooks.deliveries(input);
       return { items: page.items.map(toDeliveryOut), next_cursor: page.nextCursor };
+    }),
+
+  attempts: adminProcedure
+    .meta({
+      errors: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_DELIVERY_NOT_FOUND', 'INVALID_CURSOR'],
+      openapi: {
+        method: 'GET',
+        path: '/admin/webhooks/{id}/deliveries/{delivery_id}/attempts',
+        summary: "A delivery's attempts",
+        description:
+          'Every attempt of the delivery, newest first: when it started, how long it took, the status code ' +
+          "or why no answer came, and the beginning of the answer's body. Kept as long as the delivery. " +
+          'Keyset pagination: pass next_cursor back.',
+      },
+    })
+    .input(attemptsInput)
+    .output(attemptPageSchema)
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.webhooks.attempts(input);
+      return { items: page.items.map(toAttemptOut), next_cursor: page.nextCursor };
     }),
 
   retry: adminProcedure

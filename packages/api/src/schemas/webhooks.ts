@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DELIVERY_STATUSES } from '@roster/db';
+import { DELIVERY_STATUSES, RESPONSE_EXCERPT_LENGTH, WEBHOOK_ATTEMPT_ERRORS } from '@roster/db';
 import { lineText, text } from './text.js';
 
 /** The events an endpoint can subscribe to (see docs/api.md#webhooks for what each one's data holds). */
@@ -90,19 +90,30 @@ export const rotateSecretInput = z.strictObject({
     }),
 });
 
+const limitSchema = z.number().int().min(1).max(100).default(20);
+const cursorSchema = lineText()
+  .max(500)
+  .optional()
+  .meta({ description: 'next_cursor from the previous page' });
+const deliveryId = z
+  .string()
+  .regex(DELIVERY_ID, 'Not a delivery id')
+  .meta({ example: 'msg_2Qe8v0l3bS1o5Jx9Zt4kWa' });
+
 export const deliveriesInput = z.strictObject({
   id: webhookId,
   status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.number().int().min(1).max(100).default(20),
-  cursor: lineText().max(500).optional().meta({ description: 'next_cursor from the previous page' }),
+  limit: limitSchema,
+  cursor: cursorSchema,
 });
 
-export const deliveryIdInput = z.strictObject({
+export const deliveryIdInput = z.strictObject({ id: webhookId, delivery_id: deliveryId });
+
+export const attemptsInput = z.strictObject({
   id: webhookId,
-  delivery_id: z
-    .string()
-    .regex(DELIVERY_ID, 'Not a delivery id')
-    .meta({ example: 'msg_2Qe8v0l3bS1o5Jx9Zt4kWa' }),
+  delivery_id: deliveryId,
+  limit: limitSchema,
+  cursor: cursorSchema,
 });
 
 export const webhookSchema = z
@@ -164,8 +175,60 @@ export const deliveryPageSchema = z
   .object({ items: z.array(deliverySchema), next_cursor: z.string().nullable() })
   .meta({ id: 'WebhookDeliveryPage' });
 
+export const attemptSchema = z
+  .strictObject({
+    number: z
+      .number()
+      .int()
+      .positive()
+      .meta({
+        description:
+          "The delivery's attempts counted from 1, on across retries by hand (which restart the delivery's own " +
+          '`attempts`). An attempt whose instance died before the answer has no row (the delivery counts it)',
+      }),
+    started_at: timestamp,
+    duration_ms: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "From the start to the answer's status line, or to the failure" }),
+    status_code: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The HTTP status of the answer; null when none came (see error_kind)' }),
+    succeeded: z
+      .boolean()
+      .meta({ description: 'A 2xx came back: the delivery was delivered by this attempt' }),
+    error_kind: z
+      .enum(WEBHOOK_ATTEMPT_ERRORS)
+      .nullable()
+      .meta({
+        description:
+          'Why no answer came (address_not_allowed: the host is or resolves to an address webhooks may not ' +
+          'reach); null when one did',
+      }),
+    response_body: z
+      .string()
+      .max(RESPONSE_EXCERPT_LENGTH)
+      .nullable()
+      .meta({
+        description:
+          `The beginning of the answer's body (at most ${RESPONSE_EXCERPT_LENGTH} characters, control ` +
+          'characters replaced by U+FFFD); null when it was empty or no answer came',
+        example: '{"received":true}',
+      }),
+  })
+  .meta({ id: 'WebhookDeliveryAttempt' });
+
+export const attemptPageSchema = z
+  .strictObject({ items: z.array(attemptSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'WebhookDeliveryAttemptPage' });
+
 export type CreateWebhookInput = z.infer<typeof createWebhookInput>;
 export type UpdateWebhookInput = z.infer<typeof updateWebhookInput>;
 export type DeliveriesInput = z.infer<typeof deliveriesInput>;
+export type AttemptsInput = z.infer<typeof attemptsInput>;
 export type WebhookOut = z.infer<typeof webhookSchema>;
 export type DeliveryOut = z.infer<typeof deliverySchema>;
+export type AttemptOut = z.infer<typeof attemptSchema>;

@@ -1,5 +1,5 @@
-import type { WebhookDelivery, WebhookEndpoint } from '@roster/db';
-import type { DeliveryOut, WebhookOut } from '../schemas/webhooks.js';
+import type { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint } from '@roster/db';
+import type { AttemptOut, DeliveryOut, WebhookOut } from '../schemas/webhooks.js';
 
 /** An endpoint as admins see it: never its secret. */
 export function toWebhookOut(endpoint: WebhookEndpoint): WebhookOut {
@@ -32,5 +32,18 @@ export function toDeliveryOut(delivery: WebhookDelivery): DeliveryOut {
     delivered_at: delivery.deliveredAt?.toISOString() ?? null,
     created_at: delivery.createdAt.toISOString(),
     payload: JSON.parse(delivery.payload) as Record<string, unknown>,
+  };
+}
+
+export function toAttemptOut(attempt: WebhookDeliveryAttempt): AttemptOut {
+  const status = attempt.statusCode;
+  return {
+    number: attempt.number,
+    started_at: attempt.startedAt.toISOString(),
+    duration_ms: attempt.durationMs,
+    status_code: status,
+    succeeded: status !== null && status >= 200 && status < 300,
+    error_kind: attempt.errorKind,
+    response_body: attempt.responseBody,
   };
 }

@@ -11,8 +11,9 @@ let h: Harness;
 const SCHEDULE = [1_000, 60_000];
 const LEASE = 30_000;
 const queue = () => new WebhookQueue(h.db.orm, { leaseMs: LEASE, schedule: SCHEDULE, random: () => 0.5 });
-const FAIL = { ok: false, statusCode: 500, durationMs: 12, error: 'HTTP 500' };
-const OK = { ok: true, statusCode: 204, durationMs: 7, error: null };
+const ANSWER = { startedAt: new Date(), errorKind: null, responseBody: null };
+const FAIL = { ...ANSWER, ok: false, statusCode: 500, durationMs: 12, error: 'HTTP 500' };
+const OK = { ...ANSWER, ok: true, statusCode: 204, durationMs: 7, error: null };
 
 async function endpoint(fields: Partial<WebhookEndpoint> = {}) {
   const em = h.db.orm.em.fork();
@@ -142,7 +143,9 @@ describe('WebhookQueue.record', () => {
     for (const [i, expected] of (['retrying', 'failed'] as const).entries()) {
       [attempt] = (await queue().claim(1, later(SCHEDULE[i]! + 1_000))) as [ClaimedDelivery];
       expect(attempt.attempt).toBe(i + 2);
-      expect(await queue().record(attempt, { ...FAIL, statusCode: null, error: 'timeout' })).toBe(expected);
+      expect(
+        await queue().record(attempt, { ...FAIL, statusCode: null, error: 'timeout', errorKind: 'timeout' }),
+      ).toBe(expected);
     }
     expect(await row(claimed.id)).toMatchObject({ status: 'failed', attempts: 3, nextAttemptAt: null });
     const em = h.db.orm.em.fork();

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { dialectOf, WebhookDelivery, WebhookEndpoint } from '@roster/db';
 import { AuditService } from './audit.js';
+import { excerpt, recordAttempt, type AttemptResult } from './webhook-attempts.js';
 
 /** A delivery a dispatcher has claimed: what to send, where, and the secrets to sign it with. */
 export interface ClaimedDelivery {
@@ -13,14 +14,6 @@ export interface ClaimedDelivery {
   url: string;
   /** The endpoint's secret, then the rotated-out one while its grace period runs. */
   secrets: string[];
-}
-
-/** How an attempt went. */
-export interface AttemptResult {
-  ok: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
 }
 
 export interface WebhookQueueOptions {
@@ -120,9 +113,10 @@ export class WebhookQueue {
   }
 
   /**
-   * Writes how the attempt went: delivered, due again after the schedule's next wait, or given up — then the
-   * endpoint is disabled and that is audited, in one transaction. Answers what happened ('stale' when the claim
-   * had been lost meanwhile).
+   * Writes how the attempt went — delivered, due again after the schedule's next wait, or given up: then the
+   * endpoint is disabled and that is audited — and the attempt's own row, in one transaction, so the delivery and
+   * its attempts never disagree. Answers what happened ('stale', writing nothing, when the claim had been lost
+   * meanwhile).
    */
   async record(
     delivery: ClaimedDelivery,
@@ -133,45 +127,38 @@ export class WebhookQueue {
       leaseUntil: null,
       lastStatusCode: result.statusCode,
       lastDurationMs: result.durationMs,
-      lastError: result.error?.slice(0, 500) ?? null,
+      lastError: excerpt(result.error),
     };
     const mine = { id: delivery.id, attempts: delivery.attempt, status: 'pending' as const };
-    const em = this.em();
-    if (result.ok) {
-      const changed = await em.nativeUpdate(WebhookDelivery, mine, {
-        ...last,
-        status: 'delivered',
-        deliveredAt: now,
-        nextAttemptAt: null,
-      });
-      return changed === 1 ? 'delivered' : 'stale';
-    }
-    const delay = this.delayAfter(delivery.attempt);
-    if (delay !== null) {
-      const nextAttemptAt = new Date(now.getTime() + delay);
-      const changed = await em.nativeUpdate(WebhookDelivery, mine, { ...last, nextAttemptAt });
-      return changed === 1 ? 'retrying' : 'stale';
-    }
-    return em.transactional(async (tx) => {
-      const changed = await tx.nativeUpdate(WebhookDelivery, mine, {
-        ...last,
-        status: 'failed',
-        nextAttemptAt: null,
-      });
+    const delay = result.ok ? null : this.delayAfter(delivery.attempt);
+    const outcome = result.ok ? 'delivered' : delay !== null ? 'retrying' : 'failed';
+    const next = result.ok
+      ? { status: 'delivered' as const, deliveredAt: now, nextAttemptAt: null }
+      : delay !== null
+        ? { nextAttemptAt: new Date(now.getTime() + delay) }
+        : { status: 'failed' as const, nextAttemptAt: null };
+    return this.em().transactional(async (tx) => {
+      const changed = await tx.nativeUpdate(WebhookDelivery, mine, { ...last, ...next });
       if (changed === 0) return 'stale';
-      const disabled = await tx.nativeUpdate(
-        WebhookEndpoint,
-        { id: delivery.endpointId, enabled: true },
-        { enabled: false, disabledReason: 'failing', disabledAt: now, updatedAt: now },
-      );
-      if (disabled === 1) {
-        new AuditService(tx, { ip: null, userAgent: null }).record('webhook.disabled', {
-          actorId: null,
-          details: { webhook_id: delivery.endpointId, delivery_id: delivery.id, attempts: delivery.attempt },
-        });
-      }
-      return 'failed';
+      await recordAttempt(tx, delivery.id, result);
+      if (outcome === 'failed') await this.disable(tx, delivery, now);
+      return outcome;
     });
+  }
+
+  /** The endpoint of a delivery that ran out of retries stops receiving (once, audited), in `tx`. */
+  private async disable(tx: EntityManager, delivery: ClaimedDelivery, now: Date): Promise<void> {
+    const disabled = await tx.nativeUpdate(
+      WebhookEndpoint,
+      { id: delivery.endpointId, enabled: true },
+      { enabled: false, disabledReason: 'failing', disabledAt: now, updatedAt: now },
+    );
+    if (disabled === 1) {
+      new AuditService(tx, { ip: null, userAgent: null }).record('webhook.disabled', {
+        actorId: null,
+        details: { webhook_id: delivery.endpointId, delivery_id: delivery.id, attempts: delivery.attempt },
+      });
+    }
   }
 
   /**
@@ -186,7 +173,10 @@ export class WebhookQueue {
     );
   }
 
-  /** Deletes delivered and failed deliveries created before `before`; answers how many. */
+  /**
+   * Deletes delivered and failed deliveries created before `before`, and their attempts with them (the foreign key
+   * cascades); answers how many deliveries.
+   */
   prune(before: Date): Promise<number> {
     return this.em().nativeDelete(WebhookDelivery, {
       status: { $in: ['delivered', 'failed'] },

@@ -1,10 +1,16 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { WebhookDelivery, WebhookEndpoint, type User } from '@roster/db';
+import { WebhookDelivery, WebhookEndpoint, type User, type WebhookDeliveryAttempt } from '@roster/db';
 import { AppError } from '../errors.js';
 import type { ApiSettings } from '../settings.js';
-import type { CreateWebhookInput, DeliveriesInput, UpdateWebhookInput } from '../schemas/webhooks.js';
+import type {
+  AttemptsInput,
+  CreateWebhookInput,
+  DeliveriesInput,
+  UpdateWebhookInput,
+} from '../schemas/webhooks.js';
 import { TEST_EVENT_TYPE } from '../schemas/webhooks.js';
 import { inTransaction, type AuditService } from './audit.js';
+import { listAttempts } from './webhook-attempts.js';
 import { newDeliveryId, newWebhookSecret, webhookPayload } from './webhook-events.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import { assertWebhookUrl, type Resolver } from './webhook-urls.js';
@@ -207,6 +213,16 @@ export class WebhooksService {
     const items = rows.slice(0, input.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** A delivery's attempts, newest first; keyset pages. */
+  async attempts(
+    input: AttemptsInput,
+  ): Promise<{ items: WebhookDeliveryAttempt[]; nextCursor: string | null }> {
+    await this.get(input.id);
+    const found = await this.em.count(WebhookDelivery, { id: input.delivery_id, endpointId: input.id });
+    if (found === 0) throw new AppError('WEBHOOK_DELIVERY_NOT_FOUND');
+    return listAttempts(this.em, input.delivery_id, input);
   }
 
   /**

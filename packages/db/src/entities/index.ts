@@ -20,6 +20,13 @@ export {
   WebhookDeliverySchema,
   type DeliveryStatus,
 } from './WebhookDelivery.js';
+export {
+  RESPONSE_EXCERPT_LENGTH,
+  WEBHOOK_ATTEMPT_ERRORS,
+  WebhookDeliveryAttempt,
+  WebhookDeliveryAttemptSchema,
+  type WebhookAttemptError,
+} from './WebhookDeliveryAttempt.js';
 export { WebhookEndpoint, WebhookEndpointSchema, type WebhookDisabledReason } from './WebhookEndpoint.js';
 
 import { ActionTokenSchema } from './ActionToken.js';
@@ -33,6 +40,7 @@ import { SessionSchema } from './Session.js';
 import { TotpFactorSchema } from './TotpFactor.js';
 import { UserSchema } from './User.js';
 import { WebhookDeliverySchema } from './WebhookDelivery.js';
+import { WebhookDeliveryAttemptSchema } from './WebhookDeliveryAttempt.js';
 import { WebhookEndpointSchema } from './WebhookEndpoint.js';
 import { WebAuthnChallengeSchema } from './WebAuthnChallenge.js';
 
@@ -45,6 +53,7 @@ export const entities = [
   ApiKeySchema,
   WebhookEndpointSchema,
   WebhookDeliverySchema,
+  WebhookDeliveryAttemptSchema,
   TotpFactorSchema,
   RecoveryCodeSchema,
   MfaChallengeSchema,

@@ -9,6 +9,7 @@ import { Migration20261205000000Webhooks as PgWebhooks } from './postgresql/Migr
 import { Migration20261206000000ApiKeys as PgApiKeys } from './postgresql/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as PgImpersonation } from './postgresql/Migration20261206010000Impersonation.js';
 import { Migration20261207030000ListIndexes as PgListIndexes } from './postgresql/Migration20261207030000ListIndexes.js';
+import { Migration20261208000000WebhookAttempts as PgWebhookAttempts } from './postgresql/Migration20261208000000WebhookAttempts.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -20,6 +21,7 @@ import { Migration20261205000000Webhooks as SqliteWebhooks } from './sqlite/Migr
 import { Migration20261206000000ApiKeys as SqliteApiKeys } from './sqlite/Migration20261206000000ApiKeys.js';
 import { Migration20261206010000Impersonation as SqliteImpersonation } from './sqlite/Migration20261206010000Impersonation.js';
 import { Migration20261207030000ListIndexes as SqliteListIndexes } from './sqlite/Migration20261207030000ListIndexes.js';
+import { Migration20261208000000WebhookAttempts as SqliteWebhookAttempts } from './sqlite/Migration20261208000000WebhookAttempts.js';
 
 /** Ordered, committed migrations per dialect. Append new ones; never edit one that has shipped. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -33,6 +35,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206000000ApiKeys', class: PgApiKeys },
   { name: 'Migration20261206010000Impersonation', class: PgImpersonation },
   { name: 'Migration20261207030000ListIndexes', class: PgListIndexes },
+  { name: 'Migration20261208000000WebhookAttempts', class: PgWebhookAttempts },
 ];
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: SqliteUsers },
@@ -46,4 +49,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206000000ApiKeys', class: SqliteApiKeys },
   { name: 'Migration20261206010000Impersonation', class: SqliteImpersonation },
   { name: 'Migration20261207030000ListIndexes', class: SqliteListIndexes },
+  { name: 'Migration20261208000000WebhookAttempts', class: SqliteWebhookAttempts },
 ];

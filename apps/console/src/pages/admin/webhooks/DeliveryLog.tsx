@@ -1,13 +1,16 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import { useSession } from '../../../app/session';
 import { useAction, useQuery } from '../../../app/use-api';
 import { Badge, Empty, ErrorMessage, Loading } from '../../../components/status';
 import { formatDateTime } from '../../../lib/format';
+import { attemptsVersion } from '../../../lib/webhook-attempts';
 import { describeDelivery, type Delivery } from '../../../lib/webhooks';
+import { DeliveryAttempts } from './DeliveryAttempts';
 
 /**
  * An endpoint's deliveries, newest first: status, attempts, the last answer's status code and duration, the next
- * attempt; retry any that is not in flight. Read again every few seconds while one is pending, and on `round`.
+ * attempt; retry any that is not in flight; open any to see each of its attempts. Read again every few seconds
+ * while one is pending, and on `round`.
  */
 export function DeliveryLog({ webhookId, round }: { webhookId: number; round: number }) {
   const { client } = useSession();
@@ -20,6 +23,13 @@ export function DeliveryLog({ webhookId, round }: { webhookId: number; round: nu
     ),
   );
   const [retrying, setRetrying] = useState<string | null>(null);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpen((was) => {
+      const next = new Set(was);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const retry = useAction((delivery: Delivery) =>
     client.admin.webhooks.retry.mutate({ id: webhookId, delivery_id: delivery.id }),
   );
@@ -65,35 +75,61 @@ export function DeliveryLog({ webhookId, round }: { webhookId: number; round: nu
             <tbody>
               {items.map((d) => {
                 const row = describeDelivery(d);
+                const expanded = open.has(d.id);
+                const panel = `attempts-${d.id}`;
                 return (
-                  <tr key={d.id} data-status={d.status} data-event={d.event_type}>
-                    <th scope="row">
-                      <code>{d.event_type}</code>
-                    </th>
-                    <td>
-                      <Badge tone={row.tone}>{row.status}</Badge>
-                      {d.last_error ? <span className="muted cell-wrap"> {d.last_error}</span> : null}
-                    </td>
-                    <td>{row.attempts}</td>
-                    <td>{row.statusCode}</td>
-                    <td>{row.duration}</td>
-                    <td>{formatDateTime(d.created_at)}</td>
-                    <td>{row.next}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="button-small"
-                        disabled={retrying === d.id}
-                        onClick={() => void onRetry(d)}
-                      >
-                        {retrying === d.id ? 'Retrying…' : 'Retry'}
-                        <span className="visually-hidden">
-                          {' '}
-                          the {d.event_type} delivery {d.id}
-                        </span>
-                      </button>
-                    </td>
-                  </tr>
+                  <Fragment key={d.id}>
+                    <tr data-status={d.status} data-event={d.event_type}>
+                      <th scope="row">
+                        <code>{d.event_type}</code>
+                      </th>
+                      <td>
+                        <Badge tone={row.tone}>{row.status}</Badge>
+                        {d.last_error ? <span className="muted cell-wrap"> {d.last_error}</span> : null}
+                      </td>
+                      <td>
+                        {row.attempts}{' '}
+                        <button
+                          type="button"
+                          className="button-small button-quiet"
+                          aria-expanded={expanded}
+                          {...(expanded ? { 'aria-controls': panel } : {})}
+                          onClick={() => toggle(d.id)}
+                        >
+                          {expanded ? 'Hide' : 'Show'}
+                          <span className="visually-hidden">
+                            {' '}
+                            the attempts of the {d.event_type} delivery {d.id}
+                          </span>
+                        </button>
+                      </td>
+                      <td>{row.statusCode}</td>
+                      <td>{row.duration}</td>
+                      <td>{formatDateTime(d.created_at)}</td>
+                      <td>{row.next}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className="button-small"
+                          disabled={retrying === d.id}
+                          onClick={() => void onRetry(d)}
+                        >
+                          {retrying === d.id ? 'Retrying…' : 'Retry'}
+                          <span className="visually-hidden">
+                            {' '}
+                            the {d.event_type} delivery {d.id}
+                          </span>
+                        </button>
+                      </td>
+                    </tr>
+                    {expanded ? (
+                      <tr id={panel} className="attempts-row" data-attempts-of={d.id}>
+                        <td colSpan={8}>
+                          <DeliveryAttempts webhookId={webhookId} delivery={d} version={attemptsVersion(d)} />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
                 );
               })}
             </tbody>
