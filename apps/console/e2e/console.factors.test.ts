@@ -19,8 +19,8 @@ import {
 // Second factors in the console, against the built Roster in Chromium: an account turns on an authenticator app
 // from its account page (codes computed here from the secret it shows), signs out, signs in with password and
 // code, then with a recovery code; an admin resets its MFA; then passkeys with a DevTools virtual authenticator:
-// add, rename, sign in with one alone and as the second step, delete. Served on http://localhost:PORT with
-// PUBLIC_URL to match: browsers refuse an IP address as the passkeys' relying party.
+// add, rename, sign in with one alone and as the second step, delete (after the password). Served on
+// http://localhost:PORT with PUBLIC_URL to match: browsers refuse an IP address as the passkeys' relying party.
 
 if (!chromiumAvailable && !inCi) console.warn('console factor tests skipped: /usr/bin/chromium is missing.');
 
@@ -262,8 +262,18 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
     await p.getByRole('button', { name: 'Use a passkey' }).click();
     await heading(p, 'Your account');
 
+    // Deleting it asks for the password first; a wrong one is said at the field and deletes nothing.
     await passkeys.getByRole('button', { name: 'Delete Work laptop' }).click();
-    await passkeys.getByRole('button', { name: 'Yes, delete it' }).click();
+    const confirm = passkeys.getByRole('form', { name: /Delete the passkey “Work laptop”/ });
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await confirm.getByText('Enter your password to delete the passkey.').waitFor();
+    await confirm.getByLabel('Your password').fill('not my password');
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await confirm.getByText('Your password is not right.').waitFor();
+    await checkState(p, 'account-passkey-delete');
+    await confirm.getByLabel('Your password').fill(ADA.password);
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await passkeys.getByText('Passkey “Work laptop” deleted.').waitFor();
     await passkeys.getByText('No passkeys yet.').waitFor();
     expect(watch.errors).toEqual([]);
     expect(watch.foreign).toEqual([]);

@@ -119,6 +119,7 @@ const MFA_VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
   'post /auth/login/mfa/webauthn/verify': NO_RESPONSE,
   'post /auth/passkeys/register/verify': NO_RESPONSE,
   'post /auth/passkeys/login/verify': NO_RESPONSE,
+  'post /auth/passkeys/{id}/delete': NO_PASSWORD,
   'patch /auth/passkeys/{id}': invalid(
     'name',
     'Too small: expected string to have >=1 characters',

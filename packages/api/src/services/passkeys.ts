@@ -124,7 +124,10 @@ export class PasskeyService {
     return this.em.findOneOrFail(Passkey, { id }, { refresh: true });
   }
 
-  async remove(userId: number, id: number): Promise<void> {
+  /** Deletes one of the account's passkeys, after its password (WRONG_PASSWORD, limited as every re-check is). */
+  async remove(user: User, id: number, password: string): Promise<void> {
+    await this.users.assertPassword(user, password);
+    const userId = user.id;
     await inTransaction(this.em, async () => {
       if ((await this.em.nativeDelete(Passkey, { id, userId })) === 0)
         throw new AppError('PASSKEY_NOT_FOUND');
