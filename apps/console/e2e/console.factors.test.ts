@@ -148,6 +148,15 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
   });
 
   it('makes new recovery codes with the password and a recovery code; the old set stops working', async () => {
+    // Another device signed in with a recovery code: new codes sign it out.
+    const elsewhere = createRosterClient({ url: server.url });
+    const step = await elsewhere.login({ username: ADA.username, password: ADA.password });
+    if (step.status !== 'mfa_required') throw new Error('expected the second step');
+    await elsewhere.mfa.verify({ mfaToken: step.mfaToken, recoveryCode: recoveryCodes[2]! });
+    const sessions = page.getByRole('region', { name: 'Your sessions' });
+    await page.getByRole('button', { name: 'Refresh list' }).click();
+    await expect.poll(() => sessions.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+
     await mfa().getByRole('button', { name: 'New recovery codes' }).click();
     await mfa().getByLabel('Your password').fill(ADA.password);
     await mfa().getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCodes[0]!);
@@ -165,6 +174,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
     recoveryCodes = fresh;
     await mfa().getByRole('button', { name: 'I saved them' }).click();
     await mfa().getByText('10 recovery codes left.').waitFor();
+    await mfa().getByText('Your other sessions were signed out.').waitFor();
+    // The list is read again: this device alone; the other device's token is refused.
+    await expect.poll(() => sessions.locator('tbody tr').count()).toBe(1);
+    await sessions.getByText('This device').waitFor();
+    await expect(elsewhere.auth.me.query()).rejects.toMatchObject({ status: 401 });
   });
 
   it('goes back to the password when the second step has expired', async () => {

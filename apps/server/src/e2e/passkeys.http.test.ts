@@ -98,7 +98,7 @@ describe('passkeys over REST', () => {
     expect(decodeJwt(done.body.access_token).amr).toEqual(['pwd', 'hwk']);
   });
 
-  it('renames (PATCH) and deletes (POST …/delete with the password, 204); a deleted one signs nobody in', async () => {
+  it('renames (PATCH) and deletes (POST …/delete with the password, 204), ending the other sessions', async () => {
     const renamed = await req<PasskeyOut>('PATCH', `/auth/passkeys/${passkey.id}`, {
       token: ada.token,
       json: { name: 'Work laptop' },
@@ -121,8 +121,13 @@ describe('passkeys over REST', () => {
     });
     expect(foreign.status).toBe(404);
     expect(foreign.body).toMatchObject({ code: 'PASSKEY_NOT_FOUND' });
+    const elsewhere = await passkeyLogin(device);
+    expect(elsewhere.status).toBe(200);
     const removed = await req('POST', path, { token: ada.token, json: { password: ada.account.password } });
     expect(removed.status).toBe(204);
+    // Every other session of the account ended with it; this one stays.
+    expect((await req('GET', '/auth/me', { token: elsewhere.body.access_token })).status).toBe(401);
+    expect((await req('GET', '/auth/me', { token: ada.token })).status).toBe(200);
     const refused = await passkeyLogin(device);
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ code: 'PASSKEY_AUTHENTICATION_FAILED' });

@@ -405,7 +405,7 @@ export interface paths {
         put?: never;
         /**
          * New recovery codes
-         * @description Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; the old set stops working.
+         * @description Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; the old set stops working, and every other session of the account ends (this one stays).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -427,7 +427,7 @@ export interface paths {
         put?: never;
         /**
          * Turn the authenticator app off
-         * @description Needs the current password and a code from the app (or a recovery code). Removes the app and the recovery codes; passkeys stay (and with one, a password login still needs a second step).
+         * @description Needs the current password and a code from the app (or a recovery code). Removes the app and the recovery codes; passkeys stay (and with one, a password login still needs a second step). Every other session of the account ends (this one stays).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -597,7 +597,7 @@ export interface paths {
         put?: never;
         /**
          * Delete a passkey
-         * @description Needs the current password (as turning the authenticator app off does): a stolen access token alone cannot remove a factor. The passkey signs nobody in from now on. Audited.
+         * @description Needs the current password (as turning the authenticator app off does): a stolen access token alone cannot remove a factor. The passkey signs nobody in from now on, and every other session of the account ends (this one stays). Audited.
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */

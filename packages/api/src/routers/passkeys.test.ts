@@ -111,7 +111,7 @@ describe('registering passkeys', () => {
     expect((await h.db.orm.em.fork().findOneOrFail(User, { id: cy.id })).mfaEnabled).toBe(false);
     expect(await errorCodeOf(passwordless(device))).toBe('PASSKEY_AUTHENTICATION_FAILED');
     const audit = await h.db.orm.em.fork().find(AuditEvent, { targetId: cy.id, action: 'passkey.deleted' });
-    expect(audit.map((e) => e.details)).toEqual([{ passkey_id: id }]);
+    expect(audit.map((e) => e.details)).toEqual([{ passkey_id: id, sessions_ended: 0 }]);
   });
 });
 

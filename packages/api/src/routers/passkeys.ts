@@ -11,7 +11,7 @@ import {
 } from '../schemas/passkeys.js';
 import { tokenSchema } from '../schemas/user.js';
 import { toPasskeyOut, toTokenOut } from '../services/serialize.js';
-import { authedProcedure, publicProcedure, router } from '../trpc.js';
+import { authedProcedure, publicProcedure, router, sessionOf } from '../trpc.js';
 
 /** `auth.passkeys`: registering, listing, renaming and deleting passkeys, and signing in with one alone. */
 export const passkeysRouter = router({
@@ -89,14 +89,15 @@ export const passkeysRouter = router({
         summary: 'Delete a passkey',
         description:
           'Needs the current password (as turning the authenticator app off does): a stolen access token alone ' +
-          'cannot remove a factor. The passkey signs nobody in from now on. Audited.',
+          'cannot remove a factor. The passkey signs nobody in from now on, and every other session of the ' +
+          'account ends (this one stays). Audited.',
         successDescription: 'Deleted',
       },
     })
     .input(removePasskeyInput)
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
-      await ctx.passkeys.remove(ctx.user, input.id, input.password);
+      await ctx.passkeys.remove(ctx.user, sessionOf(ctx).id, input.id, input.password);
       return undefined;
     }),
 

@@ -36,7 +36,10 @@ export type RevokeReason =
   | 'deactivated'
   | 'refresh_token_reuse'
   | 'promoted_to_admin'
-  | 'mfa_reset_by_admin';
+  | 'mfa_reset_by_admin'
+  | 'totp_disabled'
+  | 'passkey_deleted'
+  | 'recovery_codes_regenerated';
 
 /** A session and its first refresh token, made but not written (`SessionService.open`). */
 export interface OpenedSession {

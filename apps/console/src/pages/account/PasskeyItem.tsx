@@ -62,7 +62,9 @@ export function PasskeyItem({
       {mode === 'delete' ? (
         <DeletePasskey
           passkey={passkey}
-          onDeleted={() => onChanged(`Passkey “${passkey.name}” deleted.`)}
+          onDeleted={() =>
+            onChanged(`Passkey “${passkey.name}” deleted. Your other sessions were signed out.`)
+          }
           onCancel={() => setMode('idle')}
         />
       ) : null}
