@@ -1657,6 +1657,33 @@ export interface components {
                 code: string;
             }[];
         };
+        /** @description The password was right, but the account has a second factor: no session yet, a second step */
+        MfaRequiredError: {
+            /**
+             * @description What went wrong, for people
+             * @example A second factor is required: send mfa_token with a code to /auth/login/mfa
+             */
+            detail: string;
+            /**
+             * @description What went wrong, for programs
+             * @constant
+             */
+            code: "MFA_REQUIRED";
+            /**
+             * @description Names the pending login: single use, five minutes. Complete it at POST /auth/login/mfa (with a code or a recovery code) or POST /auth/login/mfa/webauthn/options and …/verify (with a passkey)
+             * @example c83f59c9iwADvMJ1r4vb1ViQLCC7CjHUEs2qosv3rzA
+             */
+            mfa_token: string;
+            /**
+             * @description The second factors this account can complete the login with: `totp` (a code from the authenticator app), `recovery_code`, `webauthn` (a passkey)
+             * @example [
+             *       "totp",
+             *       "recovery_code",
+             *       "webauthn"
+             *     ]
+             */
+            methods: ("totp" | "recovery_code" | "webauthn")[];
+        };
     };
     responses: never;
     parameters: never;
@@ -1929,19 +1956,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Incorrect email or password (INVALID_CREDENTIALS); A second factor is required: send mfa_token with a code to /auth/login/mfa (MFA_REQUIRED) */
+            /** @description Incorrect email or password (INVALID_CREDENTIALS); A second factor is required: send mfa_token with a code to /auth/login/mfa (MFA_REQUIRED). MFA_REQUIRED adds `mfa_token` and `methods` (the MfaRequiredError schema) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Incorrect email or password",
-                     *       "code": "INVALID_CREDENTIALS"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["MfaRequiredError"];
                 };
             };
             /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
