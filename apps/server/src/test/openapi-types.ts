@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * My sessions
-         * @description The live sessions of the account, most recently used first; `current` marks this one.
+         * @description The live sessions of the account, most recently used first; `current` marks this one, and `impersonated_by` the admin behind a session opened to act as the account (impersonation).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -819,7 +819,7 @@ export interface paths {
         };
         /**
          * An account's sessions
-         * @description Its live sessions, most recently used first.
+         * @description Its live sessions, most recently used first; `impersonated_by` names the admin behind an impersonation session.
          *
          *     API keys: with the `admin:read` scope.
          */
@@ -1198,6 +1198,21 @@ export interface components {
             id: number;
             email: string;
         };
+        /**
+         * @example {
+         *       "id": "kQ3v9XrT0bY2mW7pL4sN8A",
+         *       "created_at": "2026-01-31T12:00:00.000Z",
+         *       "last_used_at": "2026-01-31T12:05:00.000Z",
+         *       "expires_at": "2026-01-31T12:15:00.000Z",
+         *       "ip": "203.0.113.7",
+         *       "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15",
+         *       "current": false,
+         *       "impersonated_by": {
+         *         "id": 1,
+         *         "username": "support-ann"
+         *       }
+         *     }
+         */
         Session: {
             id: string;
             /**
@@ -1220,6 +1235,21 @@ export interface components {
             user_agent: string | null;
             /** @description The session of the token making this request */
             current: boolean;
+            /** @description Set on a session an admin opened to act as the account (POST /admin/users/{id}/impersonate): that admin. null for the owner’s own sign-ins */
+            impersonated_by: components["schemas"]["SessionImpersonator"] | null;
+        };
+        /**
+         * @description The admin who opened a session to act as the account
+         * @example {
+         *       "id": 1,
+         *       "username": "support-ann"
+         *     }
+         */
+        SessionImpersonator: {
+            /** @description The admin’s account id */
+            id: number;
+            /** @description The admin’s username; null once that account has been deleted */
+            username: string | null;
         };
         CreatedApiKey: {
             id: number;
