@@ -237,7 +237,12 @@ describe.skipIf(!chromiumAvailable && !inCi)('the console: API keys and imperson
     await page.locator('.whoami').getByText('Acting as grace (you are root)').waitFor();
     expect(await page.getByLabel('Username').inputValue()).toBe('grace');
     await page.getByText('Your address is grace@example.com').waitFor();
-    await page.getByRole('region', { name: 'Your sessions' }).getByText('This device').waitFor();
+    const own = page.getByRole('region', { name: 'Your sessions' });
+    // This device is the impersonation, and the list says whose.
+    await own
+      .locator('tr', { hasText: 'This device' })
+      .getByText(`Impersonation by ${ADMIN.username}`)
+      .waitFor();
 
     // Nothing the API forbids under an impersonation token is offered.
     for (const name of [
@@ -328,6 +333,19 @@ describe.skipIf(!chromiumAvailable && !inCi)('the console: API keys and imperson
     const rows = page.locator('main table tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain(`#${data.grace.id}`);
+
+    // An impersonation running elsewhere is named in the account's sessions, on the admin's view of them.
+    const elsewhere = await data.root.admin.impersonate.mutate({ id: data.grace.id, reason: 'Ticket 4713' });
+    await page.goto(`${server.url}/console/admin/users/${data.grace.id}`);
+    await heading('grace');
+    const sessions = page.getByRole('region', { name: "The account's sessions" });
+    await sessions.getByText(`Impersonation by ${ADMIN.username}`).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    const logout = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${elsewhere.access_token}` },
+    });
+    expect(logout.status).toBe(204);
   });
 
   it('returns to the admin when Roster ends the impersonation', async () => {

@@ -19,8 +19,8 @@ import {
 // Second factors in the console, against the built Roster in Chromium: an account turns on an authenticator app
 // from its account page (codes computed here from the secret it shows), signs out, signs in with password and
 // code, then with a recovery code; an admin resets its MFA; then passkeys with a DevTools virtual authenticator:
-// add, rename, sign in with one alone and as the second step, delete. Served on http://localhost:PORT with
-// PUBLIC_URL to match: browsers refuse an IP address as the passkeys' relying party.
+// add, rename, sign in with one alone and as the second step, delete (after the password). Served on
+// http://localhost:PORT with PUBLIC_URL to match: browsers refuse an IP address as the passkeys' relying party.
 
 if (!chromiumAvailable && !inCi) console.warn('console factor tests skipped: /usr/bin/chromium is missing.');
 
@@ -148,6 +148,15 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
   });
 
   it('makes new recovery codes with the password and a recovery code; the old set stops working', async () => {
+    // Another device signed in with a recovery code: new codes sign it out.
+    const elsewhere = createRosterClient({ url: server.url });
+    const step = await elsewhere.login({ username: ADA.username, password: ADA.password });
+    if (step.status !== 'mfa_required') throw new Error('expected the second step');
+    await elsewhere.mfa.verify({ mfaToken: step.mfaToken, recoveryCode: recoveryCodes[2]! });
+    const sessions = page.getByRole('region', { name: 'Your sessions' });
+    await page.getByRole('button', { name: 'Refresh list' }).click();
+    await expect.poll(() => sessions.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+
     await mfa().getByRole('button', { name: 'New recovery codes' }).click();
     await mfa().getByLabel('Your password').fill(ADA.password);
     await mfa().getByLabel('Code from your authenticator app, or a recovery code').fill(recoveryCodes[0]!);
@@ -165,6 +174,11 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
     recoveryCodes = fresh;
     await mfa().getByRole('button', { name: 'I saved them' }).click();
     await mfa().getByText('10 recovery codes left.').waitFor();
+    await mfa().getByText('Your other sessions were signed out.').waitFor();
+    // The list is read again: this device alone; the other device's token is refused.
+    await expect.poll(() => sessions.locator('tbody tr').count()).toBe(1);
+    await sessions.getByText('This device').waitFor();
+    await expect(elsewhere.auth.me.query()).rejects.toMatchObject({ status: 401 });
   });
 
   it('goes back to the password when the second step has expired', async () => {
@@ -262,8 +276,18 @@ describe.skipIf(!chromiumAvailable && !inCi)('second factors in the console', ()
     await p.getByRole('button', { name: 'Use a passkey' }).click();
     await heading(p, 'Your account');
 
+    // Deleting it asks for the password first; a wrong one is said at the field and deletes nothing.
     await passkeys.getByRole('button', { name: 'Delete Work laptop' }).click();
-    await passkeys.getByRole('button', { name: 'Yes, delete it' }).click();
+    const confirm = passkeys.getByRole('form', { name: /Delete the passkey “Work laptop”/ });
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await confirm.getByText('Enter your password to delete the passkey.').waitFor();
+    await confirm.getByLabel('Your password').fill('not my password');
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await confirm.getByText('Your password is not right.').waitFor();
+    await checkState(p, 'account-passkey-delete');
+    await confirm.getByLabel('Your password').fill(ADA.password);
+    await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+    await passkeys.getByText('Passkey “Work laptop” deleted.').waitFor();
     await passkeys.getByText('No passkeys yet.').waitFor();
     expect(watch.errors).toEqual([]);
     expect(watch.foreign).toEqual([]);

@@ -43,8 +43,9 @@ export interface ValidationIssue {
   code: string;
 }
 
-/** A second factor a login can be completed with (MFA_REQUIRED's `methods`). */
-export type MfaMethod = 'totp' | 'recovery_code' | 'webauthn';
+/** The second factors a login can be completed with (MFA_REQUIRED's `methods`), in the order they are listed. */
+export const MFA_METHODS = ['totp', 'recovery_code', 'webauthn'] as const;
+export type MfaMethod = (typeof MFA_METHODS)[number];
 
 /** Fields only some errors carry. */
 export interface ErrorExtra {

@@ -5,6 +5,7 @@ import { appRouter } from './root.js';
 import type { Meta } from './trpc.js';
 
 type Response = { description?: string; content?: Record<string, { schema?: unknown }> };
+type Schema = Record<string, unknown>;
 type Operation = {
   operationId?: string;
   tags?: string[];
@@ -84,13 +85,21 @@ describe('createOpenApiDocument', () => {
   });
 
   it('gives every error response, and a 500 on every operation, the shared Error schema', () => {
-    for (const item of Object.values(paths)) {
-      for (const operation of Object.values(item)) {
+    const others: string[] = [];
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item)) {
         const errors = Object.entries(operation.responses).filter(([code]) => Number(code) >= 400);
         expect(errors.map(([code]) => code)).toContain('500');
-        for (const [, response] of errors) expect(response.content).toMatchObject(ERROR_CONTENT);
+        for (const [code, response] of errors) {
+          const media = response.content?.['application/json'];
+          if (media?.schema && '$ref' in (media.schema as object))
+            expect(response.content).toMatchObject(ERROR_CONTENT);
+          else others.push(`${method} ${path} ${code}`);
+        }
       }
     }
+    // Only where an error says more than {detail, code} (MFA_REQUIRED, below).
+    expect(others).toEqual(['post /auth/login 401']);
     expect(op('get', '/users/{id}').responses['500']).toMatchObject({
       description: 'Internal server error (INTERNAL_SERVER_ERROR)',
       content: ERROR_CONTENT,
@@ -186,10 +195,68 @@ describe('createOpenApiDocument', () => {
     expect(op('post', '/auth/login').responses['401']).toMatchObject({
       content: {
         'application/json': {
-          example: { code: 'INVALID_CREDENTIALS', detail: 'Incorrect email or password' },
+          examples: {
+            INVALID_CREDENTIALS: {
+              value: { code: 'INVALID_CREDENTIALS', detail: 'Incorrect email or password' },
+            },
+          },
         },
       },
     });
+  });
+
+  it("documents MFA_REQUIRED's mfa_token and methods on the login's 401, beside the Error shape", () => {
+    const schemas = doc.components?.schemas as Record<string, Schema>;
+    expect(schemas.MfaRequiredError).toEqual({
+      type: 'object',
+      description: expect.stringContaining('second factor'),
+      properties: {
+        detail: expect.objectContaining({ type: 'string' }),
+        code: expect.objectContaining({ type: 'string', const: 'MFA_REQUIRED' }),
+        mfa_token: expect.objectContaining({
+          type: 'string',
+          description: expect.stringContaining('single use'),
+        }),
+        methods: expect.objectContaining({
+          type: 'array',
+          items: { type: 'string', enum: ['totp', 'recovery_code', 'webauthn'] },
+        }),
+      },
+      required: ['detail', 'code', 'mfa_token', 'methods'],
+      additionalProperties: false,
+    });
+    const unauthorized = op('post', '/auth/login').responses['401']!;
+    expect(unauthorized.description).toContain('MFA_REQUIRED adds `mfa_token` and `methods`');
+    const media = unauthorized.content!['application/json'] as { schema: unknown; examples: unknown };
+    // Error admits no other field, and MfaRequiredError needs both: each body is exactly one of them.
+    expect(media.schema).toEqual({
+      oneOf: [{ $ref: '#/components/schemas/Error' }, { $ref: '#/components/schemas/MfaRequiredError' }],
+    });
+    expect(schemas.Error).toMatchObject({ additionalProperties: false });
+    expect(media.examples).toEqual({
+      INVALID_CREDENTIALS: {
+        summary: 'Incorrect email or password',
+        value: { detail: 'Incorrect email or password', code: 'INVALID_CREDENTIALS' },
+      },
+      MFA_REQUIRED: {
+        summary: ERROR_CODES.MFA_REQUIRED.message,
+        value: {
+          detail: ERROR_CODES.MFA_REQUIRED.message,
+          code: 'MFA_REQUIRED',
+          mfa_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+          methods: ['totp', 'recovery_code', 'webauthn'],
+        },
+      },
+    });
+    // Every operation that can answer MFA_REQUIRED documents it so; the others keep the one Error shape.
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const shaped = JSON.stringify(operation.responses).includes('MfaRequiredError');
+        expect(shaped, `${method} ${path}`).toBe(
+          Object.values(operation.responses).some((r) => r.description?.includes('(MFA_REQUIRED)')),
+        );
+      }
+    }
   });
 });
 

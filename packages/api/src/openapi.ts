@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { appRouter } from './root.js';
-import { allowsImpersonation } from './access.js';
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
 import { API_KEY_SCHEME, documentCredentials } from './openapi-credentials.js';
+import { ERROR_SCHEMAS, errorResponsesOf, type ProcedureLike, type Response } from './openapi-errors.js';
 import type { Meta } from './trpc.js';
 
-interface ProcedureLike {
-  _def: { meta?: Meta; inputs?: unknown[]; output?: unknown; middlewares?: { name: string }[] };
-}
+export { errorCodesOf } from './openapi-errors.js';
 
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureLike>;
 
@@ -48,30 +45,6 @@ export function successStatusOf(procedurePath: string, data?: unknown): number {
   return def?.meta?.successStatus ?? 200;
 }
 
-const errorSchema = z
-  .object({
-    detail: z.string().meta({ description: 'What went wrong, for people', example: 'User not found' }),
-    code: z
-      .string()
-      .meta({ description: 'What went wrong, for programs (UPPER_SNAKE)', example: 'USER_NOT_FOUND' }),
-    issues: z
-      .array(
-        z.object({
-          path: z.array(z.union([z.string(), z.number().int()])),
-          message: z.string(),
-          code: z.string(),
-        }),
-      )
-      .optional()
-      .meta({ description: 'Validation failures (422 only)' }),
-  })
-  .meta({ id: 'Error' });
-
-type Response = {
-  description?: string;
-  content?: Record<string, unknown>;
-  headers?: Record<string, unknown>;
-};
 type Operation = {
   operationId?: string;
   description?: string;
@@ -95,120 +68,6 @@ const TAGS = [
       'Account administration, statistics, the audit log, every account’s API keys, and impersonation. Admins only.',
   },
 ];
-
-const invalid = (field: string, message: string, code: string): ErrorBody => ({
-  detail: ERROR_CODES.VALIDATION_ERROR.message,
-  code: 'VALIDATION_ERROR',
-  issues: [{ path: [field], message, code }],
-});
-const INVALID_BODY = invalid('email', 'Invalid email address', 'invalid_format');
-const INVALID_ID = invalid('id', 'Invalid input: expected number, received string', 'invalid_type');
-const INVALID_QUERY = invalid('limit', 'Too big: expected number to be <=100', 'too_big');
-const EITHER_CODE = invalid('code', 'Send either code or recovery_code', 'custom');
-const BAD_CODE = invalid('code', 'Expected the 6 digits the authenticator app shows', 'invalid_format');
-const NO_PASSWORD = invalid('password', 'Invalid input: expected string, received undefined', 'invalid_type');
-const NO_RESPONSE = invalid('response', 'Invalid input: expected object, received undefined', 'invalid_type');
-const NO_TOKEN = invalid('mfa_token', 'Invalid input: expected string, received undefined', 'invalid_type');
-const MFA_VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
-  'post /auth/login/mfa': EITHER_CODE,
-  'post /auth/mfa/totp/setup': NO_PASSWORD,
-  'post /auth/mfa/totp/confirm': BAD_CODE,
-  'post /auth/mfa/recovery-codes': EITHER_CODE,
-  'post /auth/mfa/totp/disable': EITHER_CODE,
-  'post /auth/login/mfa/webauthn/options': NO_TOKEN,
-  'post /auth/login/mfa/webauthn/verify': NO_RESPONSE,
-  'post /auth/passkeys/register/verify': NO_RESPONSE,
-  'post /auth/passkeys/login/verify': NO_RESPONSE,
-  'patch /auth/passkeys/{id}': invalid(
-    'name',
-    'Too small: expected string to have >=1 characters',
-    'too_small',
-  ),
-};
-/** Validation examples worded for one operation's input (every other example comes from the error tables). */
-const VALIDATION_EXAMPLES: Record<string, ErrorBody> = {
-  'delete /auth/sessions/{id}': invalid('id', 'Not a session id', 'invalid_format'),
-  'post /auth/login': invalid('username', 'username (or email) is required', 'custom'),
-  'post /admin/users/{id}/password': invalid(
-    'password',
-    'Too small: expected string to have >=8 characters',
-    'too_small',
-  ),
-  ...MFA_VALIDATION_EXAMPLES,
-};
-
-const RETRY_AFTER = {
-  description: 'Seconds to wait before trying again',
-  schema: { type: 'integer', minimum: 1 },
-};
-
-/** The names of a procedure's middlewares (`isAuthed`, `isAdmin`, `rateLimited`, …: see trpc.ts). */
-function middlewareNames(def: ProcedureLike['_def']): Set<string> {
-  return new Set((def.middlewares ?? []).map((m) => m.name));
-}
-
-/**
- * Every error code an operation can answer with: the ones its meta declares (`errors`, its domain's), and the
- * ones that follow from how it is built — authentication (isAuthed), the admin role (isAdmin), a rate limit
- * (rateLimited), an input to validate, a body to parse — and the generic 500.
- */
-export function errorCodesOf(def: ProcedureLike['_def'], method: string): ErrorCode[] {
-  const codes = new Set<ErrorCode>();
-  const middlewares = middlewareNames(def);
-  if (middlewares.has('isAuthed')) codes.add('NOT_AUTHENTICATED').add('INVALID_TOKEN');
-  if (middlewares.has('isAdmin')) codes.add('FORBIDDEN').add('MFA_ENROLLMENT_REQUIRED');
-  for (const code of def.meta?.errors ?? []) codes.add(code);
-  if (middlewares.has('isAuthed')) {
-    // Other credentials than a login (access.ts): API keys, limited per key, and impersonation tokens.
-    if (def.meta?.scope) codes.add('INSUFFICIENT_SCOPE').add('RATE_LIMITED');
-    else codes.add('FORBIDDEN_FOR_API_KEY');
-    if (!allowsImpersonation(def.meta)) codes.add('FORBIDDEN_WHILE_IMPERSONATING');
-  }
-  const input = def.inputs?.[0];
-  if (input instanceof z.ZodType && !(input instanceof z.ZodVoid)) codes.add('VALIDATION_ERROR');
-  if (method === 'post' || method === 'put' || method === 'patch') {
-    codes.add('MALFORMED_REQUEST').add('PAYLOAD_TOO_LARGE').add('UNSUPPORTED_MEDIA_TYPE');
-  }
-  if (middlewares.has('rateLimited')) codes.add('RATE_LIMITED');
-  codes.add('INTERNAL_SERVER_ERROR');
-  return [...codes];
-}
-
-/**
- * Each operation's error responses, generated from the error tables: per status, the codes it can answer with
- * and their messages as the description, the first one as the example, the Error schema, and Retry-After on 429.
- */
-function errorResponsesOf(
-  method: string,
-  path: string,
-  def: ProcedureLike['_def'],
-): Record<string, Response> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of errorCodesOf(def, method)) {
-    const status = ERROR_CODES[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const invalidInput =
-    method === 'get' || method === 'delete'
-      ? path.endsWith('{id}')
-        ? INVALID_ID
-        : INVALID_QUERY
-      : INVALID_BODY;
-  const responses: Record<string, Response> = {};
-  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
-    const codes = byStatus.get(status)!;
-    const description = codes.map((code) => `${ERROR_CODES[code].message} (${code})`).join('; ');
-    const first = codes[0]!;
-    const example =
-      first === 'VALIDATION_ERROR'
-        ? (VALIDATION_EXAMPLES[`${method} ${path}`] ?? invalidInput)
-        : { detail: ERROR_CODES[first].message, code: first };
-    const media = { schema: { $ref: '#/components/schemas/Error' }, example };
-    responses[String(status)] = { description, content: { 'application/json': media } };
-    if (status === 429) responses[String(status)]!.headers = { 'Retry-After': RETRY_AFTER };
-  }
-  return responses;
-}
 
 /** The `example` of a procedure's input schema (`.meta({ example })`), if it has one. */
 function requestExampleOf(input: unknown): unknown {
@@ -249,11 +108,12 @@ export function createOpenApiDocument(opts: OpenApiDocumentOptions): OpenAPIObje
     title: 'Roster',
     description:
       'User management: registration, login, profiles and admin. Every error answers `{detail, code}`; ' +
-      'validation errors (422) add `issues: [{path, message, code}]`.',
+      'validation errors (422) add `issues: [{path, message, code}]`, and MFA_REQUIRED (401 from POST ' +
+      '/auth/login) adds `mfa_token` and `methods` (the MfaRequiredError schema).',
     version: opts.version,
     baseUrl: opts.baseUrl,
     tags: TAGS.map((tag) => tag.name),
-    defs: { Error: errorSchema },
+    defs: ERROR_SCHEMAS,
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       oauth2: {

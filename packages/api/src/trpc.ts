@@ -22,7 +22,7 @@ export type Meta = OpenApiMeta<
       /**
        * The domain errors the procedure can answer with (from error-tables/). Those that follow from how it is built
        * — authentication, the admin role, a rate limit, input validation, body parsing — are added by the OpenAPI
-       * generator (openapi.ts `errorCodesOf`); so is its tag, the name of its router.
+       * generator (openapi-errors.ts `errorCodesOf`); so is its tag, the name of its router.
        */
       errors?: ErrorCode[];
       alternativeSuccess?: { status: 202; description: string };

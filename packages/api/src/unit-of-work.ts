@@ -31,7 +31,7 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
   const impersonation = new ImpersonationService(em, users, audit, deps.tokens, meta);
   const webhooks = new WebhooksService(em, audit, deps);
   const mfa = new MfaService(em, users, audit, sessions, deps);
-  const passkeys = new PasskeyService(em, users, auth, audit, deps);
+  const passkeys = new PasskeyService(em, users, auth, audit, sessions, deps);
   const mfaLogin = new MfaLoginService(em, users, auth, mfa, passkeys, audit);
   return {
     em,

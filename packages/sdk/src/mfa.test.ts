@@ -111,7 +111,11 @@ describe('passkeys', () => {
     const second = await browser.mfa.verifyWithPasskey(step.mfaToken, async (options) => device.get(options));
     expect(second.status).toBe('authenticated');
 
-    await roster.passkeys.remove(created.id);
+    expect(await failure(roster.passkeys.remove(created.id, 'not the password'))).toEqual({
+      code: 'WRONG_PASSWORD',
+      status: 403,
+    });
+    await roster.passkeys.remove(created.id, input.password);
     expect(await roster.passkeys.list()).toEqual([]);
     expect(await failure(browser.passkeys.signIn(async (options) => device.get(options)))).toEqual({
       code: 'PASSKEY_AUTHENTICATION_FAILED',

@@ -14,8 +14,11 @@ export interface PasskeyHelpers {
   /** The caller's passkeys, oldest first. */
   list(): Promise<Passkey[]>;
   rename(id: number, name: string): Promise<Passkey>;
-  /** Deletes one: it signs nobody in from then on. */
-  remove(id: number): Promise<void>;
+  /**
+   * Deletes one, after the account's current password (a wrong one: `WRONG_PASSWORD`); it signs nobody in from
+   * then on.
+   */
+  remove(id: number, password: string): Promise<void>;
   /** Registers a passkey for the signed-in account: `ceremony` runs the browser's side. */
   register(ceremony: RegistrationCeremony, opts?: { name?: string }): Promise<Passkey>;
   /** Signs in with a passkey alone (no password, no username) and keeps the session (`amr: ["hwk"]`). */
@@ -31,8 +34,8 @@ export function passkeyHelpers(
   return {
     list: () => passkeys.list.query(),
     rename: (id, name) => passkeys.rename.mutate({ id, name }),
-    remove: async (id) => {
-      await passkeys.remove.mutate({ id });
+    remove: async (id, password) => {
+      await passkeys.remove.mutate({ id, password });
     },
     async register(ceremony, opts = {}) {
       const options = await passkeys.registerOptions.mutate();

@@ -1,10 +1,14 @@
 import type { RouterOutputs } from '@roster/sdk';
 import { describeUserAgent, formatDateTime, formatRelative } from '../lib/format';
+import { impersonatedByLabel } from '../lib/impersonation';
 import { Badge, Empty } from './status';
 
 export type SessionRow = RouterOutputs['auth']['sessions'][number];
 
-/** Live sessions, one per row: device, where from, when; "This device" marks the session of this console. */
+/**
+ * Live sessions, one per row: device, where from, when; "This device" marks the session of this console, and an
+ * impersonation names the admin who opened it.
+ */
 export function SessionsTable({
   sessions,
   caption,
@@ -35,7 +39,10 @@ export function SessionsTable({
           {sessions.map((s) => (
             <tr key={s.id}>
               <td>
-                {describeUserAgent(s.user_agent)} {s.current ? <Badge tone="info">This device</Badge> : null}
+                {describeUserAgent(s.user_agent)} {s.current ? <Badge tone="info">This device</Badge> : null}{' '}
+                {s.impersonated_by ? (
+                  <Badge tone="warn">{impersonatedByLabel(s.impersonated_by)}</Badge>
+                ) : null}
               </td>
               <td>{s.ip ?? '—'}</td>
               <td>{formatDateTime(s.created_at)}</td>

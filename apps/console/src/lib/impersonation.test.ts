@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   expiresAtFrom,
   formatTimeLeft,
+  impersonatedByLabel,
   impersonationBlocker,
   parseActing,
   reasonError,
@@ -87,5 +88,13 @@ describe('starting', () => {
     );
     expect(impersonationBlocker({ id: 3, role: 'user', is_active: false }, me)).toMatch(/deactivated/);
     expect(impersonationBlocker({ id: 4, role: 'user', is_active: true }, me)).toBeNull();
+  });
+});
+
+describe('impersonations in session lists', () => {
+  it('names the admin by username, by id once the account is gone, and nothing for own sign-ins', () => {
+    expect(impersonatedByLabel({ id: 1, username: 'root' })).toBe('Impersonation by root');
+    expect(impersonatedByLabel({ id: 9, username: null })).toBe('Impersonation by a deleted admin (#9)');
+    expect(impersonatedByLabel(null)).toBeNull();
   });
 });

@@ -91,3 +91,12 @@ export function impersonationBlocker(
   if (!target.is_active) return 'This account is deactivated: reactivate it to act as it.';
   return null;
 }
+
+/**
+ * How a session list names the admin behind an impersonation session (`impersonated_by`): by username, or by id
+ * once that account is gone; null for the owner's own sign-ins.
+ */
+export function impersonatedByLabel(by: { id: number; username: string | null } | null): string | null {
+  if (!by) return null;
+  return `Impersonation by ${by.username ?? `a deleted admin (#${by.id})`}`;
+}

@@ -130,6 +130,24 @@ describe('GET /auth/me under impersonation', () => {
   });
 });
 
+describe('session lists under and after impersonation', () => {
+  it('GET /auth/sessions and /admin/users/{id}/sessions name the admin of an impersonation', async () => {
+    const { access_token: token, session_id: id } = await started();
+    type Listed = { id: string; current: boolean; impersonated_by: { id: number; username: string } | null };
+    const admin = { id: s.root.id, username: ROOT.username };
+    for (const [path, as] of [
+      ['/auth/sessions', token],
+      ['/auth/sessions', bob.token],
+      [`/admin/users/${bob.user.id}/sessions`, s.rootToken],
+    ] as const) {
+      const res = await req<Listed[]>('GET', path, { token: as });
+      expect(res.status, path).toBe(200);
+      expect(res.body.find((x) => x.id === id)?.impersonated_by, path).toEqual(admin);
+      expect(res.body.filter((x) => x.impersonated_by === null).length, path).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('what an impersonation token may not do', () => {
   it('REST: passwords, email, keys, sessions, deactivation and admin answer 403 FORBIDDEN_WHILE_IMPERSONATING', async () => {
     const { access_token: token } = await started();

@@ -145,23 +145,44 @@ describe('an authenticator app over REST', () => {
     expect(decodeJwt(done.body.result.data.access_token).amr).toEqual(['pwd', 'rc']);
   });
 
-  it('regenerates recovery codes and turns the app off (204); login is one step again', async () => {
+  it('regenerates recovery codes and turns the app off (204), each ending the other sessions', async () => {
+    /** Another device's session: the password and a recovery code. */
+    const otherSession = async (recoveryCode: string) => {
+      const step = (await login(server, ada.account.email, ada.account.password))
+        .body as unknown as MfaRequired;
+      const done = await req<{ access_token: string }>('POST', '/auth/login/mfa', {
+        json: { mfa_token: step.mfa_token, recovery_code: recoveryCode },
+      });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect((await req('GET', '/auth/me', { token: done.body.access_token })).status).toBe(200);
+      return done.body.access_token;
+    };
+    const ended = async (token: string) => {
+      const res = await req('GET', '/auth/me', { token });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'INVALID_TOKEN' });
+      expect((await req('GET', '/auth/me', { token: ada.token })).status).toBe(200);
+    };
+    const before = await otherSession(codes[3]!);
     const regenerated = await req<{ recovery_codes: string[] }>('POST', '/auth/mfa/recovery-codes', {
       token: ada.token,
       json: { password: ada.account.password, recovery_code: codes[1] },
     });
     expect(regenerated.status).toBe(200);
+    await ended(before);
     const wrong = await req('POST', '/auth/mfa/totp/disable', {
       token: ada.token,
       json: { password: ada.account.password, recovery_code: codes[2] },
     });
     expect(wrong.status).toBe(403);
     expect(wrong.body).toMatchObject({ code: 'WRONG_MFA_CODE' });
+    const later = await otherSession(regenerated.body.recovery_codes[1]!);
     const off = await req('POST', '/auth/mfa/totp/disable', {
       token: ada.token,
       json: { password: ada.account.password, recovery_code: regenerated.body.recovery_codes[0] },
     });
     expect(off.status).toBe(204);
+    await ended(later);
     const plain = await login(server, ada.account.email, ada.account.password);
     expect(plain.status).toBe(200);
     expect(decodeJwt(plain.body.access_token).amr).toEqual(['pwd']);

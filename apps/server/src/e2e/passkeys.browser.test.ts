@@ -51,7 +51,7 @@ window.flow = {
   me: () => roster.auth.me.query(),
   signIn: () => signInWithPasskey(roster).catch(failure),
   secondStep: (mfaToken) => verifyWithPasskey(roster, mfaToken).catch(failure),
-  remove: (id) => roster.passkeys.remove(id),
+  remove: (id, password) => roster.passkeys.remove(id, password),
 };
 document.getElementById('status').textContent = 'ready';
 `;
@@ -181,7 +181,7 @@ describe.skipIf(!available && !inCi)('passkeys in headless Chromium', { timeout:
 
   it('deletes the passkey; signing in with it is then refused', async () => {
     const [passkey] = await run<{ id: number }[]>('list');
-    await run('remove', passkey!.id);
+    await run('remove', passkey!.id, account.password);
     expect(await run('list')).toEqual([]);
     await run('logout');
     // The authenticator still holds the credential; Roster no longer knows it.

@@ -98,18 +98,36 @@ describe('passkeys over REST', () => {
     expect(decodeJwt(done.body.access_token).amr).toEqual(['pwd', 'hwk']);
   });
 
-  it('renames (PATCH) and deletes (DELETE 204); a deleted passkey signs nobody in', async () => {
+  it('renames (PATCH) and deletes (POST …/delete with the password, 204), ending the other sessions', async () => {
     const renamed = await req<PasskeyOut>('PATCH', `/auth/passkeys/${passkey.id}`, {
       token: ada.token,
       json: { name: 'Work laptop' },
     });
     expect(renamed.body.name).toBe('Work laptop');
+    const path = `/auth/passkeys/${passkey.id}/delete`;
+    const wrong = await req('POST', path, { token: ada.token, json: { password: 'not my password' } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toMatchObject({ code: 'WRONG_PASSWORD' });
+    const bare = await req('POST', path, { token: ada.token, json: {} });
+    expect(bare.status).toBe(422);
+    expect(bare.body).toMatchObject({ code: 'VALIDATION_ERROR', issues: [{ path: ['password'] }] });
+    // The password never travels in a URL: DELETE on the passkey is not a route.
+    const old = await req('DELETE', `/auth/passkeys/${passkey.id}`, { token: ada.token });
+    expect(old.status).toBe(405);
     const other = await registerAndLogin(admin.server, 'eve');
-    const foreign = await req('DELETE', `/auth/passkeys/${passkey.id}`, { token: other.token });
+    const foreign = await req('POST', path, {
+      token: other.token,
+      json: { password: other.account.password },
+    });
     expect(foreign.status).toBe(404);
     expect(foreign.body).toMatchObject({ code: 'PASSKEY_NOT_FOUND' });
-    const removed = await req('DELETE', `/auth/passkeys/${passkey.id}`, { token: ada.token });
+    const elsewhere = await passkeyLogin(device);
+    expect(elsewhere.status).toBe(200);
+    const removed = await req('POST', path, { token: ada.token, json: { password: ada.account.password } });
     expect(removed.status).toBe(204);
+    // Every other session of the account ended with it; this one stays.
+    expect((await req('GET', '/auth/me', { token: elsewhere.body.access_token })).status).toBe(401);
+    expect((await req('GET', '/auth/me', { token: ada.token })).status).toBe(200);
     const refused = await passkeyLogin(device);
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ code: 'PASSKEY_AUTHENTICATION_FAILED' });

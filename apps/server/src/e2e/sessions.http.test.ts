@@ -29,7 +29,16 @@ const TOKEN_KEYS = [
   'token_type',
   'user',
 ];
-const SESSION_KEYS = ['created_at', 'current', 'expires_at', 'id', 'ip', 'last_used_at', 'user_agent'];
+const SESSION_KEYS = [
+  'created_at',
+  'current',
+  'expires_at',
+  'id',
+  'impersonated_by',
+  'ip',
+  'last_used_at',
+  'user_agent',
+];
 
 let server: TestServer; // REFRESH_REUSE_GRACE_SECONDS default (10)
 let noGrace: TestServer; // REFRESH_REUSE_GRACE_SECONDS=0
@@ -240,6 +249,8 @@ describe('logout and the session list', () => {
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(2);
     for (const s of res.body) expect(Object.keys(s).sort()).toEqual(SESSION_KEYS);
+    // The owner's own sign-ins: no admin behind them.
+    for (const s of res.body) expect(s.impersonated_by).toBeNull();
     const current = res.body.filter((s) => s.current);
     expect(current).toHaveLength(1);
     expect(current[0]?.user_agent).toBe('phone/1.0');

@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * My sessions
-         * @description The live sessions of the account, most recently used first; `current` marks this one.
+         * @description The live sessions of the account, most recently used first; `current` marks this one, and `impersonated_by` the admin behind a session opened to act as the account (impersonation).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -405,7 +405,7 @@ export interface paths {
         put?: never;
         /**
          * New recovery codes
-         * @description Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; the old set stops working.
+         * @description Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; the old set stops working, and every other session of the account ends (this one stays).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -427,7 +427,7 @@ export interface paths {
         put?: never;
         /**
          * Turn the authenticator app off
-         * @description Needs the current password and a code from the app (or a recovery code). Removes the app and the recovery codes; passkeys stay (and with one, a password login still needs a second step).
+         * @description Needs the current password and a code from the app (or a recovery code). Removes the app and the recovery codes; passkeys stay (and with one, a password login still needs a second step). Every other session of the account ends (this one stays).
          *
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
@@ -574,13 +574,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /**
-         * Delete a passkey
-         * @description It signs nobody in from now on. Audited.
-         *
-         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
-         */
-        delete: operations["auth-passkeys-remove"];
+        delete?: never;
         options?: never;
         head?: never;
         /**
@@ -590,6 +584,28 @@ export interface paths {
          *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
          */
         patch: operations["auth-passkeys-rename"];
+        trace?: never;
+    };
+    "/auth/passkeys/{id}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete a passkey
+         * @description Needs the current password (as turning the authenticator app off does): a stolen access token alone cannot remove a factor. The passkey signs nobody in from now on, and every other session of the account ends (this one stays). Audited.
+         *
+         *     API keys: not accepted (403 FORBIDDEN_FOR_API_KEY).
+         */
+        post: operations["auth-passkeys-remove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/auth/passkeys/login/options": {
@@ -803,7 +819,7 @@ export interface paths {
         };
         /**
          * An account's sessions
-         * @description Its live sessions, most recently used first.
+         * @description Its live sessions, most recently used first; `impersonated_by` names the admin behind an impersonation session.
          *
          *     API keys: with the `admin:read` scope.
          */
@@ -1204,6 +1220,21 @@ export interface components {
             id: number;
             email: string;
         };
+        /**
+         * @example {
+         *       "id": "kQ3v9XrT0bY2mW7pL4sN8A",
+         *       "created_at": "2026-01-31T12:00:00.000Z",
+         *       "last_used_at": "2026-01-31T12:05:00.000Z",
+         *       "expires_at": "2026-01-31T12:15:00.000Z",
+         *       "ip": "203.0.113.7",
+         *       "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15",
+         *       "current": false,
+         *       "impersonated_by": {
+         *         "id": 1,
+         *         "username": "support-ann"
+         *       }
+         *     }
+         */
         Session: {
             id: string;
             /**
@@ -1226,6 +1257,21 @@ export interface components {
             user_agent: string | null;
             /** @description The session of the token making this request */
             current: boolean;
+            /** @description Set on a session an admin opened to act as the account (POST /admin/users/{id}/impersonate): that admin. null for the owner’s own sign-ins */
+            impersonated_by: components["schemas"]["SessionImpersonator"] | null;
+        };
+        /**
+         * @description The admin who opened a session to act as the account
+         * @example {
+         *       "id": 1,
+         *       "username": "support-ann"
+         *     }
+         */
+        SessionImpersonator: {
+            /** @description The admin’s account id */
+            id: number;
+            /** @description The admin’s username; null once that account has been deleted */
+            username: string | null;
         };
         CreatedApiKey: {
             id: number;
@@ -1689,6 +1735,33 @@ export interface components {
                 code: string;
             }[];
         };
+        /** @description The password was right, but the account has a second factor: no session yet, a second step */
+        MfaRequiredError: {
+            /**
+             * @description What went wrong, for people
+             * @example A second factor is required: send mfa_token with a code to /auth/login/mfa
+             */
+            detail: string;
+            /**
+             * @description What went wrong, for programs
+             * @constant
+             */
+            code: "MFA_REQUIRED";
+            /**
+             * @description Names the pending login: single use, five minutes. Complete it at POST /auth/login/mfa (with a code or a recovery code) or POST /auth/login/mfa/webauthn/options and …/verify (with a passkey)
+             * @example c83f59c9iwADvMJ1r4vb1ViQLCC7CjHUEs2qosv3rzA
+             */
+            mfa_token: string;
+            /**
+             * @description The second factors this account can complete the login with: `totp` (a code from the authenticator app), `recovery_code`, `webauthn` (a passkey)
+             * @example [
+             *       "totp",
+             *       "recovery_code",
+             *       "webauthn"
+             *     ]
+             */
+            methods: ("totp" | "recovery_code" | "webauthn")[];
+        };
     };
     responses: never;
     parameters: never;
@@ -1961,19 +2034,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Incorrect email or password (INVALID_CREDENTIALS); A second factor is required: send mfa_token with a code to /auth/login/mfa (MFA_REQUIRED) */
+            /** @description Incorrect email or password (INVALID_CREDENTIALS); A second factor is required: send mfa_token with a code to /auth/login/mfa (MFA_REQUIRED). MFA_REQUIRED adds `mfa_token` and `methods` (the MfaRequiredError schema) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Incorrect email or password",
-                     *       "code": "INVALID_CREDENTIALS"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] | components["schemas"]["MfaRequiredError"];
                 };
             };
             /** @description Account is deactivated (ACCOUNT_DEACTIVATED); Verify your email address before logging in: a link has been mailed to it (EMAIL_NOT_VERIFIED) */
@@ -5469,110 +5536,6 @@ export interface operations {
             };
         };
     };
-    "auth-passkeys-remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated",
-                     *       "code": "NOT_AUTHENTICATED"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "API keys cannot be used here: passwords, email, MFA, sessions and keys need a login",
-                     *       "code": "FORBIDDEN_FOR_API_KEY"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Passkey not found (PASSKEY_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Passkey not found",
-                     *       "code": "PASSKEY_NOT_FOUND"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Validation failed (VALIDATION_ERROR) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Validation failed",
-                     *       "code": "VALIDATION_ERROR",
-                     *       "issues": [
-                     *         {
-                     *           "path": [
-                     *             "id"
-                     *           ],
-                     *           "message": "Invalid input: expected number, received string",
-                     *           "code": "invalid_type"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Internal server error",
-                     *       "code": "INTERNAL_SERVER_ERROR"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     "auth-passkeys-rename": {
         parameters: {
             query?: never;
@@ -5712,6 +5675,187 @@ export interface operations {
                      *           "code": "too_small"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal server error (INTERNAL_SERVER_ERROR) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error",
+                     *       "code": "INTERNAL_SERVER_ERROR"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "auth-passkeys-remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The current password
+                     * @example correct horse battery
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request body (MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed request body",
+                     *       "code": "MALFORMED_REQUEST"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated (NOT_AUTHENTICATED); Could not validate credentials (INVALID_TOKEN) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated",
+                     *       "code": "NOT_AUTHENTICATED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Current password is incorrect (WRONG_PASSWORD); API keys cannot be used here: passwords, email, MFA, sessions and keys need a login (FORBIDDEN_FOR_API_KEY); Not allowed while impersonating: passwords, email, MFA, keys and admin actions (FORBIDDEN_WHILE_IMPERSONATING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect",
+                     *       "code": "WRONG_PASSWORD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Passkey not found (PASSKEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Passkey not found",
+                     *       "code": "PASSKEY_NOT_FOUND"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large",
+                     *       "code": "PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (VALIDATION_ERROR) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Validation failed",
+                     *       "code": "VALIDATION_ERROR",
+                     *       "issues": [
+                     *         {
+                     *           "path": [
+                     *             "password"
+                     *           ],
+                     *           "message": "Invalid input: expected string, received undefined",
+                     *           "code": "invalid_type"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: try again later (RATE_LIMITED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests: try again later",
+                     *       "code": "RATE_LIMITED"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];

@@ -121,7 +121,9 @@ export const adminRouter = router({
         method: 'GET',
         path: '/admin/users/{id}/sessions',
         summary: "An account's sessions",
-        description: 'Its live sessions, most recently used first.',
+        description:
+          'Its live sessions, most recently used first; `impersonated_by` names the admin behind an ' +
+          'impersonation session.',
       },
     })
     .input(adminIdInput)

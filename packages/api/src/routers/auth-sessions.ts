@@ -75,7 +75,9 @@ export const sessionProcedures = {
         method: 'GET',
         path: '/auth/sessions',
         summary: 'My sessions',
-        description: 'The live sessions of the account, most recently used first; `current` marks this one.',
+        description:
+          'The live sessions of the account, most recently used first; `current` marks this one, and ' +
+          '`impersonated_by` the admin behind a session opened to act as the account (impersonation).',
       },
     })
     .input(z.void())

@@ -7,7 +7,7 @@ import {
   totpSetupInput,
   totpSetupSchema,
 } from '../schemas/mfa.js';
-import { authedProcedure, router } from '../trpc.js';
+import { authedProcedure, router, sessionOf } from '../trpc.js';
 import { mfaLoginProcedures } from './mfa-login.js';
 
 /**
@@ -80,13 +80,18 @@ export const mfaRouter = router({
         summary: 'New recovery codes',
         description:
           'Needs the current password and a code from the app (or a recovery code). Answers a new set of ten; ' +
-          'the old set stops working.',
+          'the old set stops working, and every other session of the account ends (this one stays).',
       },
     })
     .input(mfaChangeInput)
     .output(recoveryCodesSchema)
     .mutation(async ({ ctx, input }) => ({
-      recovery_codes: await ctx.mfa.regenerateRecoveryCodes(ctx.user, input.password, input),
+      recovery_codes: await ctx.mfa.regenerateRecoveryCodes(
+        ctx.user,
+        sessionOf(ctx).id,
+        input.password,
+        input,
+      ),
     })),
 
   disableTotp: authedProcedure
@@ -99,14 +104,15 @@ export const mfaRouter = router({
         summary: 'Turn the authenticator app off',
         description:
           'Needs the current password and a code from the app (or a recovery code). Removes the app and the ' +
-          'recovery codes; passkeys stay (and with one, a password login still needs a second step).',
+          'recovery codes; passkeys stay (and with one, a password login still needs a second step). Every ' +
+          'other session of the account ends (this one stays).',
         successDescription: 'Turned off',
       },
     })
     .input(mfaChangeInput)
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
-      await ctx.mfa.disableTotp(ctx.user, input.password, input);
+      await ctx.mfa.disableTotp(ctx.user, sessionOf(ctx).id, input.password, input);
       return undefined;
     }),
 

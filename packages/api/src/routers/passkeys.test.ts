@@ -2,8 +2,8 @@ import { AuditEvent, Passkey, User, WebAuthnChallenge } from '@roster/db';
 import { SoftAuthenticator } from '@roster/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, errorCodeOf, TEST_SETTINGS, type Account, type Harness } from '../test/harness.js';
-import { enrolTotp, passwordStep, refusalOf } from '../test/mfa.js';
+import { createHarness, errorCodeOf, PASSWORD, TEST_SETTINGS, type Harness } from '../test/harness.js';
+import { enrolTotp, passwordStep, refusalOf, registerPasskey } from '../test/mfa.js';
 
 const ORIGIN = 'https://roster.example';
 let h: Harness;
@@ -11,14 +11,6 @@ beforeAll(async () => {
   h = await createHarness({ ...TEST_SETTINGS, publicUrl: ORIGIN });
 });
 afterAll(() => h.close());
-
-/** Registers a passkey of `device` for `account`; answers its id. */
-async function registerPasskey(account: Account, device: SoftAuthenticator, name?: string): Promise<number> {
-  const me = h.caller(account.token).auth.passkeys;
-  const options = await me.registerOptions();
-  const passkey = await me.register({ response: device.create(options), ...(name ? { name } : {}) });
-  return passkey.id;
-}
 
 async function passwordless(device: SoftAuthenticator) {
   const options = await h.caller().auth.passkeys.loginOptions();
@@ -103,21 +95,23 @@ describe('registering passkeys', () => {
     const cy = await h.account('CyKeys');
     const eve = await h.account('EveKeys');
     const device = new SoftAuthenticator(ORIGIN);
-    const id = await registerPasskey(cy, device);
+    const id = await registerPasskey(h, cy, device);
     expect(await errorCodeOf(h.caller(eve.token).auth.passkeys.rename({ id, name: 'Mine now' }))).toBe(
       'PASSKEY_NOT_FOUND',
     );
-    expect(await errorCodeOf(h.caller(eve.token).auth.passkeys.remove({ id }))).toBe('PASSKEY_NOT_FOUND');
+    expect(await errorCodeOf(h.caller(eve.token).auth.passkeys.remove({ id, password: PASSWORD }))).toBe(
+      'PASSKEY_NOT_FOUND',
+    );
     expect((await h.caller(cy.token).auth.passkeys.rename({ id, name: '  Phone ' })).name).toBe('Phone');
     expect(await errorCodeOf(h.caller(cy.token).auth.passkeys.rename({ id, name: '   ' }))).toBe(
       'VALIDATION_ERROR',
     );
-    await h.caller(cy.token).auth.passkeys.remove({ id });
+    await h.caller(cy.token).auth.passkeys.remove({ id, password: PASSWORD });
     expect(await h.caller(cy.token).auth.passkeys.list()).toEqual([]);
     expect((await h.db.orm.em.fork().findOneOrFail(User, { id: cy.id })).mfaEnabled).toBe(false);
     expect(await errorCodeOf(passwordless(device))).toBe('PASSKEY_AUTHENTICATION_FAILED');
     const audit = await h.db.orm.em.fork().find(AuditEvent, { targetId: cy.id, action: 'passkey.deleted' });
-    expect(audit.map((e) => e.details)).toEqual([{ passkey_id: id }]);
+    expect(audit.map((e) => e.details)).toEqual([{ passkey_id: id, sessions_ended: 0 }]);
   });
 });
 
@@ -125,7 +119,7 @@ describe('signing in with a passkey alone', () => {
   it('opens a session with amr ["hwk"] and moves the sign counter', async () => {
     const dee = await h.account('DeeKeys');
     const device = new SoftAuthenticator(ORIGIN);
-    const id = await registerPasskey(dee, device);
+    const id = await registerPasskey(h, dee, device);
     const options = await h.caller().auth.passkeys.loginOptions();
     expect(options).toMatchObject({
       rpId: 'roster.example',
@@ -152,7 +146,7 @@ describe('signing in with a passkey alone', () => {
   it('needs user verification, a known passkey, and the account’s own user handle', async () => {
     const fay = await h.account('FayKeys');
     const lazy = new SoftAuthenticator(ORIGIN, false);
-    await registerPasskey(fay, lazy);
+    await registerPasskey(h, fay, lazy);
     expect(await errorCodeOf(passwordless(lazy))).toBe('PASSKEY_AUTHENTICATION_FAILED');
     const stranger = new SoftAuthenticator(ORIGIN);
     stranger.create({
@@ -162,7 +156,7 @@ describe('signing in with a passkey alone', () => {
     });
     expect(await errorCodeOf(passwordless(stranger))).toBe('PASSKEY_AUTHENTICATION_FAILED');
     const device = new SoftAuthenticator(ORIGIN);
-    await registerPasskey(fay, device);
+    await registerPasskey(h, fay, device);
     device.credentials[0]!.userHandle = 'AAAA';
     expect(await errorCodeOf(passwordless(device))).toBe('PASSKEY_AUTHENTICATION_FAILED');
   });
@@ -170,7 +164,7 @@ describe('signing in with a passkey alone', () => {
   it('signs no deactivated account in', async () => {
     const gus = await h.account('GusKeys');
     const device = new SoftAuthenticator(ORIGIN);
-    await registerPasskey(gus, device);
+    await registerPasskey(h, gus, device);
     await h.setColumns(gus.id, { isActive: false });
     expect(await errorCodeOf(passwordless(device))).toBe('ACCOUNT_DEACTIVATED');
   });
@@ -180,7 +174,7 @@ describe('a passkey as the second step of a password login', () => {
   it('is offered as "webauthn" and completes the login with amr ["pwd","hwk"]', async () => {
     const hal = await h.account('HalKeys');
     const device = new SoftAuthenticator(ORIGIN);
-    await registerPasskey(hal, device);
+    await registerPasskey(h, hal, device);
     const step = await passwordStep(h, hal.email);
     expect(step.methods).toEqual(['webauthn']);
     expect(await errorCodeOf(h.caller().auth.mfa.verify({ mfa_token: step.token, code: '123456' }))).toBe(
@@ -193,7 +187,7 @@ describe('a passkey as the second step of a password login', () => {
     // Another account's passkey does not do, and the attempt counts.
     const intruder = await h.account('IntruderKeys');
     const theirs = new SoftAuthenticator(ORIGIN);
-    await registerPasskey(intruder, theirs);
+    await registerPasskey(h, intruder, theirs);
     expect(
       await errorCodeOf(
         h.caller().auth.mfa.passkeyVerify({
@@ -215,7 +209,7 @@ describe('a passkey as the second step of a password login', () => {
   it('sits beside an authenticator app, and is refused once the token took five wrong answers', async () => {
     const ivy = await h.account('IvyKeys');
     const device = new SoftAuthenticator(ORIGIN);
-    await registerPasskey(ivy, device);
+    await registerPasskey(h, ivy, device);
     await enrolTotp(h, ivy);
     const step = await passwordStep(h, ivy.email);
     expect(step.methods).toEqual(['totp', 'recovery_code', 'webauthn']);

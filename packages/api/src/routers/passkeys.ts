@@ -2,16 +2,16 @@ import { z } from 'zod';
 import { rateLimit } from '../ratelimit/middleware.js';
 import {
   authenticationOptionsSchema,
-  passkeyIdInput,
   passkeyLoginInput,
   passkeySchema,
   registerPasskeyInput,
   registrationOptionsSchema,
+  removePasskeyInput,
   renamePasskeyInput,
 } from '../schemas/passkeys.js';
 import { tokenSchema } from '../schemas/user.js';
 import { toPasskeyOut, toTokenOut } from '../services/serialize.js';
-import { authedProcedure, publicProcedure, router } from '../trpc.js';
+import { authedProcedure, publicProcedure, router, sessionOf } from '../trpc.js';
 
 /** `auth.passkeys`: registering, listing, renaming and deleting passkeys, and signing in with one alone. */
 export const passkeysRouter = router({
@@ -81,20 +81,23 @@ export const passkeysRouter = router({
 
   remove: authedProcedure
     .meta({
-      errors: ['PASSKEY_NOT_FOUND'],
+      errors: ['WRONG_PASSWORD', 'PASSKEY_NOT_FOUND', 'RATE_LIMITED'],
       successStatus: 204,
       openapi: {
-        method: 'DELETE',
-        path: '/auth/passkeys/{id}',
+        method: 'POST',
+        path: '/auth/passkeys/{id}/delete',
         summary: 'Delete a passkey',
-        description: 'It signs nobody in from now on. Audited.',
+        description:
+          'Needs the current password (as turning the authenticator app off does): a stolen access token alone ' +
+          'cannot remove a factor. The passkey signs nobody in from now on, and every other session of the ' +
+          'account ends (this one stays). Audited.',
         successDescription: 'Deleted',
       },
     })
-    .input(passkeyIdInput)
+    .input(removePasskeyInput)
     .output(z.undefined())
     .mutation(async ({ ctx, input }) => {
-      await ctx.passkeys.remove(ctx.user.id, input.id);
+      await ctx.passkeys.remove(ctx.user, sessionOf(ctx).id, input.id, input.password);
       return undefined;
     }),
 

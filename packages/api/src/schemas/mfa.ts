@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Inputs and outputs of authenticator apps, recovery codes and the second step of a login. */
 
-const currentPassword = z
+/** The account's current password, given again to confirm a change to its second factors. */
+export const currentPasswordSchema = z
   .string()
   .min(1)
   .max(1024)
@@ -36,7 +37,7 @@ function oneProof(
 }
 
 export const totpSetupInput = z
-  .strictObject({ password: currentPassword })
+  .strictObject({ password: currentPasswordSchema })
   .meta({ id: 'TotpSetupInput', example: { password: 'correct horse battery' } });
 
 export const totpSetupSchema = z
@@ -94,7 +95,7 @@ export const mfaStatusSchema = z
 /** The password and a second factor: what changing the factors themselves asks for. */
 export const mfaChangeInput = z
   .strictObject({
-    password: currentPassword,
+    password: currentPasswordSchema,
     code: totpCodeSchema.optional(),
     recovery_code: recoveryCodeSchema.optional(),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentPasswordSchema } from './mfa.js';
 import { lineText } from './text.js';
 
 /**
@@ -192,10 +193,15 @@ export const passkeySchema = z
     },
   });
 
-export const passkeyIdInput = z.strictObject({ id: z.number().int().positive().max(2_147_483_647) });
+const passkeyId = z.number().int().positive().max(2_147_483_647);
+
+/** Deleting a passkey: which one (the path's id) and the current password, as turning the app off needs. */
+export const removePasskeyInput = z
+  .strictObject({ id: passkeyId, password: currentPasswordSchema })
+  .meta({ id: 'PasskeyDeleteInput', example: { password: 'correct horse battery' } });
 
 export const renamePasskeyInput = z
-  .strictObject({ id: z.number().int().positive().max(2_147_483_647), name: passkeyName })
+  .strictObject({ id: passkeyId, name: passkeyName })
   .meta({ id: 'PasskeyRenameInput' });
 
 export type RegistrationResponseInput = z.infer<typeof registrationResponse>;

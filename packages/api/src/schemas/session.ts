@@ -16,6 +16,21 @@ export const refreshInput = z
   .strictObject({ refresh_token: opaqueToken('The refresh token from the last login or refresh') })
   .meta({ id: 'RefreshInput' });
 
+/** The admin behind an impersonation session. */
+const sessionImpersonatorSchema = z
+  .object({
+    id: z.number().int().meta({ description: 'The admin’s account id' }),
+    username: z
+      .string()
+      .nullable()
+      .meta({ description: 'The admin’s username; null once that account has been deleted' }),
+  })
+  .meta({
+    id: 'SessionImpersonator',
+    description: 'The admin who opened a session to act as the account',
+    example: { id: 1, username: 'support-ann' },
+  });
+
 export const sessionSchema = z
   .object({
     id: z.string(),
@@ -25,8 +40,25 @@ export const sessionSchema = z
     ip: z.string().nullable(),
     user_agent: z.string().nullable(),
     current: z.boolean().meta({ description: 'The session of the token making this request' }),
+    impersonated_by: sessionImpersonatorSchema.nullable().meta({
+      description:
+        'Set on a session an admin opened to act as the account (POST /admin/users/{id}/impersonate): that ' +
+        'admin. null for the owner’s own sign-ins',
+    }),
   })
-  .meta({ id: 'Session' });
+  .meta({
+    id: 'Session',
+    example: {
+      id: 'kQ3v9XrT0bY2mW7pL4sN8A',
+      created_at: '2026-01-31T12:00:00.000Z',
+      last_used_at: '2026-01-31T12:05:00.000Z',
+      expires_at: '2026-01-31T12:15:00.000Z',
+      ip: '203.0.113.7',
+      user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15',
+      current: false,
+      impersonated_by: { id: 1, username: 'support-ann' },
+    },
+  });
 
 export const sessionIdInput = z.strictObject({
   id: z.string().regex(SESSION_ID, 'Not a session id').meta({ description: 'Session id' }),

@@ -1,11 +1,12 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { AuditEvent, dialectOf, User, type Session } from '@roster/db';
+import { AuditEvent, dialectOf, User } from '@roster/db';
 import { AppError, invalidField } from '../errors.js';
 import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } from '../schemas/admin.js';
 import { listUserPage, type AdminUserPage } from './admin-list.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ListedSession } from './session-list.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
 
@@ -60,8 +61,8 @@ export class AdminService {
     });
   }
 
-  /** A user's live sessions (404 for an unknown user). */
-  async userSessions(id: number): Promise<Session[]> {
+  /** A user's live sessions, impersonations marked (404 for an unknown user). */
+  async userSessions(id: number): Promise<ListedSession[]> {
     await this.users.getById(id);
     return this.sessions.list(id);
   }

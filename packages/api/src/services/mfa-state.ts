@@ -1,6 +1,7 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import { MfaChallenge, Passkey, RecoveryCode, TotpFactor, User } from '@roster/db';
-import type { MfaMethod } from '../errors.js';
+import { AppError, type MfaMethod } from '../errors.js';
+import { RateLimitedError } from '../ratelimit/service.js';
 import { hashToken, newOpaqueToken } from './secrets.js';
 
 /** What an account's second factors are, and the pending second step of its password logins. */
@@ -61,4 +62,30 @@ export async function startMfaChallenge(em: EntityManager, userId: number): Prom
     expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
   });
   return token;
+}
+
+/**
+ * Counts one code check against the account's window (a fixed window from its first failure, on its TOTP row):
+ * past ACCOUNT_CODE_FAILURES, RateLimitedError until the window ends.
+ */
+export async function chargeCodeAttempt(em: EntityManager, userId: number): Promise<void> {
+  const now = new Date();
+  const { points, windowMs } = ACCOUNT_CODE_FAILURES;
+  const cutoff = new Date(now.getTime() - windowMs);
+  const opened = await em.nativeUpdate(
+    TotpFactor,
+    { userId, $or: [{ failedSince: null }, { failedSince: { $lte: cutoff } }] },
+    { failedCount: 1, failedSince: now },
+  );
+  if (opened > 0) return;
+  const counted = await em.nativeUpdate(
+    TotpFactor,
+    { userId, failedSince: { $gt: cutoff }, failedCount: { $lt: points } },
+    { failedCount: raw('failed_count + 1') },
+  );
+  if (counted > 0) return;
+  const row = await em.fork().findOne(TotpFactor, { userId }, { fields: ['userId', 'failedSince'] });
+  if (!row) throw new AppError('MFA_METHOD_UNAVAILABLE');
+  const until = (row.failedSince?.getTime() ?? now.getTime()) + windowMs;
+  throw new RateLimitedError(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
 }

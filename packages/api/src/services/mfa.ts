@@ -1,7 +1,6 @@
 import { raw, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { MfaChallenge, Passkey, RecoveryCode, TotpFactor, User, WebAuthnChallenge } from '@roster/db';
 import { AppError } from '../errors.js';
-import { RateLimitedError } from '../ratelimit/service.js';
 import type { ApiSettings } from '../settings.js';
 import { inTransaction, type AuditService } from './audit.js';
 import {
@@ -12,7 +11,7 @@ import {
   qrSvg,
   recoveryCodeHash,
 } from './mfa-codes.js';
-import { ACCOUNT_CODE_FAILURES, factorsOf, syncMfaEnabled, type FactorSummary } from './mfa-state.js';
+import { chargeCodeAttempt, factorsOf, syncMfaEnabled, type FactorSummary } from './mfa-state.js';
 import type { SessionService } from './sessions.js';
 import type { MfaKeys } from './totp-crypto.js';
 import type { UserService } from './users.js';
@@ -118,28 +117,49 @@ export class MfaService {
     return codes;
   }
 
-  /** A new set of recovery codes (the old set is void), after the password and a second factor. */
-  async regenerateRecoveryCodes(user: User, password: string, proof: MfaProof): Promise<string[]> {
+  /**
+   * A new set of recovery codes (the old set is void), after the password and a second factor. Every other session
+   * of the account ends (`sessionId`, the caller's, stays): one opened with an old code proves nothing any more.
+   */
+  async regenerateRecoveryCodes(
+    user: User,
+    sessionId: string,
+    password: string,
+    proof: MfaProof,
+  ): Promise<string[]> {
     await this.users.assertPassword(user, password);
     await this.verifyProof(user.id, proof, 'WRONG_MFA_CODE');
     const codes = newRecoveryCodes();
     await inTransaction(this.em, async () => {
       await this.replaceRecoveryCodes(user.id, codes);
-      this.audit.record('mfa.recovery_codes_regenerated', { actorId: user.id, targetId: user.id });
+      const ended = await this.sessions.revokeAll(user.id, 'recovery_codes_regenerated', sessionId);
+      this.audit.record('mfa.recovery_codes_regenerated', {
+        actorId: user.id,
+        targetId: user.id,
+        details: { sessions_ended: ended },
+      });
       await this.em.flush();
     });
     return codes;
   }
 
-  /** Removes the authenticator app and the recovery codes, after the password and a second factor. */
-  async disableTotp(user: User, password: string, proof: MfaProof): Promise<void> {
+  /**
+   * Removes the authenticator app and the recovery codes, after the password and a second factor; every other
+   * session of the account ends (`sessionId`, the caller's, stays), as with a password change.
+   */
+  async disableTotp(user: User, sessionId: string, password: string, proof: MfaProof): Promise<void> {
     await this.users.assertPassword(user, password);
     await this.verifyProof(user.id, proof, 'WRONG_MFA_CODE');
     await inTransaction(this.em, async () => {
       await this.em.nativeDelete(TotpFactor, { userId: user.id });
       await this.em.nativeDelete(RecoveryCode, { userId: user.id });
       await syncMfaEnabled(this.em, user.id);
-      this.audit.record('mfa.disabled', { actorId: user.id, targetId: user.id, details: { method: 'totp' } });
+      const ended = await this.sessions.revokeAll(user.id, 'totp_disabled', sessionId);
+      this.audit.record('mfa.disabled', {
+        actorId: user.id,
+        targetId: user.id,
+        details: { method: 'totp', sessions_ended: ended },
+      });
       await this.em.flush();
     });
   }
@@ -214,7 +234,7 @@ export class MfaService {
     check: () => Promise<boolean>,
     failure: CodeFailure,
   ): Promise<void> {
-    await this.charge(userId);
+    await chargeCodeAttempt(this.em, userId);
     if (await check()) {
       await this.em.nativeUpdate(
         TotpFactor,
@@ -227,29 +247,6 @@ export class MfaService {
       this.audit.record('mfa.code_failed', { actorId: userId, targetId: userId, details: { method } }, em);
     });
     throw new AppError(failure);
-  }
-
-  /** Counts one attempt against the account's window (a fixed window from its first failure). */
-  private async charge(userId: number): Promise<void> {
-    const now = new Date();
-    const { points, windowMs } = ACCOUNT_CODE_FAILURES;
-    const cutoff = new Date(now.getTime() - windowMs);
-    const opened = await this.em.nativeUpdate(
-      TotpFactor,
-      { userId, $or: [{ failedSince: null }, { failedSince: { $lte: cutoff } }] },
-      { failedCount: 1, failedSince: now },
-    );
-    if (opened > 0) return;
-    const counted = await this.em.nativeUpdate(
-      TotpFactor,
-      { userId, failedSince: { $gt: cutoff }, failedCount: { $lt: points } },
-      { failedCount: raw('failed_count + 1') },
-    );
-    if (counted > 0) return;
-    const row = await this.em.fork().findOne(TotpFactor, { userId }, { fields: ['userId', 'failedSince'] });
-    if (!row) throw new AppError('MFA_METHOD_UNAVAILABLE');
-    const until = (row.failedSince?.getTime() ?? now.getTime()) + windowMs;
-    throw new RateLimitedError(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
   }
 
   /** True when `code` is the app's code for a time step after the last one accepted; that step is then used. */

@@ -15,6 +15,7 @@ import type { ApiSettings } from '../settings.js';
 import { inTransaction, type AuditService } from './audit.js';
 import type { AuthService, LoginResult } from './auth.js';
 import { MFA_TOKEN_TTL_MS, syncMfaEnabled } from './mfa-state.js';
+import type { SessionService } from './sessions.js';
 import type { MfaKeys } from './totp-crypto.js';
 import type { UserService } from './users.js';
 import { relyingParty, spendChallenge, storeChallenge, userHandle } from './webauthn.js';
@@ -45,6 +46,7 @@ export class PasskeyService {
     private readonly users: UserService,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
+    private readonly sessions: SessionService,
     private readonly deps: PasskeyDeps,
   ) {
     this.keys = deps.mfaKeys;
@@ -124,15 +126,22 @@ export class PasskeyService {
     return this.em.findOneOrFail(Passkey, { id }, { refresh: true });
   }
 
-  async remove(userId: number, id: number): Promise<void> {
+  /**
+   * Deletes one of the account's passkeys, after its password (WRONG_PASSWORD, limited as every re-check is); every
+   * other session of the account ends (`sessionId`, the caller's, stays), as with a password change.
+   */
+  async remove(user: User, sessionId: string, id: number, password: string): Promise<void> {
+    await this.users.assertPassword(user, password);
+    const userId = user.id;
     await inTransaction(this.em, async () => {
       if ((await this.em.nativeDelete(Passkey, { id, userId })) === 0)
         throw new AppError('PASSKEY_NOT_FOUND');
       await syncMfaEnabled(this.em, userId);
+      const ended = await this.sessions.revokeAll(userId, 'passkey_deleted', sessionId);
       this.audit.record('passkey.deleted', {
         actorId: userId,
         targetId: userId,
-        details: { passkey_id: id },
+        details: { passkey_id: id, sessions_ended: ended },
       });
       await this.em.flush();
     });

@@ -1,6 +1,7 @@
-import type { AuditEvent, Passkey, Session, User } from '@roster/db';
+import type { AuditEvent, Passkey, User } from '@roster/db';
 import type { PasskeyOut } from '../schemas/passkeys.js';
 import type { SessionOut } from '../schemas/session.js';
+import type { ListedSession } from './session-list.js';
 import type { IssuedTokens } from './session-rules.js';
 import type { AdminUserOut } from '../schemas/admin.js';
 import type { PublicUserOut, UserOut } from '../schemas/user.js';
@@ -117,7 +118,7 @@ export function toTokenOut(tokens: IssuedTokens, user: User) {
   };
 }
 
-export function toSessionOut(session: Session, currentId: string | null): SessionOut {
+export function toSessionOut({ session, impersonator }: ListedSession, currentId: string | null): SessionOut {
   return {
     id: session.id,
     created_at: session.createdAt.toISOString(),
@@ -126,5 +127,6 @@ export function toSessionOut(session: Session, currentId: string | null): Sessio
     ip: session.ip,
     user_agent: session.userAgent,
     current: session.id === currentId,
+    impersonated_by: impersonator,
   };
 }

@@ -9,6 +9,7 @@ import { hashToken, mac, newOpaqueToken, newSessionId, type SessionKeys } from '
 import type { AccessClaims, TokenService } from './tokens.js';
 import type { AuthCache } from '../auth-cache.js';
 import { sessionsEnded } from '../auth-invalidation.js';
+import { liveSessionsOf, type ListedSession } from './session-list.js';
 import { sessionState, type IssuedTokens, type SessionSnapshot } from './session-rules.js';
 import { sessionCreatedEvent, sessionsRevokedEvent } from './webhook-events.js';
 import { queueWebhookEvent } from './webhook-outbox.js';
@@ -36,7 +37,10 @@ export type RevokeReason =
   | 'deactivated'
   | 'refresh_token_reuse'
   | 'promoted_to_admin'
-  | 'mfa_reset_by_admin';
+  | 'mfa_reset_by_admin'
+  | 'totp_disabled'
+  | 'passkey_deleted'
+  | 'recovery_codes_regenerated';
 
 /** A session and its first refresh token, made but not written (`SessionService.open`). */
 export interface OpenedSession {
@@ -254,13 +258,9 @@ export class SessionService {
     await this.em.nativeUpdate(Session, { id: session.id }, { lastUsedAt: session.lastUsedAt });
   }
 
-  /** The user's live sessions, most recently used first. */
-  list(userId: number): Promise<Session[]> {
-    return this.em.find(
-      Session,
-      { userId, revokedAt: null, expiresAt: { $gt: new Date() } },
-      { orderBy: { lastUsedAt: 'desc', id: 'asc' }, limit: 500 },
-    );
+  /** The user's live sessions, most recently used first, each with the admin behind it if an impersonation. */
+  list(userId: number): Promise<ListedSession[]> {
+    return liveSessionsOf(this.em, userId);
   }
 
   /** Ends one of `userId`'s sessions; false when there is no such live session. */

@@ -1,5 +1,5 @@
 import { MfaChallenge, TotpFactor } from '@roster/db';
-import { freshTotpWindow, totpCode } from '@roster/testing';
+import { freshTotpWindow, totpCode, type SoftAuthenticator } from '@roster/testing';
 import { toErrorResponse, type ErrorBody } from '../errors.js';
 import { PASSWORD, type Account, type Harness } from './harness.js';
 
@@ -50,4 +50,17 @@ export async function passwordStep(h: Harness, email: string, password = PASSWOR
 /** Moves a pending login's expiry (the past: expired). */
 export async function expireMfaTokens(h: Harness, userId: number): Promise<void> {
   await h.db.orm.em.fork().nativeUpdate(MfaChallenge, { userId }, { expiresAt: new Date(Date.now() - 1000) });
+}
+
+/** Registers a passkey of `device` for `account` (the harness's PUBLIC_URL must be the device's origin). */
+export async function registerPasskey(
+  h: Harness,
+  account: Account,
+  device: SoftAuthenticator,
+  name?: string,
+): Promise<number> {
+  const me = h.caller(account.token).auth.passkeys;
+  const options = await me.registerOptions();
+  const passkey = await me.register({ response: device.create(options), ...(name ? { name } : {}) });
+  return passkey.id;
 }

@@ -47,13 +47,18 @@ export function AccountPage() {
           <PasswordSection onChanged={() => setRound((r) => r + 1)} />
         )}
       </div>
-      {/* A password change ends the other sessions: the list is read again. */}
+      {/* A password change, or a change of second factors, ends the other sessions: the list is read again. */}
       <SessionsSection key={round} />
       {acting ? null : <ApiKeysSection />}
       {acting ? null : (
         <div className="grid">
-          <MfaSection round={factors} />
-          <PasskeysSection onChanged={() => setFactors((r) => r + 1)} />
+          <MfaSection round={factors} onSessionsEnded={() => setRound((r) => r + 1)} />
+          <PasskeysSection
+            onChanged={() => {
+              setFactors((r) => r + 1);
+              setRound((r) => r + 1);
+            }}
+          />
         </div>
       )}
     </Layout>

@@ -12,9 +12,10 @@ type Mode = 'idle' | 'enrol' | 'regenerate' | 'disable';
 
 /**
  * Two-step verification: its status, turning an authenticator app on (TotpEnrol), new recovery codes and turning
- * the app off (each with the password and a code). `round` changes when passkeys change, to read the status again.
+ * the app off (each with the password and a code). `round` changes when passkeys change, to read the status again;
+ * `onSessionsEnded` after new recovery codes or turning the app off, which end the account's other sessions.
  */
-export function MfaSection({ round = 0 }: { round?: number }) {
+export function MfaSection({ round = 0, onSessionsEnded }: { round?: number; onSessionsEnded?: () => void }) {
   const me = useMe();
   const { client } = useSession();
   const status = useQuery(
@@ -23,6 +24,8 @@ export function MfaSection({ round = 0 }: { round?: number }) {
   );
   const [mode, setMode] = useState<Mode>('idle');
   const [codes, setCodes] = useState<string[] | null>(null);
+  /** What is said once the codes shown are saved: they came from enrolment, or replaced a set. */
+  const [savedNotice, setSavedNotice] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
 
   const finish = (message: string | null) => {
@@ -50,7 +53,7 @@ export function MfaSection({ round = 0 }: { round?: number }) {
           account={me.username}
           onSaved={() => {
             setCodes(null);
-            finish('Two-step verification is on. Keep your recovery codes safe.');
+            finish(savedNotice);
           }}
         />
       ) : null}
@@ -59,6 +62,7 @@ export function MfaSection({ round = 0 }: { round?: number }) {
           onEnabled={(next) => {
             setMode('idle');
             setNotice(null);
+            setSavedNotice('Two-step verification is on. Keep your recovery codes safe.');
             setCodes(next);
           }}
           onCancel={() => setMode('idle')}
@@ -68,10 +72,18 @@ export function MfaSection({ round = 0 }: { round?: number }) {
         <ProofForm
           mode={mode}
           onDone={(next) => {
+            onSessionsEnded?.();
             if (next) {
               setMode('idle');
+              setSavedNotice(
+                'New recovery codes are ready, and the old ones no longer work. Your other sessions were signed out.',
+              );
               setCodes(next);
-            } else finish('The authenticator app is off, and its recovery codes no longer work.');
+            } else
+              finish(
+                'The authenticator app is off, and its recovery codes no longer work. Your other sessions were ' +
+                  'signed out.',
+              );
           }}
           onCancel={() => setMode('idle')}
         />
