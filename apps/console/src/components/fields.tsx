@@ -1,4 +1,5 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import type { UiError } from '../lib/errors';
 
 interface FieldFrame {
   id: string;
@@ -85,5 +86,35 @@ export function SelectField({
         ))}
       </select>
     </Frame>
+  );
+}
+
+/**
+ * The caller's current password, confirming a sensitive change: under it the form's own message, the API's for
+ * this field (`password` unless named), or a WRONG_PASSWORD refusal's.
+ */
+export function CurrentPasswordField({
+  apiError,
+  field = 'password',
+  local,
+  label = 'Your password',
+  ...input
+}: Omit<FieldFrame, 'label' | 'error'> & {
+  label?: string;
+  apiError: UiError | null | undefined;
+  field?: string;
+  local?: string | null;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'type' | 'autoComplete'>) {
+  const error =
+    local ?? apiError?.fields[field] ?? (apiError?.code === 'WRONG_PASSWORD' ? apiError.message : undefined);
+  return (
+    <TextField
+      label={label}
+      type="password"
+      autoComplete="current-password"
+      error={error}
+      required
+      {...input}
+    />
   );
 }

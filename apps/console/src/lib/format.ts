@@ -5,8 +5,11 @@ export interface FormatOptions {
   timeZone?: string;
 }
 
-/** "31 Jan 2026, 12:00"; an em dash for null. */
-export function formatDateTime(iso: string | null | undefined, opts: FormatOptions = {}): string {
+/** "31 Jan 2026, 12:00" ("…, 12:00:05" with `seconds`); an em dash for null. */
+export function formatDateTime(
+  iso: string | null | undefined,
+  opts: FormatOptions & { seconds?: boolean } = {},
+): string {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '—';
@@ -16,6 +19,7 @@ export function formatDateTime(iso: string | null | undefined, opts: FormatOptio
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
+    ...(opts.seconds ? { second: '2-digit' as const } : {}),
     timeZone: opts.timeZone,
   }).format(date);
 }

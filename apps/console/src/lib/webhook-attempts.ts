@@ -1,5 +1,5 @@
 import type { RouterOutputs } from '@roster/sdk';
-import type { FormatOptions } from './format';
+import { formatDateTime, type FormatOptions } from './format';
 import type { Delivery } from './webhooks';
 
 /** A delivery's attempts as the console shows them (admin.webhooks.attempts). */
@@ -20,17 +20,7 @@ export const ATTEMPT_ERRORS: Record<AttemptErrorKind, string> = {
 
 /** "31 Jan 2026, 12:00:05": attempts come seconds apart, so the seconds count. */
 export function formatStarted(iso: string, opts: FormatOptions = {}): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '—';
-  return new Intl.DateTimeFormat(opts.locale ?? 'en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZone: opts.timeZone,
-  }).format(date);
+  return formatDateTime(iso, { ...opts, seconds: true });
 }
 
 /** "35 ms", "1.2 s", "10 s". */

@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent } from 'react';
 import '../../components/factors.css';
 import { useMe, useSession } from '../../app/session';
 import { useAction, useQuery } from '../../app/use-api';
-import { TextField } from '../../components/fields';
+import { CurrentPasswordField, TextField } from '../../components/fields';
 import { Badge, ErrorMessage, Loading, Success, useBlocked } from '../../components/status';
 import { describeMfaStatus, MFA_MESSAGES, proofOf } from '../../lib/mfa';
 import { RecoveryCodes } from './RecoveryCodes';
@@ -163,15 +163,11 @@ function ProofForm({
           ? 'A new set of ten recovery codes replaces the old one, which stops working.'
           : 'Your account will need only your password (and any passkeys) to sign in.'}
       </p>
-      <TextField
+      <CurrentPasswordField
         id={`${id}-password`}
-        label="Your password"
-        type="password"
-        autoComplete="current-password"
         value={password}
         onChange={(ev) => setPassword(ev.target.value)}
-        error={e?.fields.password ?? (e?.code === 'WRONG_PASSWORD' ? e.message : undefined)}
-        required
+        apiError={e}
       />
       <TextField
         id={`${id}-code`}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { RouterOutputs } from '@roster/sdk';
 import { useSession } from '../../app/session';
 import { useAction } from '../../app/use-api';
-import { TextField } from '../../components/fields';
+import { CurrentPasswordField, TextField } from '../../components/fields';
 import { ErrorMessage, useBlocked } from '../../components/status';
 import { formatDateTime, formatRelative } from '../../lib/format';
 import { MFA_MESSAGES } from '../../lib/mfa';
@@ -126,15 +126,12 @@ function DeletePasskey({
       <p id={`${id}-question`}>
         Delete the passkey “{passkey.name}”? It will not sign you in again. Enter your password to confirm.
       </p>
-      <TextField
+      <CurrentPasswordField
         id={`${id}-password`}
-        label="Your password"
-        type="password"
-        autoComplete="current-password"
         value={password}
         onChange={(ev) => setPassword(ev.target.value)}
-        error={local ?? e?.fields.password ?? (e?.code === 'WRONG_PASSWORD' ? e.message : undefined)}
-        required
+        apiError={e}
+        local={local}
       />
       <ErrorMessage error={e?.fields.password || e?.code === 'WRONG_PASSWORD' ? null : e} />
       <button type="submit" className="button-danger" disabled={blocked}>

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { RouterOutputs } from '@roster/sdk';
 import { useSession } from '../../app/session';
 import { useAction } from '../../app/use-api';
-import { TextField } from '../../components/fields';
+import { CurrentPasswordField, TextField } from '../../components/fields';
 import { ErrorMessage, useBlocked } from '../../components/status';
 import { cleanCode, groupSecret, MFA_MESSAGES, svgDataUri, totpCodeError } from '../../lib/mfa';
 
@@ -53,19 +53,12 @@ export function TotpEnrol({
   if (!setup) {
     return (
       <form onSubmit={(e) => void submitPassword(e)} noValidate aria-label="Set up an authenticator app">
-        <TextField
+        <CurrentPasswordField
           id="totp-password"
-          label="Your password"
-          type="password"
-          autoComplete="current-password"
           hint="To set up an authenticator app, confirm it is you."
           value={password}
           onChange={(e) => setPassword(e.target.value)}
-          error={
-            start.error?.fields.password ??
-            (start.error?.code === 'WRONG_PASSWORD' ? start.error.message : undefined)
-          }
-          required
+          apiError={start.error}
         />
         <ErrorMessage error={start.error?.code === 'WRONG_PASSWORD' ? null : start.error} />
         <div className="actions">
