@@ -196,4 +196,40 @@ describe('AuthCache', () => {
     expect(failed).toBe(boom);
     expect(published).toEqual([{ users: [], sessions: ['x'] }]);
   });
+
+  it('announces a new account but never fails its request for it, nor waits on a bus that is down', async () => {
+    const sent: InvalidationMessage[] = [];
+    let up = true;
+    let settle: (() => void) | undefined;
+    const cache = new AuthCache({
+      bus: {
+        publish: (message) => {
+          sent.push(message);
+          return up ? Promise.reject(new Error('unconfirmed')) : new Promise<void>((r) => (settle = r));
+        },
+        subscribe: () => undefined,
+        healthy: () => up,
+      },
+    });
+    const mark = cache.mark();
+    // The bus is up but cannot confirm: the request still succeeds, and its reads were overtaken.
+    await expect(cache.scope(async () => cache.created(5))).resolves.toBeUndefined();
+    expect(sent).toEqual([{ users: [5] }]);
+    expect(cache.unchangedSince(mark)).toBe(false);
+    // The bus is down: the request answers without waiting for the message.
+    up = false;
+    await expect(cache.scope(async () => cache.created(6))).resolves.toBeUndefined();
+    expect(sent).toEqual([{ users: [5] }, { users: [6] }]);
+    settle?.();
+    // Beside a change that must be confirmed, the account rides in the one message, and the failure is the change's.
+    up = true;
+    const failed = await cache
+      .scope(async () => {
+        cache.created(7);
+        cache.changed({ users: [1] });
+      })
+      .catch((e: unknown) => e);
+    expect(toErrorResponse(failed).body.code).toBe('INVALIDATION_UNCONFIRMED');
+    expect(sent.at(-1)).toEqual({ users: [1, 7], sessions: [] });
+  });
 });

@@ -92,6 +92,8 @@ export function sessionSnapshot(session: Session): SessionSnapshot {
 interface Pending {
   users?: Set<number>;
   sessions?: Set<string>;
+  /** New accounts: announced like the rest, but on a best-effort basis (see `created`). */
+  created?: Set<number>;
 }
 
 /** Changes made during the current request, published once its work is committed (see `AuthCache.scope`). */
@@ -255,6 +257,22 @@ export class AuthCache {
     void this.publish(message);
   }
 
+  /**
+   * A new account was written. Nothing cached can name it, so nothing anyone believes became false: only lists
+   * answered from the read cache miss it. Forgotten here now and announced once committed like any change, but on a
+   * best-effort basis: a bus that cannot confirm never fails the request that made the account (their lists catch
+   * up within the TTL), and while the bus is down the request does not wait for it.
+   */
+  created(userId: number): void {
+    this.invalidate({ users: [userId] });
+    const pending = pendingScope.getStore();
+    if (pending) {
+      (pending.created ??= new Set()).add(userId);
+      return;
+    }
+    void this.publish({ users: [userId] });
+  }
+
   private publish(message: InvalidationMessage): Promise<void> {
     return this.bus.publish(message).catch(() => undefined);
   }
@@ -281,8 +299,19 @@ export class AuthCache {
   }
 
   private async announce(pending: Pending): Promise<void> {
-    if (!pending.users && !pending.sessions) return;
-    const message = { users: [...(pending.users ?? [])], sessions: [...(pending.sessions ?? [])] };
+    const created = [...(pending.created ?? [])];
+    if (!pending.users && !pending.sessions) {
+      if (created.length === 0) return;
+      const message = { users: created };
+      this.invalidate(message);
+      if (this.bus.healthy?.() === false) void this.publish(message);
+      else await this.publish(message);
+      return;
+    }
+    const message = {
+      users: [...(pending.users ?? []), ...created],
+      sessions: [...(pending.sessions ?? [])],
+    };
     this.invalidate(message);
     try {
       await this.bus.publish(message);

@@ -17,7 +17,7 @@ export function watchUserChanges(orm: MikroORM, cache: AuthCache): void {
   orm.em.getEventManager().registerSubscriber({
     getSubscribedEntities: () => [User],
     // A new account changes what lists show (the read cache's answers), though nothing cached names it yet.
-    afterCreate: changed,
+    afterCreate: (args: { entity: User }) => cache.created(args.entity.id),
     afterUpdate: changed,
     afterDelete: changed,
   });
