@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, closeDatabase } from '@roster/db';
-import { runCores } from './cores.js';
+import { runCores, type LoadTool } from './cores.js';
 import { benchConfig, load } from './load.js';
 import { recorder, type Row } from './measure.js';
 import { runPeer } from './peer.js';
@@ -11,6 +11,7 @@ import { rosterEnv, startProcess, startRoster, withPeakRss } from './process.js'
 import { runReads } from './reads.js';
 import { rawArgon2Rate, runLists, runWrites } from './scenarios.js';
 import { pgDatabase, seed } from './seed.js';
+import { wrkLoad } from './wrk.js';
 import type { BenchInput, Leg } from './targets.js';
 
 export type DbKind = 'sqlite' | 'postgresql';
@@ -26,6 +27,8 @@ export interface BenchOptions {
   command: string;
   /** Name prefix of the PostgreSQL databases it creates (and drops). */
   pgPrefix: string;
+  /** Load generators for the every-core rows: autocannon, and wrk where installed (see wrk.ts). */
+  tools?: LoadTool[];
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,7 +91,7 @@ async function runLeg(kind: DbKind, opts: BenchOptions): Promise<Leg> {
     await writer.stop();
   }
   process.stdout.write(`  every core:\n`);
-  const cores = await runCores(start);
+  const cores = await runCores(start, opts.tools);
   return { rows, revocation, cores, search };
 }
 
@@ -100,8 +103,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchInput> {
 
   const ceiling = await startProcess(fileURLToPath(new URL('./ceiling.ts', import.meta.url)), process.env);
   const { result: bare, peakRssMb: bareRss } = await withPeakRss(ceiling, () => load({ url: ceiling.url }));
-  await ceiling.stop();
   process.stdout.write(`  ceiling: ${bare.rps} req/s, p99 ${bare.p99} ms\n`);
+  // The same ceiling under wrk, for the every-core rows measured with it.
+  const bareWrk = opts.tools?.includes('wrk') ? await wrkLoad(ceiling.url, {}, { warmup: true }) : undefined;
+  if (bareWrk) process.stdout.write(`  ceiling (wrk): ${bareWrk.rps} req/s, p99 ${bareWrk.p99} ms\n`);
+  await ceiling.stop();
   const argon2Rate = await rawArgon2Rate(opts.argon2Ms);
   process.stdout.write(`  raw argon2 verify: ${argon2Rate}/s\n`);
   const peer = opts.peerUsers > 0 ? await runPeer(opts.peerUsers, `${opts.pgPrefix}_better_auth`) : [];
@@ -115,6 +121,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchInput> {
     users: opts.users,
     seconds: benchConfig.seconds,
     ceiling: { ...bare, peakRssMb: bareRss },
+    ...(bareWrk ? { ceilingWrk: bareWrk } : {}),
     argon2Rate,
     peer,
     peerUsers: opts.peerUsers,

@@ -10,6 +10,8 @@ export interface Row extends LoadResult {
   /** Processes in the tree (1, or primary + workers). */
   processes?: number;
   note?: string;
+  /** The load generator, when not autocannon: its "% of Koa" is against the ceiling measured with the same tool. */
+  tool?: 'wrk';
 }
 
 export type Measure = (scenario: string, run: () => Promise<LoadResult>, note?: string) => Promise<Row>;

@@ -11,10 +11,11 @@ function rowsTable(rows: Row[], input: BenchInput): string[] {
     '|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
+    const ceiling = (r.tool === 'wrk' ? input.ceilingWrk : input.ceiling) ?? input.ceiling;
     const rss =
       r.peakRssMb === undefined ? '' : `${r.peakRssMb} / ${r.peakWorkerRssMb} (${r.processes} proc)`;
     lines.push(
-      `| ${r.scenario}${r.note ? ` — ${r.note}` : ''} | ${r.rps} | ${Math.round((r.rps / input.ceiling.rps) * 100)}% | ${r.p50} | ${r.p99} | ${r.errors} | ${r.requests} | ${rss} |`,
+      `| ${r.scenario}${r.note ? ` — ${r.note}` : ''} | ${r.rps} | ${Math.round((r.rps / ceiling.rps) * 100)}% | ${r.p50} | ${r.p99} | ${r.errors} | ${r.requests} | ${rss} |`,
     );
   }
   return lines;
@@ -47,6 +48,11 @@ export function report(input: BenchInput) {
     '(WEB_CONCURRENCY=1) except in "Every core". Load generator and server share the machine.',
     '',
     `Ceiling (bare Koa, small JSON): **${input.ceiling.rps} req/s**, p99 ${input.ceiling.p99} ms, RSS ${input.ceiling.peakRssMb} MB.`,
+    ...(input.ceilingWrk
+      ? [
+          `Under wrk (one thread; the every-core rows marked "(wrk)" and their "% of Koa"): ${input.ceilingWrk.rps} req/s, p99 ${input.ceilingWrk.p99} ms.`,
+        ]
+      : []),
     `Raw argon2id verify (m=19456, t=2, p=1, 4 threads): **${input.argon2Rate}/s**.`,
     '',
     '## Targets',

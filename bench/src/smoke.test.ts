@@ -9,9 +9,12 @@ import { benchConfig } from './load.js';
 import type { Row } from './measure.js';
 import { report } from './report.js';
 import { summarizeSoak } from './soak-report.js';
+import { wrkAvailable } from './wrk.js';
 import { runSoak } from './soak-run.js';
 
 const kind: DbKind = process.env.TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
+// wrk is optional (the every-core rows are then autocannon's alone): exercised where installed.
+const wrk = await wrkAvailable();
 const work = mkdtempSync(join(tmpdir(), 'roster-bench-smoke-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -30,6 +33,7 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       argon2Ms: 300,
       command: 'smoke',
       pgPrefix: 'roster_bench_smoke',
+      tools: wrk ? ['autocannon', 'wrk'] : ['autocannon'],
     });
     const leg = input.legs[kind]!;
     const rows: Row[] = [...input.peer, ...leg.rows, ...leg.cores.rows];
@@ -37,7 +41,8 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       .filter((r) => r.requests === 0 || r.errors !== 0)
       .map((r) => `${r.scenario}: ${r.requests} requests, ${r.errors} errors`);
     expect(failed).toEqual([]);
-    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 17 + 4);
+    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 17 + 4 + (wrk ? 4 : 0));
+    if (wrk) expect(input.ceilingWrk?.requests).toBeGreaterThan(0);
     expect(input.ceiling.requests).toBeGreaterThan(0);
     expect(input.argon2Rate).toBeGreaterThan(0);
     expect(leg.revocation).toMatchObject({ logout: 204, rest: 401, trpc: 401, ok: true });
