@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Session, User } from '@roster/db';
 import { AppError } from './errors.js';
+import { Flights } from './flights.js';
 import type { AdminUserFields } from './services/serialize.js';
 import { sessionState, type SessionSnapshot } from './services/session-rules.js';
 import type { AccessClaims } from './services/tokens.js';
@@ -119,6 +120,7 @@ export class AuthCache {
   private readonly bus: Invalidation;
   private readonly now: () => number;
   private readonly entries = new Map<string, AuthEntry>();
+  private readonly flights = new Flights();
   private readonly byUser = new Map<number, Set<string>>();
   private counter = 0;
   private floor = 0;
@@ -184,6 +186,29 @@ export class AuthCache {
     if (!entry || entry.user.id !== claims.userId) return undefined;
     const state = sessionState(claims, entry.session, this.now());
     return state === 'dead' ? undefined : { entry, state };
+  }
+
+  /**
+   * `lookup`, or else `load(mark)` (which ends in `set`). While the same session is being loaded by another request
+   * and nothing was invalidated since that began, waits for it and looks again instead of loading too: one load per
+   * session when its entry expires under load (flights.ts). From the miss to the load's start nothing awaits.
+   */
+  async resolve<T>(
+    claims: Pick<AccessClaims, 'sessionId' | 'userId'>,
+    load: (mark: number) => Promise<T>,
+  ): Promise<{ found: { entry: AuthEntry; state: 'live' | 'stale' } } | { loaded: T }> {
+    const found = this.lookup(claims);
+    if (found) return { found };
+    const running = this.usable()
+      ? this.flights.wait(claims.sessionId, (mark) => mark === this.counter)
+      : undefined;
+    if (running) {
+      await running;
+      const after = this.lookup(claims);
+      if (after) return { found: after };
+    }
+    const mark = this.counter;
+    return { loaded: await this.flights.run(claims.sessionId, mark, () => load(mark)) };
   }
 
   /** Remembers a load that started at `mark`, unless something it read was invalidated since. */

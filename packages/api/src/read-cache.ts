@@ -1,4 +1,5 @@
 import type { AuthCache } from './auth-cache.js';
+import { Flights } from './flights.js';
 
 /** What a read procedure's meta says to be answered from the read cache (see `ReadCache`). */
 export type ReadCacheMeta = {
@@ -38,6 +39,7 @@ const MAX_KEY_INPUT = 512;
  */
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly flights = new Flights();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -69,6 +71,33 @@ export class ReadCache {
       return undefined;
     }
     return { data: entry.data };
+  }
+
+  /**
+   * The stored answer of `key`, or else `read`'s result (its `ok` answers stored). While the same read is under way
+   * and nothing was invalidated since it began, waits for it and looks again instead of reading too: one read per
+   * key when an entry expires under load (flights.ts). From the miss to the read's start nothing awaits, so a burst
+   * of calls that all miss together still reads once.
+   */
+  async resolve<T extends { ok: boolean; data?: unknown }>(
+    key: string,
+    read: () => Promise<T>,
+  ): Promise<{ hit: { data: unknown } } | { result: T }> {
+    const hit = this.get(key);
+    if (hit) return { hit };
+    const running = this.flights.wait(key, (mark) => this.auth.unchangedSince(mark));
+    if (running) {
+      await running;
+      const after = this.get(key);
+      if (after) return { hit: after };
+    }
+    const mark = this.mark();
+    const result = await this.flights.run(key, mark, async () => {
+      const done = await read();
+      if (done.ok) this.set(key, mark, done.data);
+      return done;
+    });
+    return { result };
   }
 
   /** Where a read begins: pass it back to `set`. */

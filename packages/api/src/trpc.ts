@@ -128,7 +128,8 @@ const authenticated = publicProcedure.use(async function isAuthed({ ctx, meta, p
 /**
  * A query whose meta says `readCache` is answered from the read cache (read-cache.ts) when it can be, after the
  * caller was authenticated and admitted as on every call; otherwise it runs, and its validated output is stored
- * for the next call of the same caller and input.
+ * for the next call of the same caller and input. Calls that miss while the same call is running wait for it and
+ * then look again (flights.ts).
  */
 export const authedProcedure = authenticated.use(async function readCache({
   ctx,
@@ -141,16 +142,12 @@ export const authedProcedure = authenticated.use(async function readCache({
   if (!meta?.readCache || type !== 'query') return next();
   const key = ctx.deps.reads.key(path, ctx.user, await getRawInput());
   if (key === undefined) return next();
-  const hit = ctx.deps.reads.get(key);
+  const answer = await ctx.deps.reads.resolve(key, () => next());
+  if ('result' in answer) return answer.result;
   // The shape of a middleware's successful result, as `next()` answers it.
-  if (hit)
-    return { ok: true as const, data: hit.data, marker: middlewareMarker } as Awaited<
-      ReturnType<typeof next>
-    >;
-  const mark = ctx.deps.reads.mark();
-  const result = await next();
-  if (result.ok) ctx.deps.reads.set(key, mark, result.data);
-  return result;
+  return { ok: true as const, data: answer.hit.data, marker: middlewareMarker } as Awaited<
+    ReturnType<typeof next>
+  >;
 });
 
 /**

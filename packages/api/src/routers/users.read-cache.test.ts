@@ -77,6 +77,19 @@ describe('users.byId and users.list through the read cache', () => {
     expect(await errorCodeOf(h.caller(jo.token).users.byId({ id: ivan.id }))).toBe('INVALID_TOKEN');
   });
 
+  it('reads once for a burst of the same call (as an SDK batch or several tabs send it) and answers them all', async () => {
+    const kit = await h.account('Kit');
+    const burst = await Promise.all(Array.from({ length: 6 }, () => h.caller(kit.token).users.list({})));
+    // One read ran; the others waited for it and were answered what it stored: the very same answer.
+    expect(new Set(burst).size).toBe(1);
+    expect(burst[0]!.some((u) => u.id === kit.id)).toBe(true);
+    // A change is still seen by the next burst.
+    await h.caller(kit.token).users.updateMe({ bio: 'After' });
+    const next = await Promise.all(Array.from({ length: 3 }, () => h.caller(kit.token).users.list({})));
+    expect(next[0]!.find((u) => u.id === kit.id)?.bio).toBe('After');
+    expect(new Set(next).size).toBe(1);
+  });
+
   it('follows a demotion: a former admin gets public profiles on the next read', async () => {
     const kim = await h.account('Kim');
     await h.setColumns(kim.id, { role: 'admin' });

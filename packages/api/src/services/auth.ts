@@ -199,22 +199,29 @@ export class AuthService {
   async authenticate(token: string): Promise<Authenticated> {
     const claims = await this.tokens.verifyAccessToken(token);
     if (claims.actorId !== undefined) return this.impersonated(claims, claims.actorId);
-    const cached = this.cache?.lookup(claims);
-    if (cached) {
-      const { entry } = cached;
-      if (cached.state === 'stale') await this.sessions.touch(entry.session);
-      // A detached copy: UserService.update attaches it to the request's unit of work before changing it.
-      const user = Object.assign(new User(), entry.user);
-      return { user, session: Object.assign(new Session(), entry.session) };
-    }
-    const mark = this.cache?.mark() ?? 0;
+    const cache = this.cache;
+    if (!cache) return this.load(claims);
+    const answer = await cache.resolve(claims, async (mark) => {
+      const loaded = await this.load(claims);
+      cache.set(userSnapshot(loaded.user), sessionSnapshot(loaded.session), mark);
+      return loaded;
+    });
+    if ('loaded' in answer) return answer.loaded;
+    const { entry, state } = answer.found;
+    if (state === 'stale') await this.sessions.touch(entry.session);
+    // A detached copy: UserService.update attaches it to the request's unit of work before changing it.
+    const user = Object.assign(new User(), entry.user);
+    return { user, session: Object.assign(new Session(), entry.session) };
+  }
+
+  /** The account and live session of a (not impersonation) token, from the database. */
+  private async load(claims: AccessClaims): Promise<Authenticated> {
     const [session, user] = await Promise.all([
       this.sessions.live(claims),
       this.users.findById(claims.userId),
     ]);
     if (!user || !session || session.impersonatorId !== null) throw new AppError('INVALID_TOKEN');
     if (!user.isActive) throw new AppError('INVALID_TOKEN', 'Account is deactivated');
-    this.cache?.set(userSnapshot(user), sessionSnapshot(session), mark);
     return { user, session };
   }
 
