@@ -340,6 +340,8 @@ describe.skipIf(!chromiumAvailable && !inCi)('the console: API keys and imperson
     await heading('grace');
     const sessions = page.getByRole('region', { name: "The account's sessions" });
     await sessions.getByText(`Impersonation by ${ADMIN.username}`).waitFor();
+    // With the reason the admin gave.
+    await sessions.getByText('for “Ticket 4713”').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     const logout = await fetch(`${server.url}/auth/logout`, {
       method: 'POST',

@@ -41,7 +41,12 @@ export function SessionsTable({
               <td>
                 {describeUserAgent(s.user_agent)} {s.current ? <Badge tone="info">This device</Badge> : null}{' '}
                 {s.impersonated_by ? (
-                  <Badge tone="warn">{impersonatedByLabel(s.impersonated_by)}</Badge>
+                  <>
+                    <Badge tone="warn">{impersonatedByLabel(s.impersonated_by)}</Badge>
+                    {s.impersonated_by.reason ? (
+                      <span className="muted"> for “{s.impersonated_by.reason}”</span>
+                    ) : null}
+                  </>
                 ) : null}
               </td>
               <td>{s.ip ?? '—'}</td>

@@ -133,8 +133,13 @@ describe('GET /auth/me under impersonation', () => {
 describe('session lists under and after impersonation', () => {
   it('GET /auth/sessions and /admin/users/{id}/sessions name the admin of an impersonation', async () => {
     const { access_token: token, session_id: id } = await started();
-    type Listed = { id: string; current: boolean; impersonated_by: { id: number; username: string } | null };
-    const admin = { id: s.root.id, username: ROOT.username };
+    type Listed = {
+      id: string;
+      current: boolean;
+      impersonated_by: { id: number; username: string; reason: string } | null;
+    };
+    // The owner and admins see who opened it and why.
+    const admin = { id: s.root.id, username: ROOT.username, reason: REASON };
     for (const [path, as] of [
       ['/auth/sessions', token],
       ['/auth/sessions', bob.token],

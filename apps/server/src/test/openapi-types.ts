@@ -1231,7 +1231,8 @@ export interface components {
          *       "current": false,
          *       "impersonated_by": {
          *         "id": 1,
-         *         "username": "support-ann"
+         *         "username": "support-ann",
+         *         "reason": "Ticket 4821: cannot change their email"
          *       }
          *     }
          */
@@ -1261,10 +1262,11 @@ export interface components {
             impersonated_by: components["schemas"]["SessionImpersonator"] | null;
         };
         /**
-         * @description The admin who opened a session to act as the account
+         * @description The admin who opened a session to act as the account, and why
          * @example {
          *       "id": 1,
-         *       "username": "support-ann"
+         *       "username": "support-ann",
+         *       "reason": "Ticket 4821: cannot change their email"
          *     }
          */
         SessionImpersonator: {
@@ -1272,6 +1274,8 @@ export interface components {
             id: number;
             /** @description The admin’s username; null once that account has been deleted */
             username: string | null;
+            /** @description Why the admin opened the session, as they gave it (audited with every write made under it) */
+            reason: string | null;
         };
         CreatedApiKey: {
             id: number;

@@ -32,7 +32,7 @@ describe('impersonations in session lists', () => {
     expect(own.map((s) => [s.id, s.impersonated_by])).toEqual(
       expect.arrayContaining([
         [sessionIdOf(ada.token), null],
-        [sessionId, { id: boss.id, username: 'boss' }],
+        [sessionId, { id: boss.id, username: 'boss', reason: REASON }],
       ]),
     );
     expect(own.find((s) => s.id === sessionId)?.current).toBe(false);
@@ -40,7 +40,7 @@ describe('impersonations in session lists', () => {
     const seen = await h.caller(acting).auth.sessions();
     expect(seen.find((s) => s.current)).toMatchObject({
       id: sessionId,
-      impersonated_by: { id: boss.id, username: 'boss' },
+      impersonated_by: { id: boss.id, username: 'boss', reason: REASON },
     });
   });
 
@@ -49,6 +49,7 @@ describe('impersonations in session lists', () => {
     expect(listed.find((s) => s.id === sessionId)?.impersonated_by).toEqual({
       id: boss.id,
       username: 'boss',
+      reason: REASON,
     });
     expect(listed.find((s) => s.id === sessionIdOf(ada.token))?.impersonated_by).toBeNull();
     // An admin's own sessions are no impersonations.
@@ -61,10 +62,10 @@ describe('impersonations in session lists', () => {
     const byId = async () =>
       new Map((await h.caller(ada.token).auth.sessions()).map((s) => [s.id, s.impersonated_by]));
     const before = await byId();
-    expect(before.get(sessionId)).toEqual({ id: boss.id, username: 'boss' });
-    expect(before.get(second.session_id)).toEqual({ id: deputy.id, username: 'deputy' });
+    expect(before.get(sessionId)).toEqual({ id: boss.id, username: 'boss', reason: REASON });
+    expect(before.get(second.session_id)).toEqual({ id: deputy.id, username: 'deputy', reason: REASON });
     await h.caller(deputy.token).admin.deleteUser({ id: boss.id });
     // The session is listed until it ends (its token is refused already: its admin is gone).
-    expect((await byId()).get(sessionId)).toEqual({ id: boss.id, username: null });
+    expect((await byId()).get(sessionId)).toEqual({ id: boss.id, username: null, reason: REASON });
   });
 });

@@ -24,11 +24,14 @@ const sessionImpersonatorSchema = z
       .string()
       .nullable()
       .meta({ description: 'The admin’s username; null once that account has been deleted' }),
+    reason: z.string().nullable().meta({
+      description: 'Why the admin opened the session, as they gave it (audited with every write made under it)',
+    }),
   })
   .meta({
     id: 'SessionImpersonator',
-    description: 'The admin who opened a session to act as the account',
-    example: { id: 1, username: 'support-ann' },
+    description: 'The admin who opened a session to act as the account, and why',
+    example: { id: 1, username: 'support-ann', reason: 'Ticket 4821: cannot change their email' },
   });
 
 export const sessionSchema = z
@@ -56,7 +59,7 @@ export const sessionSchema = z
       ip: '203.0.113.7',
       user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15',
       current: false,
-      impersonated_by: { id: 1, username: 'support-ann' },
+      impersonated_by: { id: 1, username: 'support-ann', reason: 'Ticket 4821: cannot change their email' },
     },
   });
 

@@ -1,10 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Session, User } from '@roster/db';
 
-/** The admin behind an impersonation session: the username is null once that account is gone. */
+/**
+ * The admin behind an impersonation session and the reason they gave when they opened it: the username is null once
+ * that account is gone.
+ */
 export interface SessionImpersonator {
   id: number;
   username: string | null;
+  reason: string | null;
 }
 
 /** A live session as the lists show it: the row, and the admin who opened it to act as the account, if one did. */
@@ -33,6 +37,10 @@ export async function liveSessionsOf(em: EntityManager, userId: number): Promise
     impersonator:
       session.impersonatorId === null
         ? null
-        : { id: session.impersonatorId, username: usernames.get(session.impersonatorId) ?? null },
+        : {
+            id: session.impersonatorId,
+            username: usernames.get(session.impersonatorId) ?? null,
+            reason: session.impersonationReason,
+          },
   }));
 }
