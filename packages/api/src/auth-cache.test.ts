@@ -233,3 +233,49 @@ describe('AuthCache', () => {
     expect(sent.at(-1)).toEqual({ users: [1, 7], sessions: [] });
   });
 });
+
+describe('AuthCache.resolve: one load per session (flights.ts)', () => {
+  /** A cache at a fixed time, and a load of session s7 that stores what it read once `open` is called. */
+  function gated() {
+    const cache = new AuthCache({ now: () => at.getTime() });
+    let open: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const state = { loads: 0 };
+    const load = async (mark: number) => {
+      state.loads += 1;
+      const n = state.loads;
+      await opened;
+      cache.set(user(7), session('s7', 7), mark);
+      return `load ${n}`;
+    };
+    return { cache, load, open, state };
+  }
+  const claims = { sessionId: 's7', userId: 7 };
+
+  it('has the requests that miss while the session loads wait for it, then use what it stored', async () => {
+    const { cache, load, open, state } = gated();
+    const burst = [cache.resolve(claims, load), cache.resolve(claims, load), cache.resolve(claims, load)];
+    // Another session's miss does not wait.
+    const other = cache.resolve({ sessionId: 's8', userId: 8 }, () => Promise.resolve('other'));
+    await expect(other).resolves.toEqual({ loaded: 'other' });
+    open();
+    const [first, ...others] = await Promise.all(burst);
+    expect(state.loads).toBe(1);
+    expect(first).toEqual({ loaded: 'load 1' });
+    for (const waited of others) {
+      expect(waited).toMatchObject({ found: { entry: { user: { id: 7 } }, state: 'live' } });
+    }
+  });
+
+  it('leaves the waiters of a load that a revocation overtook to load (and be refused) themselves', async () => {
+    const { cache, load, open, state } = gated();
+    const leader = cache.resolve(claims, load);
+    const waiter = cache.resolve(claims, load);
+    cache.invalidate({ sessions: ['s7'] });
+    open();
+    await leader;
+    // The leader's entry was refused (the session was revoked meanwhile): the waiter loaded for itself.
+    await expect(waiter).resolves.toEqual({ loaded: 'load 2' });
+    expect(state.loads).toBe(2);
+  });
+});
