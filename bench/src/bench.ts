@@ -3,8 +3,8 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, closeDatabase } from '@roster/db';
-import { runCores, type LoadTool } from './cores.js';
-import { benchConfig, load } from './load.js';
+import { runCores } from './cores.js';
+import { benchConfig, load, type LoadTool } from './load.js';
 import { recorder, type Row } from './measure.js';
 import { runPeer } from './peer.js';
 import { rosterEnv, startProcess, startRoster, withPeakRss } from './process.js';
@@ -105,7 +105,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchInput> {
   const { result: bare, peakRssMb: bareRss } = await withPeakRss(ceiling, () => load({ url: ceiling.url }));
   process.stdout.write(`  ceiling: ${bare.rps} req/s, p99 ${bare.p99} ms\n`);
   // The same ceiling under wrk, for the every-core rows measured with it.
-  const bareWrk = opts.tools?.includes('wrk') ? await wrkLoad(ceiling.url, {}, { warmup: true }) : undefined;
+  const bareWrk = opts.tools?.includes('wrk') ? await wrkLoad(ceiling.url) : undefined;
   if (bareWrk) process.stdout.write(`  ceiling (wrk): ${bareWrk.rps} req/s, p99 ${bareWrk.p99} ms\n`);
   await ceiling.stop();
   const argon2Rate = await rawArgon2Rate(opts.argon2Ms);

@@ -1,31 +1,24 @@
 // Every core: the same reads with WEB_CONCURRENCY=1 and =2, back to back, on a fresh server each; with autocannon,
 // and with wrk as well where it is installed (the scaling ratios are then wrk's: see wrk.ts).
-import { load } from './load.js';
+import { load, type LoadTool } from './load.js';
 import { bearer, recorder, type Row } from './measure.js';
 import { waitForWorkers, type Proc } from './process.js';
 import { login } from './scenarios.js';
 import { wrkLoad } from './wrk.js';
 
-export type LoadTool = 'autocannon' | 'wrk';
-
-export interface Scaling {
-  /** requests/s with 2 workers ÷ with 1, per read. */
-  me: number;
-  list: number;
-}
+export const CORE_READS = ['GET /auth/me', 'GET /users?limit=20'] as const;
+export type CoreRead = (typeof CORE_READS)[number];
 
 export interface CoresResult {
   rows: Row[];
-  /** The ratios the targets judge: wrk's when it ran, else autocannon's. */
-  scaling: Scaling & { tool: LoadTool };
-  /** Each tool's ratios. */
-  byTool: Partial<Record<LoadTool, Scaling>>;
+  /** requests/s with 2 workers ÷ with 1, per tool and read. */
+  scaling: Partial<Record<LoadTool, Record<CoreRead, number>>>;
+  /** The tool whose ratios the targets judge: wrk when it ran, else autocannon. */
+  judged: LoadTool;
 }
 
 export const coreRow = (workers: number, what: string, tool: LoadTool = 'autocannon') =>
   `${what}, WEB_CONCURRENCY=${workers}${tool === 'wrk' ? ' (wrk)' : ''}`;
-
-const READS = ['GET /auth/me', 'GET /users?limit=20'] as const;
 
 export async function runCores(
   start: (env: NodeJS.ProcessEnv) => Promise<Proc>,
@@ -38,13 +31,11 @@ export async function runCores(
       await waitForWorkers(proc, workers);
       const measure = recorder(proc, rows);
       const { token } = await login(proc.url, 'benchreader');
-      const urls = { 'GET /auth/me': `${proc.url}/auth/me`, 'GET /users?limit=20': `${proc.url}/users?limit=20` };
       for (const tool of tools) {
-        for (const what of READS) {
+        for (const what of CORE_READS) {
+          const url = `${proc.url}${what.slice('GET '.length)}`;
           const run =
-            tool === 'wrk'
-              ? () => wrkLoad(urls[what], bearer(token), { warmup: true })
-              : () => load({ url: urls[what], headers: bearer(token) });
+            tool === 'wrk' ? () => wrkLoad(url, bearer(token)) : () => load({ url, headers: bearer(token) });
           const row = await measure(coreRow(workers, what, tool), run);
           if (tool === 'wrk') row.tool = 'wrk';
         }
@@ -54,14 +45,16 @@ export async function runCores(
     }
   }
   const rate = (name: string) => rows.find((r) => r.scenario === name)?.rps ?? 0;
-  const ratio = (what: string, tool: LoadTool) => {
+  const ratio = (what: CoreRead, tool: LoadTool) => {
     const one = rate(coreRow(1, what, tool));
     return one ? Math.round((rate(coreRow(2, what, tool)) / one) * 100) / 100 : 0;
   };
-  const byTool: CoresResult['byTool'] = {};
+  const scaling: CoresResult['scaling'] = {};
   for (const tool of tools) {
-    byTool[tool] = { me: ratio('GET /auth/me', tool), list: ratio('GET /users?limit=20', tool) };
+    scaling[tool] = Object.fromEntries(CORE_READS.map((what) => [what, ratio(what, tool)])) as Record<
+      CoreRead,
+      number
+    >;
   }
-  const tool: LoadTool = tools.includes('wrk') ? 'wrk' : 'autocannon';
-  return { rows, scaling: { ...byTool[tool]!, tool }, byTool };
+  return { rows, scaling, judged: tools.includes('wrk') ? 'wrk' : 'autocannon' };
 }

@@ -18,16 +18,19 @@ export function summarize(result: Result): LoadResult {
   };
 }
 
-/**
- * Seconds per scenario (BENCH_SECONDS, default 8) and connections. The CI smoke sets `amount` instead: each
- * scenario then makes that many requests, however long they take (never a run that ends before any answer).
- */
+/** The load generators: autocannon for every scenario, wrk too for the every-core rows where installed (wrk.ts). */
+export type LoadTool = 'autocannon' | 'wrk';
+
 /** autocannon's options for a run's length (its `warmup` is missing from @types/autocannon). */
 type Bound = Pick<Options, 'duration' | 'amount' | 'timeout'> & { warmup?: { duration: number } };
 
 /** Seconds of unmeasured load before each measured run. */
 export const WARMUP_SECONDS = 1;
 
+/**
+ * Seconds per scenario (BENCH_SECONDS, default 8) and connections. The CI smoke sets `amount` instead: each
+ * scenario then makes that many requests, however long they take (never a run that ends before any answer).
+ */
 export const benchConfig: { seconds: number; connections: number; amount?: number; timeout?: number } = {
   seconds: Number(process.env.BENCH_SECONDS ?? 8),
   connections: 32,

@@ -9,12 +9,13 @@ import { benchConfig } from './load.js';
 import type { Row } from './measure.js';
 import { report } from './report.js';
 import { summarizeSoak } from './soak-report.js';
-import { wrkAvailable } from './wrk.js';
+import { loadTools } from './wrk.js';
 import { runSoak } from './soak-run.js';
 
 const kind: DbKind = process.env.TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
 // wrk is optional (the every-core rows are then autocannon's alone): exercised where installed.
-const wrk = await wrkAvailable();
+const tools = await loadTools();
+const wrk = tools.includes('wrk');
 const work = mkdtempSync(join(tmpdir(), 'roster-bench-smoke-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -33,7 +34,7 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       argon2Ms: 300,
       command: 'smoke',
       pgPrefix: 'roster_bench_smoke',
-      tools: wrk ? ['autocannon', 'wrk'] : ['autocannon'],
+      tools,
     });
     const leg = input.legs[kind]!;
     const rows: Row[] = [...input.peer, ...leg.rows, ...leg.cores.rows];

@@ -30,11 +30,15 @@ describe('wrk output', () => {
   });
 
   it('converts each of its units to milliseconds', () => {
-    expect([wrkMs('812.00us'), wrkMs('1.50ms'), wrkMs('2.01s'), wrkMs('1.00m')]).toEqual([0.812, 1.5, 2010, 60_000]);
+    expect([wrkMs('812.00us'), wrkMs('1.50ms'), wrkMs('2.01s'), wrkMs('1.00m')]).toEqual([
+      0.812, 1.5, 2010, 60_000,
+    ]);
   });
 
   it('refuses output it does not understand', () => {
-    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/unexpected wrk output/);
+    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
+      /unexpected wrk output/,
+    );
     expect(() => wrkMs('3 parsecs')).toThrow(/not a wrk duration/);
   });
 });

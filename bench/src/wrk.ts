@@ -2,7 +2,7 @@
 // that takes most of a core at these rates, and on a two-core machine that core is the one a second worker needs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { benchConfig, WARMUP_SECONDS, type LoadResult } from './load.js';
+import { benchConfig, WARMUP_SECONDS, type LoadResult, type LoadTool } from './load.js';
 
 const run = promisify(execFile);
 
@@ -13,9 +13,16 @@ export async function wrkAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     // wrk prints its usage and exits 1 on --version: present.
-    return typeof (error as { stdout?: unknown }).stdout === 'string' &&
-      /wrk/.test((error as { stdout: string }).stdout);
+    return (
+      typeof (error as { stdout?: unknown }).stdout === 'string' &&
+      /wrk/.test((error as { stdout: string }).stdout)
+    );
   }
+}
+
+/** The load generators of this machine: autocannon, and wrk where installed. */
+export async function loadTools(): Promise<LoadTool[]> {
+  return (await wrkAvailable()) ? ['autocannon', 'wrk'] : ['autocannon'];
 }
 
 /** Milliseconds from one of wrk's durations (`812.00us`, `1.23ms`, `2.01s`). */
@@ -47,14 +54,10 @@ export function parseWrk(out: string): LoadResult {
 }
 
 /**
- * One wrk run (one thread, the bench's connections and duration) of GET `url` with `headers`; with `warmup`, one
- * unmeasured second first, as autocannon's runs have.
+ * One wrk run (one thread, the bench's connections and duration) of GET `url` with `headers`, after one unmeasured
+ * second, as autocannon's runs have.
  */
-export async function wrkLoad(
-  url: string,
-  headers: Record<string, string> = {},
-  opts: { warmup?: boolean } = {},
-): Promise<LoadResult> {
+export async function wrkLoad(url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
   const once = async (seconds: number) => {
     const args = ['-t1', `-c${benchConfig.connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s'];
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
@@ -63,6 +66,6 @@ export async function wrkLoad(
   };
   // The CI smoke counts requests (`amount`), which wrk cannot: one second there, without the warm-up.
   if (benchConfig.amount) return once(1);
-  if (opts.warmup) await once(WARMUP_SECONDS);
+  await once(WARMUP_SECONDS);
   return once(benchConfig.seconds);
 }
