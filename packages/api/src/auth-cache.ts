@@ -189,26 +189,23 @@ export class AuthCache {
   }
 
   /**
-   * `lookup`, or else `load(mark)` (which ends in `set`). While the same session is being loaded by another request
-   * and nothing was invalidated since that began, waits for it and looks again instead of loading too: one load per
-   * session when its entry expires under load (flights.ts). From the miss to the load's start nothing awaits.
+   * `lookup`, or else `load(mark)` (which ends in `set`); one load per session when its entry expires under load
+   * (flights.ts).
    */
   async resolve<T>(
     claims: Pick<AccessClaims, 'sessionId' | 'userId'>,
     load: (mark: number) => Promise<T>,
   ): Promise<{ found: { entry: AuthEntry; state: 'live' | 'stale' } } | { loaded: T }> {
-    const found = this.lookup(claims);
-    if (found) return { found };
-    const running = this.usable()
-      ? this.flights.wait(claims.sessionId, (mark) => mark === this.counter)
-      : undefined;
-    if (running) {
-      await running;
-      const after = this.lookup(claims);
-      if (after) return { found: after };
-    }
-    const mark = this.counter;
-    return { loaded: await this.flights.run(claims.sessionId, mark, () => load(mark)) };
+    const answer = await this.flights.resolve(
+      claims.sessionId,
+      {
+        cached: () => this.lookup(claims),
+        current: (mark) => this.unchangedSince(mark),
+        mark: () => this.mark(),
+      },
+      load,
+    );
+    return 'hit' in answer ? { found: answer.hit } : answer;
   }
 
   /** Remembers a load that started at `mark`, unless something it read was invalidated since. */

@@ -25,6 +25,29 @@ export class Flights {
   }
 
   /**
+   * What the cache holds for `key` (`cache.cached`), or else `load(mark)`'s result, which stores its answer. While a
+   * load of `key` is under way that nothing was invalidated since (`cache.current`), waits for it and looks again
+   * instead of loading too. From the miss to the load's start nothing awaits, so a burst of calls that all miss
+   * together still loads once.
+   */
+  async resolve<H, T>(
+    key: string,
+    cache: { cached: () => H | undefined; current: (mark: number) => boolean; mark: () => number },
+    load: (mark: number) => Promise<T>,
+  ): Promise<{ hit: H } | { loaded: T }> {
+    const hit = cache.cached();
+    if (hit !== undefined) return { hit };
+    const running = this.wait(key, cache.current);
+    if (running) {
+      await running;
+      const after = cache.cached();
+      if (after !== undefined) return { hit: after };
+    }
+    const mark = cache.mark();
+    return { loaded: await this.run(key, mark, () => load(mark)) };
+  }
+
+  /**
    * Runs `load` (which stores its answer) as the load of `key` that began at `mark`; while it runs, `wait` hands it
    * to the others. When another load of `key` is already running, `load` just runs.
    */

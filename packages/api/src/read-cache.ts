@@ -74,30 +74,27 @@ export class ReadCache {
   }
 
   /**
-   * The stored answer of `key`, or else `read`'s result (its `ok` answers stored). While the same read is under way
-   * and nothing was invalidated since it began, waits for it and looks again instead of reading too: one read per
-   * key when an entry expires under load (flights.ts). From the miss to the read's start nothing awaits, so a burst
-   * of calls that all miss together still reads once.
+   * The stored answer of `key`, or else `read`'s result (its `ok` answers stored); one read per key when an entry
+   * expires under load (flights.ts).
    */
   async resolve<T extends { ok: boolean; data?: unknown }>(
     key: string,
     read: () => Promise<T>,
   ): Promise<{ hit: { data: unknown } } | { result: T }> {
-    const hit = this.get(key);
-    if (hit) return { hit };
-    const running = this.flights.wait(key, (mark) => this.auth.unchangedSince(mark));
-    if (running) {
-      await running;
-      const after = this.get(key);
-      if (after) return { hit: after };
-    }
-    const mark = this.mark();
-    const result = await this.flights.run(key, mark, async () => {
-      const done = await read();
-      if (done.ok) this.set(key, mark, done.data);
-      return done;
-    });
-    return { result };
+    const answer = await this.flights.resolve(
+      key,
+      {
+        cached: () => this.get(key),
+        current: (mark) => this.auth.unchangedSince(mark),
+        mark: () => this.mark(),
+      },
+      async (mark) => {
+        const done = await read();
+        if (done.ok) this.set(key, mark, done.data);
+        return done;
+      },
+    );
+    return 'hit' in answer ? answer : { result: answer.loaded };
   }
 
   /** Where a read begins: pass it back to `set`. */
