@@ -10,6 +10,7 @@ import { Migration20261206000000ApiKeys as PgApiKeys } from './postgresql/Migrat
 import { Migration20261206010000Impersonation as PgImpersonation } from './postgresql/Migration20261206010000Impersonation.js';
 import { Migration20261207030000ListIndexes as PgListIndexes } from './postgresql/Migration20261207030000ListIndexes.js';
 import { Migration20261208000000WebhookAttempts as PgWebhookAttempts } from './postgresql/Migration20261208000000WebhookAttempts.js';
+import { Migration20261209000000SearchGrams as PgSearchGrams } from './postgresql/Migration20261209000000SearchGrams.js';
 import { Migration20261125000000Users as SqliteUsers } from './sqlite/Migration20261125000000Users.js';
 import { Migration20261125010000Admin as SqliteAdmin } from './sqlite/Migration20261125010000Admin.js';
 import { Migration20261125020000Sessions as SqliteSessions } from './sqlite/Migration20261125020000Sessions.js';
@@ -22,6 +23,7 @@ import { Migration20261206000000ApiKeys as SqliteApiKeys } from './sqlite/Migrat
 import { Migration20261206010000Impersonation as SqliteImpersonation } from './sqlite/Migration20261206010000Impersonation.js';
 import { Migration20261207030000ListIndexes as SqliteListIndexes } from './sqlite/Migration20261207030000ListIndexes.js';
 import { Migration20261208000000WebhookAttempts as SqliteWebhookAttempts } from './sqlite/Migration20261208000000WebhookAttempts.js';
+import { Migration20261209000000SearchGrams as SqliteSearchGrams } from './sqlite/Migration20261209000000SearchGrams.js';
 
 /** Ordered, committed migrations per dialect. Append new ones; never edit one that has shipped. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -36,6 +38,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206010000Impersonation', class: PgImpersonation },
   { name: 'Migration20261207030000ListIndexes', class: PgListIndexes },
   { name: 'Migration20261208000000WebhookAttempts', class: PgWebhookAttempts },
+  { name: 'Migration20261209000000SearchGrams', class: PgSearchGrams },
 ];
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125000000Users', class: SqliteUsers },
@@ -50,4 +53,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206010000Impersonation', class: SqliteImpersonation },
   { name: 'Migration20261207030000ListIndexes', class: SqliteListIndexes },
   { name: 'Migration20261208000000WebhookAttempts', class: SqliteWebhookAttempts },
+  { name: 'Migration20261209000000SearchGrams', class: SqliteSearchGrams },
 ];
