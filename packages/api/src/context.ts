@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { PasswordHasher } from './services/passwords.js';
 import { sessionKeys, type SessionKeys } from './services/secrets.js';
+import { SearchGrams } from './services/search-grams.js';
 import { mfaKeys, type MfaKeys } from './services/totp-crypto.js';
 import { TokenService } from './services/tokens.js';
 import { noEvents, type ApiEvents } from './events.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   webhooks: WebhookOutbox;
   /** TOTP secrets' encryption, recovery codes' HMAC and WebAuthn user handles (once per process). */
   mfaKeys: MfaKeys;
+  /** How many accounts hold each search trigram, believed for a minute: which postings a search walks. */
+  searchGrams: SearchGrams;
 }
 
 export interface ApiDepsOptions {
@@ -77,6 +80,7 @@ export function createApiDeps(orm: MikroORM, settings: ApiSettings, opts: ApiDep
     sessionKeys: sessionKeys(settings.jwt.secret),
     webhooks: opts.webhooks ?? webhookOutbox(orm),
     mfaKeys: mfaKeys(settings.jwt.secret, settings.mfa?.encryptionKey),
+    searchGrams: new SearchGrams(),
   };
 }
 

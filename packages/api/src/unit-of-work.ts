@@ -26,7 +26,7 @@ export function createServices(deps: ApiDeps, em: EntityManager, request: Reques
   const auth = new AuthService(em, users, sessions, audit, deps, meta, (user) =>
     account.remindToVerify(user),
   );
-  const admin = new AdminService(em, users, audit, sessions);
+  const admin = new AdminService(em, users, audit, sessions, deps.searchGrams);
   const apiKeys = new ApiKeyService(em, users, audit);
   const impersonation = new ImpersonationService(em, users, audit, deps.tokens, meta);
   const webhooks = new WebhooksService(em, audit, deps);

@@ -4,6 +4,7 @@ import { dialectOf, foldSearch } from '@roster/db';
 import type { AdminListInput } from '../schemas/admin.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ADMIN_RECORD_FIELDS, type AdminRecordFields } from './serialize.js';
+import { termGrams, type SearchGrams } from './search-grams.js';
 import { selectList, userColumn, userRows } from './user-rows.js';
 
 /** The admin account listing as one statement written out here, read as plain rows (see user-rows.ts). */
@@ -70,15 +71,15 @@ function fromWhere(from: string, fromParams: readonly unknown[], conditions: rea
 }
 
 /** Keyset condition: rows strictly after the cursor's (value, id) in the listing's order; nulls sort last. */
-function after(input: AdminListInput, cursor: string, field: string): Condition {
+function after(input: AdminListInput, cursor: string, field: string, id = 'u.id'): Condition {
   const desc = input.order === 'desc';
   const date = input.sort === 'created_at' || input.sort === 'last_login_at';
   const nullable = input.sort === 'last_login_at';
   const c = decodeCursor(cursor, `${input.sort}:${input.order}`, { date, nullable });
   const beyond = desc ? '<' : '>';
-  if (c.value === null) return [`${field} is null and u.id ${beyond} ?`, [c.id]];
+  if (c.value === null) return [`${field} is null and ${id} ${beyond} ?`, [c.id]];
   const v = date ? new Date(c.value) : c.value;
-  const past = `${field} ${beyond} ? or (${field} = ? and u.id ${beyond} ?)`;
+  const past = `${field} ${beyond} ? or (${field} = ? and ${id} ${beyond} ?)`;
   // Only a nullable column gets the `is null` alternative: on the others it would stop the (column, id) index
   // from being used.
   if (nullable) return [`(${past} or ${field} is null)`, [v, v, c.id]];
@@ -87,7 +88,11 @@ function after(input: AdminListInput, cursor: string, field: string): Condition 
   return [`${field} ${beyond}= ? and (${past})`, [v, v, v, c.id]];
 }
 
-export async function listUserPage(em: SqlEntityManager, input: AdminListInput): Promise<AdminUserPage> {
+export async function listUserPage(
+  em: SqlEntityManager,
+  input: AdminListInput,
+  grams: SearchGrams,
+): Promise<AdminUserPage> {
   /** The columns admins see, of table `alias`. */
   const select = (alias: string) => selectList(em, ADMIN_RECORD_FIELDS, alias);
   const filters: Condition[] = [];
@@ -164,7 +169,31 @@ export async function listUserPage(em: SqlEntityManager, input: AdminListInput):
   const order = orderOf(field, 'u.id');
   const limit = input.limit + 1;
   const page = async (): Promise<AdminRecordFields[]> => {
-    if (indexed) {
+    if (indexed && input.sort === 'created_at') {
+      // The postings of one of the term's trigrams in the page's order, each account tested with LIKE: every match
+      // holds every trigram of the term, so the first matches in order are the first matching postings. When the
+      // walk holds a whole page it is the page; the trigram with the fewest postings finds it soonest.
+      const gram = await grams.rarest(em, termGrams(term));
+      const walkOrder = orderOf('w.created_at', 'w.user_id');
+      const bounds: Condition[] = [['w.gram = ?', [gram]]];
+      if (input.created_after) bounds.push(['w.created_at >= ?', [new Date(input.created_after)]]);
+      if (input.created_before) bounds.push(['w.created_at < ?', [new Date(input.created_before)]]);
+      if (input.cursor) bounds.push(after(input, input.cursor, 'w.created_at', 'w.user_id'));
+      const walk = fromWhere('user_search_grams as w', [], bounds);
+      const [sql, values] = match('u');
+      const tested = fromWhere(
+        `(select w.created_at, w.user_id ${walk.sql} ${walkOrder} limit ${grams.walk}) as w ` +
+          'join users as u on u.id = w.user_id',
+        walk.params,
+        [[sql, values], ...filters],
+      );
+      const rows = await userRows<AdminRecordFields>(
+        em,
+        `select ${select('u')} ${tested.sql} ${walkOrder} limit ?`,
+        [...tested.params, limit],
+      );
+      if (rows.length === limit) return rows;
+    } else if (indexed) {
       // The next SEARCH_WINDOW rows in order, tested with LIKE: when they hold a whole page it is the page (the
       // first matches in order are among them), and the index is not asked.
       const window = fromWhere('users as u', [], [...filters, ...keyset]);

@@ -6,6 +6,7 @@ import type { AdminListInput, AuditInput, CreateUserInput, UpdateUserInput } fro
 import { listUserPage, type AdminUserPage } from './admin-list.js';
 import { inTransaction, type AuditService } from './audit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { SearchGrams } from './search-grams.js';
 import type { ListedSession } from './session-list.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
@@ -19,11 +20,12 @@ export class AdminService {
     private readonly users: UserService,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
+    private readonly grams: SearchGrams,
   ) {}
 
   /** A page of accounts (see listUserPage: one statement, plain rows). */
   listUsers(input: AdminListInput): Promise<AdminUserPage> {
-    return listUserPage(this.em as SqlEntityManager, input);
+    return listUserPage(this.em as SqlEntityManager, input, this.grams);
   }
 
   createUser(input: CreateUserInput, actor: User): Promise<User> {
