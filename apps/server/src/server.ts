@@ -10,7 +10,7 @@ import { loggableError } from './http/errors.js';
 import { createMailer } from './infra/mailer.js';
 import type { Config } from './infra/config.js';
 import { createLogger, type Logger } from './infra/logger.js';
-import { createMetrics, queryTimingLogger, type Metrics } from './infra/metrics.js';
+import { createMetrics, queryTimingLogger, type Metrics, type WorkerMetrics } from './infra/metrics.js';
 import { Closers, drain } from './infra/shutdown.js';
 import { closeRedis, connectRedis, rateLimitsFor } from './infra/redis.js';
 import { authCacheFor } from './infra/invalidation.js';
@@ -38,10 +38,10 @@ export interface StartOptions {
   migrate?: boolean;
   /**
    * A cluster worker (WEB_CONCURRENCY > 1; its primary ran the migrations and the admin bootstrap, so a worker makes
-   * no admin): the bus to its sibling workers, composed with the deployment's, and rate-limit counters kept by the
-   * primary.
+   * no admin): the bus to its sibling workers, composed with the deployment's, rate-limit counters kept by the
+   * primary, and its metrics labelled with its id and served together with its siblings'.
    */
-  worker?: { siblings: Invalidation };
+  worker?: { siblings: Invalidation; metrics: WorkerMetrics };
 }
 
 /** While start-up is under way, the port is bound and every request is answered 503 (readiness included). */
@@ -57,7 +57,7 @@ function starting(_req: IncomingMessage, res: ServerResponse): void {
  */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config);
-  const metrics = createMetrics();
+  const metrics = createMetrics(opts.worker?.metrics);
   // 1. Keys: read, or outside production generated once under DATA_DIR. Nothing else writes a key file.
   const keys = provisionKeys(config);
   // 2. The database (its pool), with every statement timed for the metrics.

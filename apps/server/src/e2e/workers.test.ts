@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { spawnServer, type SpawnedServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccount, type NewAccount } from '../test/accounts.js';
@@ -58,6 +59,27 @@ function workersSince(from: number): Set<unknown> {
   );
 }
 
+/** GET /metrics over a connection of its own (so the scrapes land on the workers in turn): status and text. */
+function scrape(): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(`${server.url}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+}
+
+/** The samples of an unlabelled-but-for-`worker` metric, by worker. */
+function byWorker(text: string, name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [, worker, value] of text.matchAll(new RegExp(`^${name}\\{worker="([^"]+)"\\} (\\S+)$`, 'gm'))) {
+    out[worker!] = Number(value);
+  }
+  return out;
+}
+
 const readyPids = () =>
   server.logs.filter((l) => l.msg === 'worker ready').map((l) => ({ worker: l.worker, pid: Number(l.pid) }));
 
@@ -92,6 +114,26 @@ describe('WEB_CONCURRENCY=2: a primary and two workers on one port', { timeout: 
     for (let i = 0; i < 6; i++) expect((await call('GET', '/health')).status).toBe(200);
     await until('the request lines are written', async () => workersSince(from).size === 2, 5_000);
     expect([...workersSince(from)].sort()).toEqual([1, 2]);
+  });
+
+  it('serves the whole instance at /metrics whichever worker is scraped: each worker under its label', async () => {
+    for (let i = 0; i < 4; i++) await register(newAccount(`metrics${i}`));
+    const from = server.logs.length;
+    const ids = readyPids()
+      .map((r) => String(r.worker))
+      .sort();
+    for (let i = 0; i < 4; i++) {
+      const { status, text } = await scrape();
+      expect(status).toBe(200);
+      const registrations = byWorker(text, 'roster_registrations_total');
+      expect(Object.keys(registrations).sort()).toEqual(ids);
+      expect(Object.values(registrations).reduce((sum, n) => sum + n, 0)).toBe(4);
+      expect(Object.keys(byWorker(text, 'process_resident_memory_bytes')).sort()).toEqual([
+        ...ids,
+        'primary',
+      ]);
+    }
+    await until('the request lines are written', async () => workersSince(from).size === 2, 5_000);
   });
 
   it.each(['session', 'user', 'role'] as const)(

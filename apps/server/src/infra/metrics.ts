@@ -3,6 +3,8 @@ import { DefaultLogger, type LogContext, type Logger, type LoggerOptions } from 
 import { AppError, type ApiEvent, type ApiEvents } from '@roster/api';
 import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { clusterMetrics, type MetricsMessage } from './cluster-metrics.js';
+import type { WorkerLink } from './worker-bus.js';
 
 export interface RequestObservation {
   method: string;
@@ -20,6 +22,8 @@ interface QueryObservation {
 /** One app's metrics: a Registry of its own, so several servers in one process never share counters. */
 export interface Metrics {
   registry: Registry;
+  /** What /metrics serves: this registry's, or in a cluster worker every worker's (cluster-metrics.ts). */
+  exposition(): Promise<string>;
   /** Pass to `createApiDeps` so registrations, logins, refreshes and refusals are counted. */
   events: ApiEvents;
   observeRequest(observation: RequestObservation): void;
@@ -46,8 +50,15 @@ export function queryOperation(query: string): string {
   return OPERATIONS.has(word) ? word : 'other';
 }
 
-export function createMetrics(): Metrics {
+/** A cluster worker's metrics: labelled with its id, and gathered with its siblings' through `link`. */
+export interface WorkerMetrics {
+  id: number;
+  link: WorkerLink<MetricsMessage>;
+}
+
+export function createMetrics(worker?: WorkerMetrics): Metrics {
   const registry = new Registry();
+  if (worker) registry.setDefaultLabels({ worker: String(worker.id) });
   collectDefaultMetrics({ register: registry });
   const requests = new Histogram({
     name: 'roster_http_request_duration_seconds',
@@ -114,6 +125,7 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    exposition: worker ? clusterMetrics(worker.link, registry) : () => registry.metrics(),
     events,
     observeRequest({ method, route, status, seconds }) {
       const key = `${method} ${status} ${route}`;
@@ -144,9 +156,18 @@ export function metricsEndpoint(metrics: Metrics, token: string | null): Middlew
         throw new AppError('NOT_AUTHENTICATED', 'A valid metrics token is required');
       }
     }
+    let body: string;
+    try {
+      body = await metrics.exposition();
+    } catch {
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'Not every worker reported its metrics in time: scrape again',
+      );
+    }
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = body;
   };
 }
 

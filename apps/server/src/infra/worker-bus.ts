@@ -110,15 +110,18 @@ export class SiblingRelay {
   }
 }
 
-/** A worker's end of the IPC channel (`process.send` / `process.on('message')` in a cluster worker). */
-export interface WorkerLink {
-  send(message: BusMessage): void;
+/**
+ * A worker's end of the IPC channel (`process.send` / `process.on('message')` in a cluster worker), for messages
+ * of type `M` (the bus's, or cluster-metrics.ts's).
+ */
+export interface WorkerLink<M extends { roster: string } = BusMessage> {
+  send(message: M): void;
   onMessage(listener: (raw: unknown) => void): void;
   connected(): boolean;
 }
 
 /** The IPC channel of this cluster worker. */
-export function processLink(): WorkerLink {
+export function processLink<M extends { roster: string } = BusMessage>(): WorkerLink<M> {
   return {
     send(message) {
       if (!process.send) throw new Error('not a cluster worker: no IPC channel');

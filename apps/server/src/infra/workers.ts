@@ -14,12 +14,15 @@ import { apiSettings } from './api-settings.js';
 import type { Config } from './config.js';
 import { provisionKeys } from './keys.js';
 import type { Logger } from './logger.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { MetricsGatherer, type MetricsMessage } from './cluster-metrics.js';
 import { processLink, SiblingRelay, siblingInvalidation } from './worker-bus.js';
 
 // WEB_CONCURRENCY > 1: this process becomes a node:cluster primary. It does the once-only start-up work (keys,
-// migrations, the first admin), keeps the rate-limit counters and relays invalidations between the workers, and
-// forks WEB_CONCURRENCY workers that serve the one port (node hands them connections in turn). A worker that dies
-// is restarted; SIGTERM / SIGINT drain every worker, a second signal ends them at once.
+// migrations, the first admin), keeps the rate-limit counters, relays invalidations between the workers, gathers
+// their metrics for a scrape, and forks WEB_CONCURRENCY workers that serve the one port (node hands them
+// connections in turn). A worker that dies is restarted; SIGTERM / SIGINT drain every worker, a second signal ends
+// them at once.
 
 /** The argument that makes a forked process a Roster worker (a process forked by another cluster manager is not). */
 const WORKER_ARG = '--roster-worker';
@@ -102,7 +105,7 @@ export async function runWorker(config: Config, base: Logger): Promise<void> {
   const running = await startServer(config, {
     logger,
     migrate: false,
-    worker: { siblings },
+    worker: { siblings, metrics: { id: cluster.worker?.id ?? 0, link: processLink<MetricsMessage>() } },
   });
   const stop = stopOnSignals(running, config, logger);
   process.on('message', (message) => {
@@ -141,6 +144,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   await prepareOnce(config, logger);
   serveClusterRateLimits();
   const relay = new SiblingRelay();
+  // The primary's own process metrics, served with the workers' (worker="primary").
+  const own = new Registry();
+  own.setDefaultLabels({ worker: 'primary' });
+  collectDefaultMetrics({ register: own });
   const wanted = config.webConcurrency;
   const bornAt = new Map<number, number>();
   const restarts = new Set<NodeJS.Timeout>();
@@ -155,6 +162,13 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     if (worker.isConnected()) worker.send(message, undefined, undefined, () => undefined);
   };
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const gatherer = new MetricsGatherer(
+    () =>
+      workers()
+        .filter((w) => ready.has(w.id))
+        .map((w) => [w.id, (message: object) => send(w, message)]),
+    own,
+  );
 
   const { threadPoolSize, semiSpaceMb, oldSpaceMb } = config.workerMemory;
   cluster.setupPrimary({
@@ -180,6 +194,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   };
   cluster.on('message', (worker, message: unknown) => {
     relay.receive(worker.id, message, (reply) => send(worker, reply));
+    gatherer.receive(worker.id, message, (reply) => send(worker, reply));
     if (!isControl(message) || message.roster !== 'worker:ready') return;
     ready.add(worker.id);
     logger.info({ worker: worker.id, pid: worker.process.pid }, 'worker ready');
@@ -193,6 +208,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   });
   cluster.on('exit', (worker, code, signal) => {
     relay.leave(worker.id);
+    gatherer.leave(worker.id);
     ready.delete(worker.id);
     if (stopping) {
       if (code !== 0 && !abandoned.has(worker.id)) failed = true;
