@@ -1,13 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index.ts') =>
+  fileURLToPath(new URL(`./${pkg}/src/${file}`, import.meta.url));
 
 /** One vitest setup for every package: sources of sibling packages, 90% coverage, real databases per file. */
 export function packageTestConfig(opts: { coverageExclude?: string[] } = {}) {
   return defineConfig({
     resolve: {
+      // Subpath entry points first: the first alias that matches wins.
       alias: {
+        '@roster/db/database-url': src('packages/db', 'database-url.ts'),
+        '@roster/api/primary': src('packages/api', 'primary.ts'),
         '@roster/db': src('packages/db'),
         '@roster/api': src('packages/api'),
         '@roster/testing': src('packages/testing'),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, loadDotEnv } from './infra/config.js';
 import { createLogger } from './infra/logger.js';
-import { isRosterWorker, runPrimary, runWorker, stopOnSignals } from './infra/workers.js';
+import { isRosterPrepare, isRosterWorker, runPrimary, runWorker, stopOnSignals } from './infra/workers.js';
 
 await loadDotEnv();
 let config;
@@ -15,15 +15,21 @@ try {
   throw error;
 }
 const worker = isRosterWorker();
-const primary = !worker && config.webConcurrency > 1;
-// Workers and their primary write to one stdout: whole lines per write, never interleaved.
-const logger = createLogger(config, undefined, { sharedStdout: worker || primary });
+const prepare = isRosterPrepare();
+const primary = !worker && !prepare && config.webConcurrency > 1;
+// Workers, their primary and its start-up process write to one stdout: whole lines per write, never interleaved.
+const logger = createLogger(config, undefined, { sharedStdout: worker || primary || prepare });
 if (config.secretSource === 'generated') {
   logger.warn(
     `SECRET_KEY is not set: generated one and kept it in ${config.dataDir}/secret.key (development only)`,
   );
 }
-if (worker) {
+if (prepare) {
+  // A primary's once-only start-up work (infra/workers.ts), then this process is done.
+  const { prepareOnce } = await import('./infra/prepare.js');
+  await prepareOnce(config, logger);
+  process.exit(0);
+} else if (worker) {
   // WEB_CONCURRENCY > 1, forked by the primary (infra/workers.ts).
   await runWorker(config, logger);
 } else if (primary) {

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { defaultHashConcurrency, rateLimitTable, type RateLimitTable } from '@roster/api';
-import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db';
+// The light entry points: a cluster primary reads this configuration without loading the API or the ORM.
+import { defaultHashConcurrency, rateLimitTable, type RateLimitTable } from '@roster/api/primary';
+import { parseDatabaseUrl, POSTGRES_DEFAULTS } from '@roster/db/database-url';
 import { z } from 'zod';
 
 const intFrom = (min: number, max: number) =>

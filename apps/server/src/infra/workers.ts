@@ -1,31 +1,26 @@
+import { fork as forkProcess } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type AddressInfo } from 'node:net';
-import {
-  AuthCache,
-  createApiDeps,
-  localInvalidation,
-  serveClusterRateLimits,
-  watchUserChanges,
-} from '@roster/api';
-import { closeDatabase, migrateDatabase, openDatabase, type DatabaseKind } from '@roster/db';
-import { bootstrapAdmin } from '../cli/admin-bootstrap.js';
-import type { RunningServer } from '../server.js';
-import { apiSettings } from './api-settings.js';
-import type { Config } from './config.js';
-import { provisionKeys } from './keys.js';
-import type { Logger } from './logger.js';
+import { serveClusterRateLimits } from '@roster/api/primary';
+import type { DatabaseKind } from '@roster/db/database-url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { RunningServer } from '../server.js';
 import { MetricsGatherer, type MetricsMessage } from './cluster-metrics.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
 import { processLink, SiblingRelay, siblingInvalidation } from './worker-bus.js';
 
-// WEB_CONCURRENCY > 1: this process becomes a node:cluster primary. It does the once-only start-up work (keys,
-// migrations, the first admin), keeps the rate-limit counters, relays invalidations between the workers, gathers
+// WEB_CONCURRENCY > 1: this process becomes a node:cluster primary. It has the once-only start-up work (keys,
+// migrations, the first admin) done by a process of its own that exits when done (prepare.ts: the primary itself
+// never loads the API or the ORM, ~130 MB it would hold for nothing), keeps the rate-limit counters, relays invalidations between the workers, gathers
 // their metrics for a scrape, and forks WEB_CONCURRENCY workers that serve the one port (node hands them
 // connections in turn). A worker that dies is restarted; SIGTERM / SIGINT drain every worker, a second signal ends
 // them at once.
 
 /** The argument that makes a forked process a Roster worker (a process forked by another cluster manager is not). */
 const WORKER_ARG = '--roster-worker';
+/** The argument of the process that does the once-only start-up work for a primary, then exits. */
+const PREPARE_ARG = '--roster-prepare';
 /** A worker that dies within this long of starting counts as failing again: its next restart waits longer. */
 const STABLE_MS = 10_000;
 const RESTART_MIN_MS = 100;
@@ -53,6 +48,11 @@ async function freePort(host: string): Promise<number> {
 /** True in a process forked by `runPrimary`. */
 export function isRosterWorker(): boolean {
   return cluster.isWorker && process.argv.includes(WORKER_ARG);
+}
+
+/** True in the process a primary starts for the once-only work (`prepareOnce`). */
+export function isRosterPrepare(): boolean {
+  return !cluster.isWorker && process.argv.includes(PREPARE_ARG);
 }
 
 /**
@@ -115,33 +115,32 @@ export async function runWorker(config: Config, base: Logger): Promise<void> {
   process.send?.({ roster: 'worker:ready', url: running.url, database: running.db.kind } satisfies Control);
 }
 
-/** What only one process may do, before any worker starts: keys, migrations, the first admin. */
-async function prepareOnce(config: Config, logger: Logger): Promise<void> {
-  const keys = provisionKeys(config);
-  const db = await openDatabase(config.databaseUrl, {
-    acquireTimeoutMs: config.databaseAcquireTimeoutMs,
-    idleInTransactionTimeoutMs: config.databaseIdleInTransactionTimeoutMs,
+/**
+ * The once-only work, in a process of its own (this script with PREPARE_ARG, the same environment): resolves once it
+ * exited 0; its logs go to the same stdout.
+ */
+function prepareInChild(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = forkProcess(process.argv[1]!, [...process.argv.slice(2), PREPARE_ARG], {
+      execArgv: process.execArgv,
+      stdio: 'inherit',
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`start-up work failed (exit ${code ?? signal})`)),
+    );
   });
-  try {
-    const applied = await migrateDatabase(db);
-    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    if (config.bootstrapAdmin) {
-      // No worker runs yet, so no cache holds anything the bootstrap could make stale.
-      const authCache = new AuthCache({ ttlMs: 0, bus: localInvalidation });
-      watchUserChanges(db.orm, authCache);
-      const deps = createApiDeps(db.orm, apiSettings(config, keys), { authCache });
-      await deps.tokens.ready();
-      await bootstrapAdmin(deps, config, logger);
-      await deps.tasks.drain();
-    }
-  } finally {
-    await closeDatabase(db);
-  }
 }
 
 /** The primary: once-only work, then `config.webConcurrency` workers kept running until a signal stops them. */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
-  await prepareOnce(config, logger);
+  try {
+    await prepareInChild();
+  } catch (error) {
+    // Its own lines said why.
+    logger.error({ err: (error as Error).message }, 'start-up failed');
+    process.exit(1);
+  }
   serveClusterRateLimits();
   const relay = new SiblingRelay();
   // The primary's own process metrics, served with the workers' (worker="primary").
