@@ -45,9 +45,10 @@ function cursorValue(user: AdminRecordFields, sort: AdminListInput['sort']): str
 }
 
 /**
- * How many rows of the sort order a search (of three characters or more) tests with LIKE before it asks the trigram
- * index: a common term fills its page within them, a rare one (or one only old accounts match) is found sooner
- * among the index's candidates.
+ * How many rows of the sort order a search (of three characters or more, sorted by another column than created_at,
+ * whose searches walk a trigram's postings instead) tests with LIKE before it asks the trigram index: a common term
+ * fills its page within them, a rare one (or one only old accounts match) is found sooner among the index's
+ * candidates.
  */
 const SEARCH_WINDOW = 500;
 
