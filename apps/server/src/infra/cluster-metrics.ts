@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
   AggregatorRegistry,
   type MetricObjectWithValues,
   type MetricValue,
   type Registry,
 } from 'prom-client';
-import type { WorkerLink } from './worker-bus.js';
+import { PendingReplies, type WorkerLink } from './worker-bus.js';
 
 // /metrics of an instance with several workers (WEB_CONCURRENCY > 1): a scrape reaches one worker (node's cluster
 // hands connections out in turn), which asks the primary for every worker's metrics; each worker's series carry
@@ -136,7 +135,7 @@ export function clusterMetrics(
   registry: Registry,
   timeoutMs = ANSWER_TIMEOUT_MS,
 ): () => Promise<string> {
-  const waiting = new Map<string, { resolve(text: string): void; reject(error: Error): void }>();
+  const replies = new PendingReplies<string>(timeoutMs);
   link.onMessage((raw) => {
     if (!isMetricsMessage(raw)) return;
     if (raw.roster === 'metrics:report') {
@@ -147,28 +146,13 @@ export function clusterMetrics(
         () => link.send({ roster: 'metrics:json', id, metrics: [] }),
       );
     } else if (raw.roster === 'metrics:text') {
-      const entry = waiting.get(raw.id);
-      waiting.delete(raw.id);
-      if (raw.ok && typeof raw.text === 'string') entry?.resolve(raw.text);
-      else entry?.reject(new Error('not every worker reported its metrics in time'));
+      replies.settle(
+        raw.id,
+        raw.ok && typeof raw.text === 'string'
+          ? { value: raw.text }
+          : { error: new Error('not every worker reported its metrics in time') },
+      );
     }
   });
-  return () =>
-    new Promise<string>((resolve, reject) => {
-      const id = randomUUID();
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        reject(new Error(`the primary did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      waiting.set(id, {
-        resolve: (text) => (clearTimeout(timer), resolve(text)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
-      });
-      try {
-        link.send({ roster: 'metrics:gather', id });
-      } catch (error) {
-        waiting.get(id)?.reject(error as Error);
-        waiting.delete(id);
-      }
-    });
+  return () => replies.ask((id) => link.send({ roster: 'metrics:gather', id }));
 }

@@ -143,7 +143,7 @@ export function siblingInvalidation(
   timeoutMs = PUBLISH_TIMEOUT_MS,
 ): Invalidation & { joined: Promise<void> } {
   const listeners: ((message: InvalidationMessage) => void)[] = [];
-  const waiting = new Map<string, { resolve(): void; reject(error: Error): void }>();
+  const replies = new PendingReplies<void>(timeoutMs);
   let joined!: () => void;
   const joinedPromise = new Promise<void>((resolve) => (joined = resolve));
   link.onMessage((raw) => {
@@ -154,39 +154,61 @@ export function siblingInvalidation(
       for (const listener of listeners) listener(message);
       link.send({ roster: 'bus:ack', id: raw.id });
     } else if (raw.roster === 'bus:done') {
-      const entry = waiting.get(raw.id);
-      waiting.delete(raw.id);
-      if (raw.ok) entry?.resolve();
-      else entry?.reject(new Error('a sibling worker did not confirm the invalidation in time'));
+      replies.settle(
+        raw.id,
+        raw.ok
+          ? { value: undefined }
+          : { error: new Error('a sibling worker did not confirm the invalidation in time') },
+      );
     }
   });
   link.send({ roster: 'bus:join' });
   return {
     joined: joinedPromise,
     publish(message) {
-      return new Promise<void>((resolve, reject) => {
-        const id = randomUUID();
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          reject(new Error(`the primary did not answer within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiting.set(id, {
-          resolve: () => (clearTimeout(timer), resolve()),
-          reject: (error) => (clearTimeout(timer), reject(error)),
-        });
-        try {
-          link.send({ roster: 'bus:publish', id, message });
-        } catch (error) {
-          waiting.get(id)?.reject(error as Error);
-          waiting.delete(id);
-        }
-      });
+      return replies.ask((id) => link.send({ roster: 'bus:publish', id, message }));
     },
     subscribe(listener) {
       listeners.push(listener);
     },
     healthy: () => link.connected(),
   };
+}
+
+/**
+ * Requests over the IPC channel answered by id: `ask` sends one (its id to `send`) and resolves with the answer
+ * `settle` gives it, or rejects when none comes within `timeoutMs` or the send throws. A late answer is ignored.
+ */
+export class PendingReplies<T> {
+  private readonly waiting = new Map<string, { resolve(value: T): void; reject(error: Error): void }>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  ask(send: (id: string) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`the primary did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.waiting.set(id, {
+        resolve: (value) => (clearTimeout(timer), resolve(value)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      try {
+        send(id);
+      } catch (error) {
+        this.settle(id, { error: error as Error });
+      }
+    });
+  }
+
+  settle(id: string, outcome: { value: T } | { error: Error }): void {
+    const entry = this.waiting.get(id);
+    this.waiting.delete(id);
+    if ('error' in outcome) entry?.reject(outcome.error);
+    else entry?.resolve(outcome.value);
+  }
 }
 
 /** `primary` and `siblings` as one bus: published on both, heard from both, healthy while both are. */

@@ -1,6 +1,5 @@
-import { foldSearch } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededAccount, seedUsers } from '../test/admin.js';
+import { likeIds as likeIdsOf, seededAccount, seedUsers } from '../test/admin.js';
 import { createHarness, type Account, type Harness } from '../test/harness.js';
 
 // A search of three characters or more first tests the next rows of the sort order, then takes its candidates from
@@ -27,19 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** The ids the LIKE conditions match, newest first: what a search must answer. */
-async function likeIds(q: string): Promise<number[]> {
-  const p = `%${foldSearch(q).replace(/[!%_]/g, '!$&')}%`;
-  const rows = await h.db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: number }[]>(
-      `select id from users where (email like ? escape '!' or lower(username) like ? escape '!' or ` +
-        `full_name_folded like ? escape '!') order by created_at desc, id desc`,
-      [p, p, p],
-    );
-  return rows.map((r: { id: number }) => r.id);
-}
+const likeIds = (q: string) => likeIdsOf(h, q);
 
 async function searchIds(q: string): Promise<number[]> {
   const page = await h.caller(boss.token).admin.listUsers({ q, limit: 100 });

@@ -1,8 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { foldSearch } from '@roster/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminListInput } from '../schemas/admin.js';
-import { seedUsers, type Seed } from '../test/admin.js';
+import { likeIds as likeIdsOf, seedUsers, type Seed } from '../test/admin.js';
 import { createHarness, type Harness } from '../test/harness.js';
 import { listUserPage } from './admin-list.js';
 import { SearchGrams, termGrams } from './search-grams.js';
@@ -35,23 +34,8 @@ afterAll(() => h.close());
 /** What a caller sends (before the schema's defaults and coercions). */
 type Query = Record<string, string | number>;
 
-async function likeIds(
-  q: string,
-  order: 'asc' | 'desc',
-  where = '',
-  params: unknown[] = [],
-): Promise<number[]> {
-  const p = `%${foldSearch(q).replace(/[!%_]/g, '!$&')}%`;
-  const rows = await h.db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ id: number }[]>(
-      `select id from users where (email like ? escape '!' or lower(username) like ? escape '!' or ` +
-        `full_name_folded like ? escape '!')${where} order by created_at ${order}, id ${order}`,
-      [p, p, p, ...params],
-    );
-  return rows.map((r: { id: number }) => r.id);
-}
+const likeIds = (q: string, order: 'asc' | 'desc', where = '', params: unknown[] = []) =>
+  likeIdsOf(h, q, { order, where, params });
 
 async function allPages(grams: SearchGrams, input: Query): Promise<{ ids: number[]; pages: number }> {
   const ids: number[] = [];

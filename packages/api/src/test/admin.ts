@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { AuditEvent, User } from '@roster/db';
+import { AuditEvent, foldSearch, User } from '@roster/db';
 import { createContextInner } from '../context.js';
 import { createCaller } from '../root.js';
 import { PASSWORD, servicesOf, type Account, type Harness } from './harness.js';
@@ -123,4 +123,26 @@ export async function walkPages<T extends { items: { id: number }[]; next_cursor
     cursor = p.next_cursor ?? undefined;
   } while (cursor && pages.length < maxPages);
   return { ids: pages.flatMap((p) => p.items.map((i) => i.id)), pages };
+}
+
+/**
+ * The ids the admin search's LIKE conditions alone match for `q` (and `where`, with its `params`), in creation order
+ * (newest first by default): what a search must answer.
+ */
+export async function likeIds(
+  h: Harness,
+  q: string,
+  opts: { order?: 'asc' | 'desc'; where?: string; params?: unknown[] } = {},
+): Promise<number[]> {
+  const { order = 'desc', where = '', params = [] } = opts;
+  const p = `%${foldSearch(q).replace(/[!%_]/g, '!$&')}%`;
+  const rows = await h.db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: number }[]>(
+      `select id from users where (email like ? escape '!' or lower(username) like ? escape '!' or ` +
+        `full_name_folded like ? escape '!')${where} order by created_at ${order}, id ${order}`,
+      [p, p, p, ...params],
+    );
+  return rows.map((r: { id: number }) => r.id);
 }
