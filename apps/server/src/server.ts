@@ -22,6 +22,8 @@ export interface RunningServer {
   db: Database;
   logger: Logger;
   metrics: Metrics;
+  /** The process-wide collaborators the procedures share (its caches among them): for tests and embedders. */
+  deps: ApiDeps;
   /** Register what must be closed at shutdown, after the last request and before the database (e.g. Redis). */
   closers: Closers;
   /**
@@ -143,6 +145,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     db,
     logger,
     metrics,
+    deps,
     closers,
     close() {
       closing ??= (async () => {

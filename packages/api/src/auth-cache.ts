@@ -48,8 +48,6 @@ export interface AuthEntry {
   session: SessionSnapshot;
   /** When this entry stops being believed (ms since the epoch). */
   until: number;
-  /** GET /auth/me's body for this user, serialized once per entry (see `hot-reads.ts`). */
-  meJson?: string;
 }
 
 export interface AuthCacheOptions {

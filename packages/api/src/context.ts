@@ -99,6 +99,12 @@ export interface ContextInnerOptions {
   ifMatch?: string | null;
   /** Told who the caller is once a bearer token has been verified (the server's request log records the id). */
   onAuthenticated?: (user: { id: number; role: string }) => void;
+  /**
+   * How the read cache names this request's input when the surface names it itself: REST gives
+   * `restInputKey(url)`, which its hot reads look up before the bridge runs (hot-reads.ts). Unset: the raw
+   * input's JSON (`inputKey`), as tRPC's calls are named.
+   */
+  readInput?: string | null;
 }
 
 /**
@@ -130,6 +136,7 @@ export function createContextInner(opts: ContextInnerOptions) {
     /** The raw If-Match header (see `parseIfMatch`), read by the procedures that honour it. */
     ifMatch: opts.ifMatch ?? null,
     onAuthenticated: opts.onAuthenticated ?? (() => undefined),
+    readInput: opts.readInput ?? null,
     ip: opts.ip ?? null,
     userAgent: opts.userAgent ?? null,
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthCache } from './auth-cache.js';
 import { Flights } from './flights.js';
-import { ReadCache } from './read-cache.js';
+import { inputKey, ReadCache } from './read-cache.js';
 
 /** A load the test finishes when it wants. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -67,7 +67,7 @@ describe('ReadCache.resolve: one read per key', () => {
       await g.opened;
       return answer(n);
     };
-    const key = reads.key('users.list', { id: 7, role: 'user' }, {})!;
+    const key = reads.key('users.list', { id: 7, role: 'user' }, inputKey({}))!;
     return { auth, reads, read, key, open: g.open, state };
   }
 

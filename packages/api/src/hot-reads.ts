@@ -1,5 +1,7 @@
+import type { AnyProcedure } from '@trpc/server';
 import type { ApiDeps } from './context.js';
-import { toUserOut } from './services/serialize.js';
+import type { Meta } from './trpc.js';
+import { appRouter } from './root.js';
 import { bearerToken } from './services/tokens.js';
 
 /** An answer read from memory: whose it is (for the request log) and the procedure's output as JSON. */
@@ -8,36 +10,60 @@ export interface HotAnswer {
   json: string;
 }
 
-/** Answers a procedure from memory for this Authorization header, or undefined to run the procedure. */
-export type HotRead = (authorization: string | null | undefined) => HotAnswer | undefined;
+/**
+ * Authenticated reads answered from memory in front of their procedures: the one general path for every query
+ * whose meta says `readCache` (`auth.me`, `users.byId`, `users.list`, …), on every surface. The HTTP layer asks it
+ * first — the route table in front of each such REST route, and `trpc-queries.ts` for each tRPC call, alone or in
+ * a batch — and runs the procedure when it has no answer.
+ */
+export interface HotReads {
+  /** Whether `path` names a read this can answer (a query whose meta says `readCache`). */
+  serves(path: string): boolean;
+  /**
+   * The read cache's answer for this call — procedure `path`, the caller behind the Authorization header, the
+   * input named as the procedure's read-cache middleware names it (`inputKey` for tRPC, `restInputKey` for REST)
+   * — or undefined to run the procedure.
+   */
+  answer(path: string, authorization: string | null | undefined, input: string): HotAnswer | undefined;
+}
+
+/** The queries whose answers the read cache keeps, by path. */
+function readCachePaths(): Set<string> {
+  const procedures = appRouter._def.procedures as unknown as Record<string, AnyProcedure>;
+  return new Set(
+    Object.entries(procedures)
+      .filter(([, p]) => p._def.type === 'query' && (p._def.meta as Meta | undefined)?.readCache === true)
+      .map(([path]) => path),
+  );
+}
 
 /**
- * Input-less authenticated queries answered from memory, by procedure path. The HTTP layer consults the table in
- * front of both surfaces that reach the procedure: its REST route (the route table) and every tRPC call of it,
- * alone or in a batch (apps/server's trpc-queries.ts, which runs every other query procedure without tRPC's
- * adapter).
- *
- * A read is answered only for a token this process already verified (no signature check) whose session and user
- * are live in the auth cache (no query) and whose `last_used_at` is not due to be written. Anything else (first
- * sight of a token, an API key or an impersonation token, a cache miss, an invalidated user or session, a session
- * to touch) returns undefined and the procedure runs: it verifies, answers or refuses, and fills the cache again.
- * Every change that matters invalidates the cache before its request answers, so a deactivated user or a revoked
- * session is refused on the very next request.
+ * A call is answered only for a token this process already verified (no signature check) whose session and user
+ * are live in the auth cache (no query) and whose `last_used_at` is not due to be written, with the answer the
+ * procedure stored for the same caller (id and role) and input while nothing has been invalidated since. That is
+ * what the auth middleware and the read cache would conclude for the call; anything else — first sight of a
+ * token, an API key (its rate limit and scopes are the middleware's) or an impersonation token, a miss, an
+ * invalidated user or session, a session to touch — returns undefined, and the procedure runs: it verifies,
+ * answers or refuses, and fills the caches again. Every change that matters invalidates both before its request
+ * answers, so a deactivated user or a revoked session is refused on the very next request.
  */
-export type HotReads = Readonly<Record<string, HotRead>>;
-
-export function createHotReads(deps: Pick<ApiDeps, 'tokens' | 'authCache'>): HotReads {
+export function createHotReads(
+  deps: Pick<ApiDeps, 'tokens' | 'authCache' | 'reads'>,
+  paths: ReadonlySet<string> = readCachePaths(),
+): HotReads {
   return {
-    'auth.me': (authorization) => {
+    serves: (path) => paths.has(path),
+    answer(path, authorization, input) {
+      if (!paths.has(path)) return undefined;
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
-      // An impersonation token's answer names the admin, and its session is never cached: the procedure answers.
       if (!claims || claims.actorId !== undefined) return undefined;
       const found = deps.authCache.lookup(claims);
       if (found?.state !== 'live') return undefined;
-      const { entry } = found;
-      entry.meJson ??= JSON.stringify(toUserOut(entry.user));
-      return { userId: entry.user.id, json: entry.meJson };
+      const { user } = found.entry;
+      const key = deps.reads.key(path, user, input);
+      const json = key === undefined ? undefined : deps.reads.json(key);
+      return json === undefined ? undefined : { userId: user.id, json };
     },
   };
 }

@@ -63,7 +63,8 @@ export {
   type UserSnapshot,
 } from './auth-cache.js';
 export { watchUserChanges } from './auth-invalidation.js';
-export { createHotReads, type HotAnswer, type HotRead, type HotReads } from './hot-reads.js';
+export { createHotReads, type HotAnswer, type HotReads } from './hot-reads.js';
+export { inputKey, restInputKey } from './read-cache.js';
 export {
   DELIVERY_ID,
   TEST_EVENT_TYPE,

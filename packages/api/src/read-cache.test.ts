@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthCache, type Invalidation } from './auth-cache.js';
-import { ReadCache } from './read-cache.js';
+import { inputKey, ReadCache, restInputKey } from './read-cache.js';
 
 const caller = { id: 7, role: 'user' };
 
@@ -19,19 +19,43 @@ function bus(): Invalidation & { up: boolean } {
 describe('ReadCache', () => {
   it('keys a call by procedure, caller, role and input, and not a long input', () => {
     const reads = new ReadCache(new AuthCache());
-    const key = reads.key('users.byId', caller, { id: 1 });
-    expect(key).not.toBe(reads.key('users.byId', { id: 8, role: 'user' }, { id: 1 }));
-    expect(key).not.toBe(reads.key('users.byId', { id: 7, role: 'admin' }, { id: 1 }));
-    expect(key).not.toBe(reads.key('users.byId', caller, { id: 2 }));
-    expect(key).not.toBe(reads.key('users.list', caller, { id: 1 }));
-    expect(reads.key('users.list', caller, undefined)).toBe(reads.key('users.list', caller, undefined));
-    expect(reads.key('users.list', caller, { q: 'x'.repeat(600) })).toBeUndefined();
+    const key = reads.key('users.byId', caller, inputKey({ id: 1 }));
+    expect(key).not.toBe(reads.key('users.byId', { id: 8, role: 'user' }, inputKey({ id: 1 })));
+    expect(key).not.toBe(reads.key('users.byId', { id: 7, role: 'admin' }, inputKey({ id: 1 })));
+    expect(key).not.toBe(reads.key('users.byId', caller, inputKey({ id: 2 })));
+    expect(key).not.toBe(reads.key('users.list', caller, inputKey({ id: 1 })));
+    expect(reads.key('users.list', caller, inputKey(undefined))).toBe(
+      reads.key('users.list', caller, inputKey(undefined)),
+    );
+    expect(reads.key('users.list', caller, inputKey({ q: 'x'.repeat(600) }))).toBeUndefined();
+  });
+
+  it('names a REST call by its URL, never as any tRPC input', () => {
+    const reads = new ReadCache(new AuthCache());
+    const rest = reads.key('users.list', caller, restInputKey('/users?limit=20'));
+    expect(rest).not.toBe(reads.key('users.list', caller, restInputKey('/users?limit=21')));
+    for (const input of [undefined, '/users?limit=20', 'rest /users?limit=20', { limit: 20 }]) {
+      expect(rest).not.toBe(reads.key('users.list', caller, inputKey(input)));
+    }
+  });
+
+  it('serializes a stored answer once, and only while it is believed', () => {
+    const auth = new AuthCache();
+    const reads = new ReadCache(auth);
+    const key = reads.key('users.byId', caller, inputKey({ id: 1 }))!;
+    expect(reads.json(key)).toBeUndefined();
+    reads.set(key, reads.mark(), { id: 1, created_at: '2026-01-01T00:00:00.000Z' });
+    const json = reads.json(key);
+    expect(json).toBe('{"id":1,"created_at":"2026-01-01T00:00:00.000Z"}');
+    expect(reads.json(key)).toBe(json);
+    auth.invalidate({ sessions: ['s'] });
+    expect(reads.json(key)).toBeUndefined();
   });
 
   it('answers what it stored until anything is invalidated', () => {
     const auth = new AuthCache();
     const reads = new ReadCache(auth);
-    const key = reads.key('users.byId', caller, { id: 1 })!;
+    const key = reads.key('users.byId', caller, inputKey({ id: 1 }))!;
     reads.set(key, reads.mark(), { id: 1, bio: 'old' });
     expect(reads.get(key)).toEqual({ data: { id: 1, bio: 'old' } });
     auth.invalidate({ users: [99] });
@@ -42,7 +66,7 @@ describe('ReadCache', () => {
   it('never stores a read that an invalidation overtook', () => {
     const auth = new AuthCache();
     const reads = new ReadCache(auth);
-    const key = reads.key('users.list', caller, {})!;
+    const key = reads.key('users.list', caller, inputKey({}))!;
     const mark = reads.mark();
     auth.invalidate({ sessions: ['s'] });
     reads.set(key, mark, ['stale']);
@@ -55,7 +79,7 @@ describe('ReadCache', () => {
     let now = 1_000;
     const auth = new AuthCache({ ttlMs: 100, now: () => now });
     const reads = new ReadCache(auth, { now: () => now });
-    const key = reads.key('users.byId', caller, { id: 1 })!;
+    const key = reads.key('users.byId', caller, inputKey({ id: 1 }))!;
     reads.set(key, reads.mark(), 'answer');
     now += 99;
     expect(reads.get(key)).toEqual({ data: 'answer' });

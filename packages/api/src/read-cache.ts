@@ -13,6 +13,8 @@ export type ReadCacheMeta = {
 
 interface Entry {
   data: unknown;
+  /** The answer as JSON, made by the first hit served from memory at the HTTP layer (hot-reads.ts). */
+  json?: string;
   /** The auth cache's invalidation counter when the answer's read began. */
   mark: number;
   /** When it stops being believed (ms since the epoch), as the auth cache's own entries. */
@@ -22,6 +24,20 @@ interface Entry {
 const DEFAULT_MAX_ENTRIES = 2_000;
 /** Inputs longer than this (as JSON) are not worth a key. */
 const MAX_KEY_INPUT = 512;
+
+/** The part of a key that names a call's input: its raw input as JSON, '' for none (tRPC, scripts). */
+export function inputKey(input: unknown): string {
+  return input === undefined ? '' : JSON.stringify(input);
+}
+
+/**
+ * A REST call's input, named by its URL (path and query string) rather than by the input trpc-to-openapi builds
+ * from it: the HTTP layer can name it before the bridge runs. JSON never starts with `rest `, so a REST call and a
+ * tRPC call never share a key; two URLs that mean the same input merely keep two answers.
+ */
+export function restInputKey(url: string): string {
+  return `rest ${url}`;
+}
 
 /**
  * Answers of authenticated read procedures (meta `readCache`), by procedure, caller and input, for a few seconds:
@@ -36,6 +52,8 @@ const MAX_KEY_INPUT = 512;
  * guarantee revocation already has.
  *
  * Stored answers are the procedures' validated outputs, shared between calls: they are serialized, never changed.
+ * The HTTP layer serves the same entries, as JSON, in front of the procedure when the caller's token and session
+ * are already known (hot-reads.ts).
  */
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
@@ -55,22 +73,32 @@ export class ReadCache {
     return this.entries.size;
   }
 
-  /** The key of one call, or undefined when it is not to be cached. */
-  key(path: string, caller: { id: number; role: string }, input: unknown): string | undefined {
-    const json = input === undefined ? '' : JSON.stringify(input);
-    if (json.length > MAX_KEY_INPUT) return undefined;
-    return `${path}\n${caller.id}\n${caller.role}\n${json}`;
+  /** The key of one call (its input named by `inputKey` or `restInputKey`), or undefined when it is not to be cached. */
+  key(path: string, caller: { id: number; role: string }, input: string): string | undefined {
+    if (input.length > MAX_KEY_INPUT) return undefined;
+    return `${path}\n${caller.id}\n${caller.role}\n${input}`;
   }
 
   /** The stored answer, while nothing it read was invalidated since. */
   get(key: string): { data: unknown } | undefined {
+    const entry = this.live(key);
+    return entry && { data: entry.data };
+  }
+
+  /** The stored answer as JSON (serialized once per entry), while nothing it read was invalidated since. */
+  json(key: string): string | undefined {
+    const entry = this.live(key);
+    return entry && (entry.json ??= JSON.stringify(entry.data));
+  }
+
+  private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (!this.auth.unchangedSince(entry.mark) || entry.until <= this.now()) {
       this.entries.delete(key);
       return undefined;
     }
-    return { data: entry.data };
+    return entry;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { admitApiKey, admitImpersonation, limitKey, type AccessMeta, type Impersonator } from './access.js';
 import type { Context } from './context.js';
 import { AppError, toErrorResponse, type ErrorBody, type ErrorCode } from './errors.js';
-import type { ReadCacheMeta } from './read-cache.js';
+import { inputKey, type ReadCacheMeta } from './read-cache.js';
 import { isApiKey } from './services/api-keys.js';
 import { bearerToken } from './services/tokens.js';
 import { runUnitOfWork } from './unit-of-work.js';
@@ -129,7 +129,9 @@ const authenticated = publicProcedure.use(async function isAuthed({ ctx, meta, p
  * A query whose meta says `readCache` is answered from the read cache (read-cache.ts) when it can be, after the
  * caller was authenticated and admitted as on every call; otherwise it runs, and its validated output is stored
  * for the next call of the same caller and input. Calls that miss while the same call is running wait for it and
- * then look again (flights.ts).
+ * then look again (flights.ts). An impersonation token's calls always run: their answers may name the admin
+ * (`auth.me`), and their sessions are never cached. The HTTP layer answers the same entries in front of the
+ * procedure when the caller's token and session are already known (hot-reads.ts).
  */
 export const authedProcedure = authenticated.use(async function readCache({
   ctx,
@@ -139,8 +141,8 @@ export const authedProcedure = authenticated.use(async function readCache({
   next,
   getRawInput,
 }) {
-  if (!meta?.readCache || type !== 'query') return next();
-  const key = ctx.deps.reads.key(path, ctx.user, await getRawInput());
+  if (!meta?.readCache || type !== 'query' || ctx.impersonator) return next();
+  const key = ctx.deps.reads.key(path, ctx.user, ctx.readInput ?? inputKey(await getRawInput()));
   if (key === undefined) return next();
   const answer = await ctx.deps.reads.resolve(key, () => next());
   if ('result' in answer) return answer.result;

@@ -1,10 +1,12 @@
+import { createHotReads, inputKey, restInputKey } from '@roster/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorBody, login, registerAndLogin } from '../test/accounts.js';
 import { startWithRoot, type AdminSession } from '../test/admin.js';
 import { http, startTestServer, type JsonResponse, type TestServer } from '../test/harness.js';
 
-// GET /auth/me and GET /trpc/auth.me answered from memory once a token has been seen (hot-reads.ts): the same
-// answer as the procedure's, and every change that matters is seen by the very next request.
+// Every read the read cache keeps (auth.me, users.byId, users.list) answered from memory in front of its procedure
+// once the caller's token has been seen (hot-reads.ts), over REST, tRPC and the SDK's batches: the same answer as
+// the procedure's, and every change that matters is seen by the very next request.
 
 let admin: AdminSession;
 let server: TestServer;
@@ -68,6 +70,82 @@ describe('answers from memory', () => {
     await expect
       .poll(() => server.logs.find((l) => l.reqId === id && l.msg === 'request'))
       .toMatchObject({ route: '/auth/me', status: 200, userId: user.id, method: 'GET' });
+  });
+});
+
+describe('every read the read cache keeps, not only auth.me', () => {
+  const enc = (input: unknown) => encodeURIComponent(JSON.stringify(input));
+  const hotAnswer = (token: string, path: string, input: string) =>
+    createHotReads(server.running.deps).answer(path, `Bearer ${token}`, input);
+
+  it('REST GET /users?limit=… and /users/{id}: stored under the URL the hot read looks up, answered alike', async () => {
+    const { token } = await registerAndLogin(server, 'hotlist');
+    const other = await registerAndLogin(server, 'hotlistother');
+    for (const path of ['/users?limit=5', `/users/${other.user.id}`]) {
+      const first = await me(token, path);
+      expect(first.status).toBe(200);
+      const procedure = path.startsWith('/users?') ? 'users.list' : 'users.byId';
+      expect(hotAnswer(token, procedure, restInputKey(path))?.json).toBe(JSON.stringify(first.body));
+      const second = await me(token, path);
+      expect(second.body).toEqual(first.body);
+      expect(stable(second)).toEqual(stable(first));
+    }
+    // Another URL is another entry, never the answer of the first.
+    expect(hotAnswer(token, 'users.list', restInputKey('/users?limit=6'))).toBeUndefined();
+    expect(((await me(token, '/users?limit=6')).body as unknown as unknown[]).length).toBeLessThanOrEqual(6);
+  });
+
+  it('tRPC users.list and users.byId, alone and in the SDK’s batch: the procedure’s envelope from memory', async () => {
+    const { token, user } = await registerAndLogin(server, 'hottrpclist');
+    const list = `/trpc/users.list?input=${enc({ limit: 3 })}`;
+    const batch = `/trpc/auth.me,users.byId,users.list?batch=1&input=${enc({ 1: { id: user.id }, 2: { limit: 3 } })}`;
+    const first = { list: await me(token, list), batch: await me(token, batch) };
+    expect(hotAnswer(token, 'users.list', inputKey({ limit: 3 }))).toBeDefined();
+    expect(hotAnswer(token, 'users.byId', inputKey({ id: user.id }))).toBeDefined();
+    expect(first.batch.status).toBe(200);
+    const second = { list: await me(token, list), batch: await me(token, batch) };
+    expect(second.list.body).toEqual(first.list.body);
+    expect(second.batch.body).toEqual(first.batch.body);
+    expect(stable(second.batch)).toEqual(stable(first.batch));
+    expect((second.batch.body as unknown as { result: { data: unknown } }[])[1]!.result.data).toEqual({
+      ...user,
+    });
+  });
+
+  it('another account’s change shows in a list and a record read from memory on the very next request', async () => {
+    const { token } = await registerAndLogin(server, 'hotwatcher');
+    const changed = await registerAndLogin(server, 'hotchanged');
+    const record = `/users/${changed.user.id}`;
+    const trpcRecord = `/trpc/users.byId?input=${enc({ id: changed.user.id })}`;
+    for (let i = 0; i < 2; i++) {
+      await me(token, '/users?limit=50');
+      await me(token, record);
+      await me(token, trpcRecord);
+    }
+    const patched = await http(server.url, 'PATCH', '/users/me', {
+      token: changed.token,
+      json: { bio: 'seen at once' },
+    });
+    expect(patched.status).toBe(200);
+    const listed = (await me(token, '/users?limit=50')).body as unknown as { id: number; bio: string }[];
+    expect(listed.find((u) => u.id === changed.user.id)?.bio).toBe('seen at once');
+    expect((await me(token, record)).body).toMatchObject({ bio: 'seen at once' });
+    expect((await me(token, trpcRecord)).body).toMatchObject({ result: { data: { bio: 'seen at once' } } });
+  });
+
+  it('a deactivated account’s list and record reads are refused on the very next request', async () => {
+    const { token, user } = await registerAndLogin(server, 'hotlistdeact');
+    for (let i = 0; i < 2; i++) {
+      await me(token, '/users?limit=5');
+      await me(token, `/trpc/users.list?input=${enc({ limit: 5 })}`);
+    }
+    const res = await admin.req('PATCH', `/admin/users/${user.id}`, {
+      token: admin.rootToken,
+      json: { is_active: false },
+    });
+    expect(res.status).toBe(200);
+    expectErrorBody((await me(token, '/users?limit=5')).body, 'INVALID_TOKEN', 401);
+    expect((await me(token, `/trpc/users.list?input=${enc({ limit: 5 })}`)).status).toBe(401);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   createHotReads,
   createOpenApiDocument,
   isUnexpected,
+  restInputKey,
   toErrorResponse,
   type ApiDeps,
 } from '@roster/api';
@@ -111,7 +112,7 @@ export function createApp(
   // Behind a proxy (TRUST_PROXY), ctx.ip and ctx.protocol come from X-Forwarded-For / X-Forwarded-Proto. Only the
   // last X-Forwarded-For entry is believed: the one our proxy appended (earlier ones are whatever the client sent).
   const app = new Koa<RosterState>({ proxy: config.trustProxy, maxIpsCount: 1 });
-  const createContext = (ctx: ParameterizedContext<RosterState>) =>
+  const createContext = (ctx: ParameterizedContext<RosterState>, readInput?: string) =>
     createContextInner({
       deps,
       authorization: ctx.get('authorization') || null,
@@ -121,6 +122,7 @@ export function createApp(
       onAuthenticated: (user) => {
         ctx.state.scope.userId = user.id;
       },
+      readInput,
     });
 
   const hotReads = createHotReads(deps);
@@ -152,7 +154,11 @@ export function createApp(
       },
       hotReads,
     }),
-    rest: restBridge({ createContext, onError: () => undefined }),
+    // A REST call's input is named by its URL in the read cache, as its hot read looks it up (hot-reads.ts).
+    rest: restBridge({
+      createContext: (ctx) => createContext(ctx, restInputKey(ctx.url)),
+      onError: () => undefined,
+    }),
     hotReads,
   });
   app.use(unrouted());

@@ -22,7 +22,7 @@ export interface Endpoints {
   trpc: Middleware<RosterState>;
   /** The REST bridge: the procedure behind the matched template, through trpc-to-openapi. */
   rest: Middleware<RosterState>;
-  /** Reads answered from memory when they can be, by procedure path (see `createHotReads`). */
+  /** Reads answered from memory when they can be (see `createHotReads`). */
   hotReads: HotReads;
 }
 
@@ -55,8 +55,9 @@ export function createRoutes(endpoints: Endpoints): Router<RosterState> {
   const rest = restRoutes().sort((a, b) => paramCount(a.path) - paramCount(b.path));
   for (const route of rest) {
     const stack: Middleware<RosterState>[] = [];
-    const hot = endpoints.hotReads[route.procedure];
-    if (hot && route.method === 'GET') stack.push(restHotRead(hot));
+    if (route.method === 'GET' && endpoints.hotReads.serves(route.procedure)) {
+      stack.push(restHotRead(endpoints.hotReads, route.procedure));
+    }
     if (BODY_METHODS.has(route.method)) stack.push(bodyParser({ form: route.form }));
     stack.push(endpoints.rest);
     router.register(koaPath(route.path), [route.method], stack, { name: route.path });

@@ -1,4 +1,4 @@
-import { appRouter, toErrorResponse, type Context, type HotReads } from '@roster/api';
+import { appRouter, inputKey, toErrorResponse, type Context, type HotReads } from '@roster/api';
 import type { AnyProcedure, TRPCError } from '@trpc/server';
 import { getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
 import type { ParameterizedContext } from 'koa';
@@ -8,7 +8,7 @@ export interface QueryCallOptions {
   createContext: (ctx: ParameterizedContext<RosterState>) => Context;
   onError: (error: unknown, ctx: ParameterizedContext<RosterState>) => void;
   maxBatchSize: number;
-  /** Calls answered from memory when they can be (see `createHotReads`), by procedure path. */
+  /** Calls answered from memory when they can be (see `createHotReads`). */
   hotReads: HotReads;
 }
 
@@ -21,8 +21,8 @@ const QUERIES = new Map<string, AnyProcedure>(
 
 /**
  * tRPC's queries over GET — single calls and batches, as the SDK sends them — answered without tRPC's fetch adapter:
- * each call is answered from memory when its procedure has a hot read that can answer it (an input-less read of
- * the caller's own cached state), and otherwise goes to its procedure exactly as tRPC would call it (input parsing,
+ * each call is answered from memory when the read cache holds its answer for this caller and input (hot-reads.ts),
+ * and otherwise goes to its procedure exactly as tRPC would call it (input parsing,
  * the auth middlewares with the auth cache, its own unit of work, output validation). The answer is tRPC's
  * envelope, status and headers, written as one string. What it does not handle (a mutation, a stream, a subscription, a malformed URL or input, an
  * unknown procedure, a batch over the limit) returns false, and tRPC's adapter answers it as it always has.
@@ -45,7 +45,7 @@ export async function answerQueries(
   const outcomes = await Promise.all(
     paths.map(async (path, index): Promise<[string, TRPCError | undefined]> => {
       const input = inputs[index];
-      const hot = input === undefined ? opts.hotReads[path]?.(ctx.get('authorization')) : undefined;
+      const hot = opts.hotReads.answer(path, ctx.get('authorization'), inputKey(input));
       if (hot) {
         ctx.state.scope.userId = hot.userId;
         return [`{"result":{"data":${hot.json}}}`, undefined];

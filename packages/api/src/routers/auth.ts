@@ -79,6 +79,7 @@ export const authRouter = router({
   me: authedProcedure
     .meta({
       scope: 'profile:read',
+      readCache: true,
       openapi: {
         method: 'GET',
         path: '/auth/me',
