@@ -68,7 +68,9 @@ if (process.env.SHOW_METRICS) {
     m.text
       .split('\n')
       .filter((l) =>
-        /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used)/.test(l),
+        /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used|nodejs_gc_duration_seconds_(sum|count))/.test(
+          l,
+        ),
       )
       .join('\n'),
   );
