@@ -50,7 +50,14 @@ if (process.env.PROBE) {
   const x = await call(o.url, o.method ?? 'GET', o.body);
   console.log('probe', x.status, x.text.slice(0, 300));
 }
+/** The server's CPU time so far (user + system, ms), from /proc (clock ticks of 10 ms). */
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${proc.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const cpuBefore = cpuMs();
 const r = await autocannon({ connections: 32, duration: Number(secs), ...opts });
+const cpuUsPerRequest = Math.round(((cpuMs() - cpuBefore) * 1000) / r.requests.total);
 const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
 console.log(
   JSON.stringify({
@@ -59,6 +66,7 @@ console.log(
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
+    cpuUsPerRequest,
     rssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024,
   }),
 );

@@ -1,4 +1,11 @@
-import { appRouter, inputKey, toErrorResponse, type Context, type HotReads } from '@roster/api';
+import {
+  appRouter,
+  inputKey,
+  toErrorResponse,
+  type Context,
+  type HotAnswer,
+  type HotReads,
+} from '@roster/api';
 import type { AnyProcedure, TRPCError } from '@trpc/server';
 import { getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
 import type { ParameterizedContext } from 'koa';
@@ -32,24 +39,62 @@ export async function answerQueries(
   procedures: string,
   ctx: ParameterizedContext<RosterState>,
 ): Promise<boolean> {
-  if (ctx.method !== 'GET' || ctx.get('trpc-accept') !== '' || ctx.get('accept') === 'application/jsonl') {
-    return false;
-  }
-  const batch = ctx.query.batch === '1';
-  const paths = batch ? procedures.split(',') : [procedures];
-  if (paths.length > opts.maxBatchSize || !paths.every((path) => QUERIES.has(path))) return false;
-  const inputs = readInputs(ctx.query.input, batch);
-  if (!inputs) return false;
+  const calls = readCalls(opts, procedures, ctx);
+  if (!calls) return false;
+  const { batch, paths, inputs } = calls;
+  const authorization = ctx.get('authorization');
+  const hot = paths.map((path, index) => opts.hotReads.answer(path, authorization, inputKey(inputs[index])));
+  // Every call answered from memory (the usual case for the SDK's repeated reads): no context, no promise.
+  const outcomes = hot.every((answer) => answer !== undefined)
+    ? hot.map((answer) => fromMemory(ctx, answer))
+    : await runCalls(opts, ctx, paths, inputs, hot);
 
+  const bodies = outcomes.map(([body]) => body);
+  // Each refused call's status and headers, worked out once.
+  const refusals = outcomes.map(([, error]) => (error ? toErrorResponse(error) : undefined));
+  ctx.vary(VARY);
+  ctx.set('Content-Type', 'application/json');
+  if (!batch) {
+    const refusal = refusals[0];
+    ctx.status = refusal?.status ?? 200;
+    if (refusal) ctx.set(refusal.headers);
+    ctx.body = bodies[0];
+    return true;
+  }
+  // tRPC's rule: the calls' common status, or 207 when they differ.
+  const statuses = new Set(refusals.map((refusal) => refusal?.status ?? 200));
+  ctx.status = statuses.size === 1 ? [...statuses][0]! : 207;
+  // A refused call in a batch still says when to retry.
+  const wait = Math.max(0, ...refusals.map((refusal) => Number(refusal?.headers['Retry-After'] ?? 0)));
+  if (wait > 0) ctx.set('Retry-After', String(wait));
+  ctx.body = `[${bodies.join(',')}]`;
+  return true;
+}
+
+/** The headers tRPC's answers vary by (the CORS middleware may have added Origin). */
+const VARY = ['trpc-accept', 'accept'];
+
+type Outcome = [body: string, error: TRPCError | undefined];
+
+function fromMemory(ctx: ParameterizedContext<RosterState>, answer: HotAnswer): Outcome {
+  ctx.state.scope.userId = answer.userId;
+  return [`{"result":{"data":${answer.json}}}`, undefined];
+}
+
+/** Each call from memory when it can be, else through its procedure exactly as tRPC would call it. */
+function runCalls(
+  opts: QueryCallOptions,
+  ctx: ParameterizedContext<RosterState>,
+  paths: string[],
+  inputs: Record<number, unknown>,
+  hot: (HotAnswer | undefined)[],
+): Promise<Outcome[]> {
   let context: Context | undefined;
-  const outcomes = await Promise.all(
-    paths.map(async (path, index): Promise<[string, TRPCError | undefined]> => {
+  return Promise.all(
+    paths.map(async (path, index): Promise<Outcome> => {
+      const answer = hot[index];
+      if (answer) return fromMemory(ctx, answer);
       const input = inputs[index];
-      const hot = opts.hotReads.answer(path, ctx.get('authorization'), inputKey(input));
-      if (hot) {
-        ctx.state.scope.userId = hot.userId;
-        return [`{"result":{"data":${hot.json}}}`, undefined];
-      }
       context ??= opts.createContext(ctx);
       try {
         const data: unknown = await QUERIES.get(path)!({
@@ -69,34 +114,58 @@ export async function answerQueries(
       }
     }),
   );
+}
 
-  const bodies = outcomes.map(([body]) => body);
-  // Each refused call's status and headers, worked out once.
-  const refusals = outcomes.map(([, error]) => (error ? toErrorResponse(error) : undefined));
-  ctx.vary('trpc-accept');
-  ctx.vary('accept');
-  ctx.set('Content-Type', 'application/json');
-  if (!batch) {
-    const refusal = refusals[0];
-    ctx.status = refusal?.status ?? 200;
-    if (refusal) ctx.set(refusal.headers);
-    ctx.body = bodies[0];
-    return true;
+/** The calls of a request this module answers, or undefined when tRPC's adapter must. */
+function readCalls(
+  opts: QueryCallOptions,
+  procedures: string,
+  ctx: ParameterizedContext<RosterState>,
+): { batch: boolean; paths: string[]; inputs: Record<number, unknown> } | undefined {
+  if (ctx.method !== 'GET' || ctx.get('trpc-accept') !== '' || ctx.get('accept') === 'application/jsonl') {
+    return undefined;
   }
-  // tRPC's rule: the calls' common status, or 207 when they differ.
-  const statuses = new Set(refusals.map((refusal) => refusal?.status ?? 200));
-  ctx.status = statuses.size === 1 ? [...statuses][0]! : 207;
-  // A refused call in a batch still says when to retry.
-  const wait = Math.max(0, ...refusals.map((refusal) => Number(refusal?.headers['Retry-After'] ?? 0)));
-  if (wait > 0) ctx.set('Retry-After', String(wait));
-  ctx.body = `[${bodies.join(',')}]`;
-  return true;
+  const query = searchParams(ctx.querystring);
+  if (!query) return undefined;
+  const batch = query.get('batch') === '1';
+  const paths = batch ? procedures.split(',') : [procedures];
+  if (paths.length > opts.maxBatchSize || !paths.every((path) => QUERIES.has(path))) return undefined;
+  const inputs = readInputs(query.get('input'), batch);
+  return inputs && { batch, paths, inputs };
+}
+
+/**
+ * The query string's parameters as tRPC's adapter reads them (URLSearchParams: `+` is a space, %-escapes decoded),
+ * without building a URL. A name given twice, or an escape URLSearchParams would keep as it is, is left to tRPC's
+ * adapter (undefined).
+ */
+export function searchParams(querystring: string): Map<string, string> | undefined {
+  const params = new Map<string, string>();
+  if (querystring === '') return params;
+  for (const pair of querystring.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeParam(eq === -1 ? pair : pair.slice(0, eq));
+    const value = decodeParam(eq === -1 ? '' : pair.slice(eq + 1));
+    if (name === undefined || value === undefined || params.has(name)) return undefined;
+    params.set(name, value);
+  }
+  return params;
+}
+
+function decodeParam(raw: string): string | undefined {
+  const spaced = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The calls' raw inputs by index, as tRPC reads them from `?input=`; undefined when tRPC must answer instead. */
-function readInputs(raw: string | string[] | undefined, batch: boolean): Record<number, unknown> | undefined {
+function readInputs(raw: string | undefined, batch: boolean): Record<number, unknown> | undefined {
   if (raw === undefined || raw === '') return {};
-  if (typeof raw !== 'string') return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
