@@ -60,8 +60,9 @@ export function report(input: BenchInput) {
     ...checksTable(legs, checks),
     '',
     'tRPC rows replay the exact requests `@roster/sdk` sends (httpBatchLink: `?batch=1&input=…` even for one call,',
-    'its headers). The batch is reported as calls/s (3 × its req/s) against the three single calls combined',
-    'harmonically (3 / (1/r₁ + 1/r₂ + 1/r₃): the rate of calling the three one after another).',
+    'its headers), each measured right after its REST twin. The batch is reported as calls/s (3 × its req/s) against',
+    'the three single calls combined harmonically (3 / (1/r₁ + 1/r₂ + 1/r₃): the rate of calling the three one after',
+    'another).',
     '',
   ];
   for (const leg of legs) {
