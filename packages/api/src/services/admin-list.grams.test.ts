@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { testDatabaseKind } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminListInput } from '../schemas/admin.js';
 import { likeIds as likeIdsOf, seedUsers, type Seed } from '../test/admin.js';
@@ -112,6 +113,32 @@ describe('admin search in creation order, through the postings of a trigram', ()
       expect(statements.filter((sql) => sql.includes('users_search') || sql.includes('like'))).toEqual([
         expect.stringContaining('from user_search_grams as w'),
       ]);
+    } finally {
+      execute.mockRestore();
+    }
+  });
+});
+
+describe.skipIf(testDatabaseKind() !== 'sqlite')('the walk on SQLite', () => {
+  it('is streamed along the postings index and stops at a page: nothing materialized, nothing sorted', async () => {
+    const grams = new SearchGrams({ walk: 50 });
+    const em = h.db.orm.em.fork() as SqlEntityManager;
+    const execute = vi.spyOn(em.getConnection('read'), 'execute');
+    try {
+      for (const order of ['desc', 'asc'] as const) {
+        await listUserPage(em, adminListInput.parse({ q: 'team2', limit: 10, order }), grams);
+        const call = execute.mock.calls.find(([sql]) => String(sql).includes('from user_search_grams as w'));
+        execute.mockClear();
+        const plan = await em.execute<{ detail: string }[]>(
+          `explain query plan ${String(call?.[0])}`,
+          (call?.[1] ?? []) as unknown[],
+        );
+        const steps = plan.map((row) => row.detail);
+        expect(steps.join('\n')).not.toMatch(/MATERIALIZE|TEMP B-TREE/);
+        expect(steps).toContainEqual(
+          expect.stringMatching(/^SEARCH w USING PRIMARY KEY \(gram=\? AND created_at/),
+        );
+      }
     } finally {
       execute.mockRestore();
     }
