@@ -73,13 +73,17 @@ export function viewUser(user: UserFields, viewer: Pick<User, 'id' | 'role'>): U
   return viewer.id === user.id || viewer.role === 'admin' ? toUserOut(user) : toPublicUserOut(user);
 }
 
+/**
+ * The record's fields added to toUserOut's object (Object.assign), not spread into a new one: JSON.stringify of the
+ * spread's object cost 5.0 µs against 1.7 µs (2 million in a loop), and a page of them is what an uncached admin
+ * list serializes.
+ */
 export function toAdminUserOut(user: AdminRecordFields): AdminUserOut {
-  return {
-    ...toUserOut(user),
+  return Object.assign(toUserOut(user), {
     last_login_at: user.lastLoginAt?.toISOString() ?? null,
     version: user.version,
     mfa_enabled: user.mfaEnabled,
-  };
+  });
 }
 
 export function toPasskeyOut(passkey: Passkey): PasskeyOut {
