@@ -52,9 +52,10 @@ export function rosterEnv(
     RATE_LIMIT_ENABLED: 'false',
     // What the cluster primary gives each worker (docs/scaling.md, "Memory while logins saturate"), set here for the
     // single-process runs too, as an operator running WEB_CONCURRENCY=1 would: a libuv pool of the hash
-    // concurrency + 1 threads, a young generation of 4 MB, an old generation capped at 160 MB.
+    // concurrency + 1 threads, a young generation of 4 MB, an old generation capped at 160 MB, one V8 platform
+    // thread.
     UV_THREADPOOL_SIZE: String(Math.min(availableParallelism(), 3) + 1),
-    NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=160',
+    NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=160 --v8-pool-size=1',
     // Loopback only; the profile reads /metrics without a token.
     METRICS_PUBLIC: 'true',
     ...extra,
@@ -121,7 +122,7 @@ function rssOf(pid: number): number {
 }
 
 /** `pid` and its descendants, from /proc/<pid>/task/<tid>/children. */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
     const tid = out[i]!;

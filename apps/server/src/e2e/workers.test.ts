@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { spawnServer, type SpawnedServer } from '@roster/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,14 @@ describe('WEB_CONCURRENCY=2: a primary and two workers on one port', { timeout: 
     expect(once).toHaveLength(1);
     expect(once[0]?.worker).toBeUndefined();
     expect(new Set(readyPids().map((r) => r.pid)).size).toBe(2);
+    // Each worker runs with the flags its primary gives it (config.ts `workerMemory`): a capped heap, a small young
+    // generation and one V8 platform thread.
+    for (const { pid } of readyPids()) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=4', '--max-old-space-size=160', '--v8-pool-size=1']),
+      );
+    }
 
     const from = server.logs.length;
     for (let i = 0; i < 6; i++) expect((await call('GET', '/health')).status).toBe(200);

@@ -118,6 +118,7 @@ describe('loadConfig: failure bounds', () => {
       threadPoolSize: two.argon2.concurrency + 1,
       semiSpaceMb: 4,
       oldSpaceMb: 160,
+      v8PoolSize: 1,
     });
     // A worker sees the pool its primary gave it and hashes as many at once as before.
     const worker = loadConfig(
@@ -129,11 +130,16 @@ describe('loadConfig: failure bounds', () => {
       env({
         ARGON2_CONCURRENCY: '3',
         UV_THREADPOOL_SIZE: '8',
-        NODE_OPTIONS: '--max-semi-space-size=16 --max-old-space-size=512',
+        NODE_OPTIONS: '--max-semi-space-size=16 --max-old-space-size=512 --v8-pool-size=4',
       }),
     );
     expect(set.argon2.concurrency).toBe(3);
-    expect(set.workerMemory).toEqual({ threadPoolSize: null, semiSpaceMb: null, oldSpaceMb: null });
+    expect(set.workerMemory).toEqual({
+      threadPoolSize: null,
+      semiSpaceMb: null,
+      oldSpaceMb: null,
+      v8PoolSize: null,
+    });
   });
 
   it('bounds the wait for a PostgreSQL connection and an idle transaction, 5 s each by default', () => {

@@ -227,9 +227,16 @@ export interface Config {
    * the worker's hash concurrency + 1 threads (each thread that ever hashed keeps a ~19.5 MiB glibc arena) and a
    * young generation of 4 MB, and an old generation capped at 160 MB (below the cap V8 lets the heap grow lazily:
    * reads beside saturating logins took a worker from 185 to 285 MB). Measured in docs/scaling.md ("Memory while
-   * logins saturate").
+   * logins saturate"). And one V8 platform thread for the collector's helpers instead of Node's four: with a
+   * worker per core, four more threads per worker took the cores from the workers in the middle of their pauses
+   * (docs/scaling.md, "The collector's threads").
    */
-  workerMemory: { threadPoolSize: number | null; semiSpaceMb: number | null; oldSpaceMb: number | null };
+  workerMemory: {
+    threadPoolSize: number | null;
+    semiSpaceMb: number | null;
+    oldSpaceMb: number | null;
+    v8PoolSize: number | null;
+  };
   /** PostgreSQL: how long a request waits for a pooled connection (then 503 DATABASE_UNAVAILABLE). */
   databaseAcquireTimeoutMs: number;
   /** PostgreSQL: idle_in_transaction_session_timeout of every connection (0: none). */
@@ -431,6 +438,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       threadPoolSize: e.UV_THREADPOOL_SIZE === undefined ? hashConcurrency + 1 : null,
       semiSpaceMb: e.NODE_OPTIONS?.includes('--max-semi-space-size') ? null : 4,
       oldSpaceMb: e.NODE_OPTIONS?.includes('--max-old-space-size') ? null : WORKER_OLD_SPACE_MB,
+      v8PoolSize: e.NODE_OPTIONS?.includes('--v8-pool-size') ? null : 1,
     },
     databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,

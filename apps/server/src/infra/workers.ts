@@ -169,13 +169,14 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     own,
   );
 
-  const { threadPoolSize, semiSpaceMb, oldSpaceMb } = config.workerMemory;
+  const { threadPoolSize, semiSpaceMb, oldSpaceMb, v8PoolSize } = config.workerMemory;
   cluster.setupPrimary({
     args: [...process.argv.slice(2), WORKER_ARG],
     execArgv: [
       ...process.execArgv,
       ...(semiSpaceMb ? [`--max-semi-space-size=${semiSpaceMb}`] : []),
       ...(oldSpaceMb ? [`--max-old-space-size=${oldSpaceMb}`] : []),
+      ...(v8PoolSize ? [`--v8-pool-size=${v8PoolSize}`] : []),
     ],
   });
   // The workers bind the port once ready (a restarted one must not answer 503 while starting), so they need to
