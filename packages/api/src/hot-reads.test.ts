@@ -73,6 +73,11 @@ describe('createHotReads()', () => {
     expect(answer).toEqual({ userId: 7, json: JSON.stringify(PAGE) });
     expect(hot.answer('users.list', header, LIST)?.json).toBe(answer!.json);
     expect(hot.answer('auth.me', header, '')).toEqual({ userId: 7, json: '{"id":7}' });
+    // The same entry as a tRPC call is answered: in tRPC's result envelope.
+    expect(hot.answer('auth.me', header, '', 'trpc')).toEqual({
+      userId: 7,
+      json: '{"result":{"data":{"id":7}}}',
+    });
   });
 
   it('never answers another input, another procedure, or what was stored for the caller under another role', async () => {

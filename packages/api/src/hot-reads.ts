@@ -4,7 +4,10 @@ import type { Meta } from './trpc.js';
 import { appRouter } from './root.js';
 import { bearerToken } from './services/tokens.js';
 
-/** An answer read from memory: whose it is (for the request log) and the procedure's output as JSON. */
+/**
+ * An answer read from memory: whose it is (for the request log) and the procedure's output as JSON, as REST sends
+ * it or (form `trpc`) in tRPC's result envelope.
+ */
 export interface HotAnswer {
   userId: number;
   json: string;
@@ -24,7 +27,12 @@ export interface HotReads {
    * input named as the procedure's read-cache middleware names it (`inputKey` for tRPC, `restInputKey` for REST)
    * — or undefined to run the procedure.
    */
-  answer(path: string, authorization: string | null | undefined, input: string): HotAnswer | undefined;
+  answer(
+    path: string,
+    authorization: string | null | undefined,
+    input: string,
+    form?: 'rest' | 'trpc',
+  ): HotAnswer | undefined;
 }
 
 /** The queries whose answers the read cache keeps, by path. */
@@ -53,7 +61,7 @@ export function createHotReads(
 ): HotReads {
   return {
     serves: (path) => paths.has(path),
-    answer(path, authorization, input) {
+    answer(path, authorization, input, form = 'rest') {
       if (!paths.has(path)) return undefined;
       const token = bearerToken(authorization);
       const claims = token ? deps.tokens.alreadyVerified(token) : undefined;
@@ -62,7 +70,7 @@ export function createHotReads(
       if (found?.state !== 'live') return undefined;
       const { user } = found.entry;
       const key = deps.reads.key(path, user, input);
-      const json = key === undefined ? undefined : deps.reads.json(key);
+      const json = key === undefined ? undefined : deps.reads.json(key, form);
       return json === undefined ? undefined : { userId: user.id, json };
     },
   };

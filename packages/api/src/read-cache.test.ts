@@ -48,8 +48,13 @@ describe('ReadCache', () => {
     const json = reads.json(key);
     expect(json).toBe('{"id":1,"created_at":"2026-01-01T00:00:00.000Z"}');
     expect(reads.json(key)).toBe(json);
+    // tRPC's envelope around the same JSON, made once too.
+    const envelope = reads.json(key, 'trpc');
+    expect(envelope).toBe(`{"result":{"data":${json}}}`);
+    expect(reads.json(key, 'trpc')).toBe(envelope);
     auth.invalidate({ sessions: ['s'] });
     expect(reads.json(key)).toBeUndefined();
+    expect(reads.json(key, 'trpc')).toBeUndefined();
   });
 
   it('answers what it stored until anything is invalidated', () => {

@@ -15,6 +15,8 @@ interface Entry {
   data: unknown;
   /** The answer as JSON, made by the first hit served from memory at the HTTP layer (hot-reads.ts). */
   json?: string;
+  /** The same in tRPC's result envelope, made by the first tRPC call served from memory. */
+  envelope?: string;
   /** The auth cache's invalidation counter when the answer's read began. */
   mark: number;
   /** When it stops being believed (ms since the epoch), as the auth cache's own entries. */
@@ -85,10 +87,15 @@ export class ReadCache {
     return entry && { data: entry.data };
   }
 
-  /** The stored answer as JSON (serialized once per entry), while nothing it read was invalidated since. */
-  json(key: string): string | undefined {
+  /**
+   * The stored answer as JSON (serialized once per entry), while nothing it read was invalidated since; with
+   * `trpc`, in the envelope tRPC answers a query with (`{"result":{"data":…}}`), also made once.
+   */
+  json(key: string, form: 'rest' | 'trpc' = 'rest'): string | undefined {
     const entry = this.live(key);
-    return entry && (entry.json ??= JSON.stringify(entry.data));
+    if (!entry) return undefined;
+    const json = (entry.json ??= JSON.stringify(entry.data));
+    return form === 'rest' ? json : (entry.envelope ??= `{"result":{"data":${json}}}`);
   }
 
   private live(key: string): Entry | undefined {

@@ -43,7 +43,9 @@ export async function answerQueries(
   if (!calls) return false;
   const { batch, paths, inputs } = calls;
   const authorization = ctx.get('authorization');
-  const hot = paths.map((path, index) => opts.hotReads.answer(path, authorization, inputKey(inputs[index])));
+  const hot = paths.map((path, index) =>
+    opts.hotReads.answer(path, authorization, inputKey(inputs[index]), 'trpc'),
+  );
   // Every call answered from memory (the usual case for the SDK's repeated reads): no context, no promise.
   const outcomes = hot.every((answer) => answer !== undefined)
     ? hot.map((answer) => fromMemory(ctx, answer))
@@ -78,7 +80,7 @@ type Outcome = [body: string, error: TRPCError | undefined];
 
 function fromMemory(ctx: ParameterizedContext<RosterState>, answer: HotAnswer): Outcome {
   ctx.state.scope.userId = answer.userId;
-  return [`{"result":{"data":${answer.json}}}`, undefined];
+  return [answer.json, undefined];
 }
 
 /** Each call from memory when it can be, else through its procedure exactly as tRPC would call it. */
