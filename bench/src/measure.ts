@@ -45,6 +45,14 @@ export function harmonic(rates: number[]): number {
   return Math.round(rates.length / rates.reduce((sum, r) => sum + 1 / r, 0));
 }
 
+/**
+ * The same scenario offered half the rate it reached at full load, at a constant rate (steady.ts): its latency at a
+ * utilization a server is run at, not the queue of a saturated one, where p99 is about connections ÷ rate whatever a
+ * request costs. At least 20 requests a second (the smoke's small runs).
+ */
+export const atHalfRate = (scenario: string) => `${scenario}, at half its maximum rate`;
+export const halfRateOf = (saturated: LoadResult) => Math.max(20, Math.round(saturated.rps / 2));
+
 /** Scenario names: the report's targets look rows up by these. */
 export const S = {
   restMe: 'REST GET /auth/me',

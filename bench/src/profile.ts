@@ -5,9 +5,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { call } from './http.js';
-import { rosterEnv, startRoster } from './process.js';
+import { benchConfig } from './load.js';
+import { descendants, rosterEnv, startRoster } from './process.js';
 import { login } from './scenarios.js';
 import { pgDatabase, seed, BENCH_PASSWORD } from './seed.js';
+import { steadyLoad } from './steady.js';
 
 const [kind = 'sqlite', path = '/auth/me', secs = '6'] = process.argv.slice(2);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,11 +29,16 @@ if (kind === 'sqlite') {
 const proc = await startRoster(
   `${root}apps/server/dist/main.js`,
   rosterEnv(url, dir, {
+    // One worker, as the bench's single-process rows run (SRV_ENV can say otherwise).
+    WEB_CONCURRENCY: '1',
     ...(process.env.SRV_REDIS ? { REDIS_URL: process.env.SRV_REDIS } : {}),
     // Extra server environment as JSON, e.g. SRV_ENV='{"MALLOC_ARENA_MAX":"2"}'.
     ...(process.env.SRV_ENV ? (JSON.parse(process.env.SRV_ENV) as Record<string, string>) : {}),
   }),
-  process.env.NOPROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`],
+  process.env.NOPROF
+    ? []
+    : // PROF_ARGS: other profiler flags, e.g. '--heap-prof --heap-prof-dir=/tmp/perf/heap'.
+      (process.env.PROF_ARGS?.split(' ') ?? ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`]),
 );
 const base = proc.url;
 const { token } = await login(base, path.startsWith('/admin') ? 'benchadmin' : 'benchreader');
@@ -50,22 +57,42 @@ if (process.env.PROBE) {
   const x = await call(o.url, o.method ?? 'GET', o.body);
   console.log('probe', x.status, x.text.slice(0, 300));
 }
-/** The server's CPU time so far (user + system, ms), from /proc (clock ticks of 10 ms). */
-const cpuMs = () => {
-  const fields = readFileSync(`/proc/${proc.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+/** The server's CPU time so far (user + system, ms; every process of its tree), from /proc (ticks of 10 ms). */
+const cpuMs = () =>
+  descendants(proc.child.pid!).reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return sum; // gone meanwhile
+    }
+  }, 0);
 const cpuBefore = cpuMs();
-const r = await autocannon({ connections: 32, duration: Number(secs), ...opts });
-const cpuUsPerRequest = Math.round(((cpuMs() - cpuBefore) * 1000) / r.requests.total);
+// STEADY=<rate>: a constant rate instead of 32 connections at full load (steady.ts).
+let r: { rps: number; p50: number; p99: number; errors: number; requests: number };
+if (process.env.STEADY) {
+  benchConfig.seconds = Number(secs);
+  r = await steadyLoad({
+    url: opts.url,
+    headers: { authorization: `Bearer ${token}` },
+    rate: Number(process.env.STEADY),
+  });
+} else {
+  const a = await autocannon({ connections: 32, duration: Number(secs), ...opts });
+  r = {
+    rps: Math.round(a.requests.average),
+    p50: a.latency.p50,
+    p99: a.latency.p99,
+    errors: a.errors + a.non2xx,
+    requests: a.requests.total,
+  };
+}
+const cpuUsPerRequest = Math.round(((cpuMs() - cpuBefore) * 1000) / r.requests);
 const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
 console.log(
   JSON.stringify({
     path,
-    rps: Math.round(r.requests.average),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.non2xx,
+    ...r,
     cpuUsPerRequest,
     rssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024,
   }),
@@ -76,9 +103,10 @@ if (process.env.SHOW_METRICS) {
     m.text
       .split('\n')
       .filter((l) =>
-        /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used|nodejs_gc_duration_seconds_(sum|count))/.test(
-          l,
-        ),
+        (process.env.SHOW_METRICS_RE
+          ? new RegExp(process.env.SHOW_METRICS_RE)
+          : /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used|nodejs_gc_duration_seconds_(sum|count))/
+        ).test(l),
       )
       .join('\n'),
   );

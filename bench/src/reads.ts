@@ -3,8 +3,9 @@
 import type { Request } from 'autocannon';
 import { call } from './http.js';
 import { load } from './load.js';
-import { bearer, S, type Measure } from './measure.js';
+import { atHalfRate, bearer, halfRateOf, S, type Measure } from './measure.js';
 import { login } from './scenarios.js';
+import { steadyLoad } from './steady.js';
 import { captureSdkReads, type CapturedRequest } from './sdk-requests.js';
 
 export interface Revocation {
@@ -43,12 +44,12 @@ export async function runReads(url: string, measure: Measure, users: number): Pr
   await measure(S.restByIdCold, () =>
     load({ url, headers: bearer(token), requests: [varied((i) => `/users/${1 + ((i * 7919) % users)}`)] }),
   );
-  await measure(S.restListCold, () =>
-    load({
-      url,
-      headers: bearer(token),
-      requests: [varied((i) => `/users?limit=${10 + (i % 41)}&skip=${(Math.floor(i / 41) % 400) * 10}`)],
-    }),
+  const page = (i: number) => `/users?limit=${10 + (i % 41)}&skip=${(Math.floor(i / 41) % 400) * 10}`;
+  const cold = await measure(S.restListCold, () =>
+    load({ url, headers: bearer(token), requests: [varied(page)] }),
+  );
+  await measure(atHalfRate(S.restListCold), () =>
+    steadyLoad({ url, headers: bearer(token), rate: halfRateOf(cold), path: page }),
   );
 
   // Revocation: the token was just served from every cache; end its session and ask again at once.

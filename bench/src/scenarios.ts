@@ -2,8 +2,9 @@ import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { call } from './http.js';
 import { bound, load, summarize } from './load.js';
-import { bearer, json, S, type Measure } from './measure.js';
+import { atHalfRate, bearer, halfRateOf, json, S, type Measure } from './measure.js';
 import { ARGON2, BENCH_PASSWORD } from './seed.js';
+import { steadyLoad } from './steady.js';
 
 /** An access token for a seeded user (BENCH_PASSWORD) and its id; throws unless the login answers 200. */
 export async function login(url: string, username: string): Promise<{ token: string; user: { id: number } }> {
@@ -36,15 +37,19 @@ export async function runLists(
   cursors: { deepList: string; deepSearch: string },
 ): Promise<void> {
   const { token: admin } = await login(url, 'benchadmin');
-  await measure(S.searchFirst, () =>
-    load({ url: `${url}/admin/users?q=user1&limit=20`, headers: bearer(admin) }),
-  );
-  await measure(S.searchDeep, () =>
-    load({ url: `${url}/admin/users?q=user1&limit=20&cursor=${cursors.deepSearch}`, headers: bearer(admin) }),
-  );
-  await measure(S.adminDeep, () =>
-    load({ url: `${url}/admin/users?limit=20&cursor=${cursors.deepList}`, headers: bearer(admin) }),
-  );
+  const pages = [
+    [S.searchFirst, `${url}/admin/users?q=user1&limit=20`],
+    [S.searchDeep, `${url}/admin/users?q=user1&limit=20&cursor=${cursors.deepSearch}`],
+    [S.adminDeep, `${url}/admin/users?limit=20&cursor=${cursors.deepList}`],
+  ] as const;
+  // Each at full load (32 connections, each sending as soon as it has its answer), then at a steady half of the rate
+  // that reached.
+  for (const [scenario, page] of pages) {
+    const full = await measure(scenario, () => load({ url: page, headers: bearer(admin) }));
+    await measure(atHalfRate(scenario), () =>
+      steadyLoad({ url: page, headers: bearer(admin), rate: halfRateOf(full) }),
+    );
+  }
 }
 
 const loginBody = (username: string) => JSON.stringify({ username, password: BENCH_PASSWORD });

@@ -42,7 +42,7 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       .filter((r) => r.requests === 0 || r.errors !== 0)
       .map((r) => `${r.scenario}: ${r.requests} requests, ${r.errors} errors`);
     expect(failed).toEqual([]);
-    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 17 + 4 + (wrk ? 4 : 0));
+    expect(rows.length).toBe((kind === 'postgresql' ? 3 : 0) + 21 + 4 + (wrk ? 4 : 0));
     if (wrk) expect(input.ceilingWrk?.requests).toBeGreaterThan(0);
     expect(input.ceiling.requests).toBeGreaterThan(0);
     expect(input.argon2Rate).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 // The issue's targets, each computed from one run's rows against the ceilings measured in that run.
 import { CORE_READS, coreRow, type CoresResult } from './cores.js';
 import type { LoadResult } from './load.js';
-import { harmonic, S, type Row } from './measure.js';
+import { atHalfRate, harmonic, S, type Row } from './measure.js';
 import { PEER } from './peer.js';
 import type { Revocation } from './reads.js';
 
@@ -112,13 +112,16 @@ export function checksOf(input: BenchInput, leg: Leg): Check[] {
       value: `${whileLogins.peakWorkerRssMb ?? 0} MB`,
       met: ok(whileLogins) && (whileLogins.peakWorkerRssMb ?? Infinity) <= 200,
     },
-    ...[S.restList, S.restListCold, S.adminDeep].map((name) => ({
-      name: `List page p99: ${name}`,
-      target: '≤ 20 ms',
-      value: `${row(name).p99} ms`,
-      met: ok(row(name)) && row(name).p99 <= 20,
-    })),
-    ...[S.searchFirst, S.searchDeep].map((name) => ({
+    // Uncached pages at full load and at half the rate they reached there (measure.ts `atHalfRate`).
+    ...[S.restList, S.restListCold, atHalfRate(S.restListCold), S.adminDeep, atHalfRate(S.adminDeep)].map(
+      (name) => ({
+        name: `List page p99: ${name}`,
+        target: '≤ 20 ms',
+        value: `${row(name).p99} ms`,
+        met: ok(row(name)) && row(name).p99 <= 20,
+      }),
+    ),
+    ...[S.searchFirst, atHalfRate(S.searchFirst), S.searchDeep, atHalfRate(S.searchDeep)].map((name) => ({
       name: `Search p99 (${pct(leg.search.matches, leg.search.total)} match): ${name}`,
       target: '≤ 50 ms',
       value: `${row(name).p99} ms`,
