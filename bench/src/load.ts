@@ -8,6 +8,12 @@ export interface LoadResult {
   requests: number;
 }
 
+/** The value at quantile `q` (0–1) of `values` (any order): the rank floor(q × n), the last at most. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
+}
+
 export function summarize(result: Result): LoadResult {
   return {
     rps: Math.round(result.requests.average),

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { call } from './http.js';
-import { benchConfig } from './load.js';
+import { benchConfig, summarize, type LoadResult } from './load.js';
 import { descendants, rosterEnv, startRoster } from './process.js';
 import { login } from './scenarios.js';
 import { pgDatabase, seed, BENCH_PASSWORD } from './seed.js';
@@ -69,7 +69,7 @@ const cpuMs = () =>
   }, 0);
 const cpuBefore = cpuMs();
 // STEADY=<rate>: a constant rate instead of 32 connections at full load (steady.ts).
-let r: { rps: number; p50: number; p99: number; errors: number; requests: number };
+let r: LoadResult;
 if (process.env.STEADY) {
   benchConfig.seconds = Number(secs);
   r = await steadyLoad({
@@ -78,14 +78,7 @@ if (process.env.STEADY) {
     rate: Number(process.env.STEADY),
   });
 } else {
-  const a = await autocannon({ connections: 32, duration: Number(secs), ...opts });
-  r = {
-    rps: Math.round(a.requests.average),
-    p50: a.latency.p50,
-    p99: a.latency.p99,
-    errors: a.errors + a.non2xx,
-    requests: a.requests.total,
-  };
+  r = summarize(await autocannon({ connections: 32, duration: Number(secs), ...opts }));
 }
 const cpuUsPerRequest = Math.round(((cpuMs() - cpuBefore) * 1000) / r.requests);
 const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');

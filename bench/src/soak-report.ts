@@ -1,4 +1,6 @@
 // The soak's arithmetic (least-squares slopes), its hand-written SVG plot and its REPORT.md section.
+import { quantile } from './load.js';
+
 export interface Sample {
   /** Seconds since the soak started, at the end of the window. */
   t: number;
@@ -29,11 +31,6 @@ export function slope(xs: number[], ys: number[]): number {
   }
   return den === 0 ? 0 : num / den;
 }
-
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
-};
 
 export interface SoakSummary {
   samples: number;

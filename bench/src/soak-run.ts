@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { serverMain, type DbKind } from './bench.js';
 import { call } from './http.js';
-import { summarize, type LoadResult } from './load.js';
+import { quantile, summarize, type LoadResult } from './load.js';
 import { rosterEnv, startRoster, waitForWorkers } from './process.js';
 import { SOAK_MIX } from './soak-mix.js';
 import type { Sample } from './soak-report.js';
@@ -114,13 +114,10 @@ export async function runSoak(opts: SoakOptions) {
     window = fresh();
     const t = Math.round((Date.now() - started) / 1000);
     const next = lagMs().then((lag) => {
-      const sorted = w.times.sort((a, b) => a - b);
       const sample: Sample = {
         t,
         rps: Math.round(w.times.length / (opts.windowMs / 1000)),
-        p99: sorted.length
-          ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!)
-          : 0,
+        p99: Math.round(quantile(w.times, 0.99)),
         s2xx: w.s2xx,
         s4xx: w.s4xx,
         s5xx: w.s5xx,

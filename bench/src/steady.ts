@@ -2,7 +2,7 @@
 // the ones before it were answered, and its latency counts from that time. autocannon's `overallRate` is not that:
 // it lets each second's quota go at once and then waits for the next second, a burst that queues like full load.
 import { Agent, request } from 'node:http';
-import { benchConfig, WARMUP_SECONDS, type LoadResult } from './load.js';
+import { benchConfig, quantile, WARMUP_SECONDS, type LoadResult } from './load.js';
 
 export interface SteadyOptions {
   url: string;
@@ -65,9 +65,6 @@ function schedule(
   });
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
-
 /**
  * One steady run: a second of unmeasured warm-up at the same rate, then BENCH_SECONDS (or, in the smoke,
  * `benchConfig.amount` requests). Connections are opened as the rate needs them, up to 256.
@@ -86,11 +83,11 @@ export async function steadyLoad(opts: SteadyOptions): Promise<LoadResult> {
     const t0 = performance.now();
     const outcomes = await schedule(opts, agent, next, count, timeoutMs);
     const seconds = (performance.now() - t0) / 1000;
-    const sorted = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+    const times = outcomes.map((o) => o.ms);
     return {
       rps: Math.round(outcomes.length / seconds),
-      p50: Math.round(percentile(sorted, 50)),
-      p99: Math.round(percentile(sorted, 99)),
+      p50: Math.round(quantile(times, 0.5)),
+      p99: Math.round(quantile(times, 0.99)),
       errors: outcomes.filter((o) => !o.ok).length,
       requests: outcomes.length,
     };
