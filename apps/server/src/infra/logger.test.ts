@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLogger, REDACT, requestScope, type RequestScope } from './logger.js';
@@ -97,5 +100,30 @@ describe('createLogger', () => {
       res: { headers: { 'set-cookie': '[redacted]' } },
     });
     for (const secret of ['hunter2', 'eyJ', 'cookie-value']) expect(out.text()).not.toContain(secret);
+  });
+
+  // The real stdout destination, in a process of its own (the built logger, as main.ts makes it): a burst of lines
+  // logged while writes are in flight, then an exit, which flushes what is still buffered.
+  it('writes every line whole and in order to stdout, non-ASCII included, and flushes them at exit', () => {
+    const built = fileURLToPath(new URL('../../dist/infra/logger.js', import.meta.url));
+    if (!existsSync(built)) throw new Error('apps/server/dist is missing: run `node_modules/.bin/turbo run build` first');
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(built)});
+      const logger = createLogger({ logLevel: 'info', logFormat: 'json' }, undefined, { sharedStdout: process.argv[1] === 'shared' });
+      for (let i = 0; i < 3000; i++) logger.info({ i, name: 'Zoë ✓ 名前', pad: 'x'.repeat(i % 300) }, 'line');
+      process.exit(0);`;
+    for (const mode of ['own', 'shared']) {
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const lines = run.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { i: number; name: string; msg: string });
+      expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+      expect(lines.every((line) => line.name === 'Zoë ✓ 名前' && line.msg === 'line')).toBe(true);
+    }
   });
 });

@@ -44,11 +44,24 @@ function scopeFields(): Partial<RequestScope> {
  * stdout written asynchronously: lines logged while a write is in flight go out together in the next one, so a
  * busy server makes one write per batch of lines instead of a blocking write per line (on this kind of machine a
  * write to stdout cost more than the rest of a cached GET). Flushed synchronously when the process exits.
+ *
+ * The batch is kept as a list of buffers, one per line (sonic-boom's `buffer` mode), not as one growing string: in
+ * its text mode each line appended measures the batch's bytes again, which flattens the whole batch into a new
+ * string per line (3 KB of garbage per request under load, the most of any single call site after the router's).
  */
 function stdoutDestination(shared: boolean) {
   // Processes sharing one stdout pipe (cluster workers): each write holds whole lines and at most PIPE_BUF bytes,
   // which a pipe never interleaves with another process's writes.
-  return pino.destination({ dest: 1, sync: false, ...(shared ? { maxWrite: PIPE_BUF } : {}) });
+  const stream = pino.destination({
+    dest: 1,
+    sync: false,
+    contentMode: 'buffer',
+    ...(shared ? { maxWrite: PIPE_BUF } : {}),
+  });
+  // pino writes strings; in buffer mode the stream takes buffers (its types only know text mode).
+  const write = stream.write.bind(stream) as unknown as (data: Buffer) => boolean;
+  stream.write = (line: string) => write(Buffer.from(line));
+  return stream;
 }
 
 /** The most bytes a write to a pipe keeps together (Linux). */
