@@ -103,6 +103,45 @@ describe('queries answered without the adapter', () => {
   });
 });
 
+describe('remembered URLs (the SDK repeats the same few)', () => {
+  it('one URL asked by two callers answers each their own', async () => {
+    const other = await registerAndLogin(server, 'leanother');
+    const byId = `/trpc/auth.me,users.byId?batch=1&input=${input({ 1: { id: caller.user.id } })}`;
+    for (let round = 0; round < 2; round++) {
+      const mine = await get(byId, caller.token);
+      const theirs = await get(byId, other.token);
+      expect(mine.body).toMatchObject([
+        { result: { data: { id: caller.user.id } } },
+        { result: { data: { id: caller.user.id, email: caller.account.email } } },
+      ]);
+      expect(theirs.body).toMatchObject([
+        { result: { data: { id: other.user.id } } },
+        { result: { data: { id: caller.user.id } } },
+      ]);
+      // Another caller sees the public profile only.
+      expect(JSON.stringify(theirs.body)).not.toContain(caller.account.email);
+    }
+  });
+
+  it('answers the same on every request, refusals included, past the number it remembers', async () => {
+    const { REMEMBERED_URLS } = await import('../http/trpc-queries.js');
+    const page = (skip: number) => `/trpc/users.list?batch=1&input=${input({ 0: { limit: 1, skip } })}`;
+    const tooMany = `/trpc/users.list?batch=1&input=${input({ 0: { limit: 1000 } })}`;
+    const first = await get(page(0), caller.token);
+    expect(first.status).toBe(200);
+    const refused = await get(tooMany, caller.token);
+    expect(refused.status).toBe(422);
+    for (let skip = 1; skip <= REMEMBERED_URLS + 8; skip++) {
+      expect((await get(page(skip % 3), caller.token)).status).toBe(200);
+      expect((await get(`${page(skip)}&_=${skip}`, caller.token)).status).toBe(200);
+    }
+    expect((await get(page(0), caller.token)).body).toEqual(first.body);
+    const again = await get(tooMany, caller.token);
+    expect(again.status).toBe(422);
+    expect(again.body).toEqual(refused.body);
+  });
+});
+
 describe('left to tRPC’s adapter', () => {
   it('a streamed batch (trpc-accept: application/jsonl) is streamed', async () => {
     const res = await fetch(`${server.url}/trpc/auth.me?batch=1`, {

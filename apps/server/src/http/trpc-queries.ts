@@ -26,31 +26,68 @@ const QUERIES = new Map<string, AnyProcedure>(
   ),
 );
 
+/** A query URL's calls, as tRPC's adapter reads them. */
+interface Calls {
+  batch: boolean;
+  paths: string[];
+  /** The raw inputs by index, frozen: a remembered URL shares them between its requests. */
+  inputs: Readonly<Record<number, unknown>>;
+  /** Each call's input as the read cache names it (`inputKey`). */
+  keys: string[];
+}
+
+/** How many query URLs are remembered, parsed (the oldest is forgotten first). */
+export const REMEMBERED_URLS = 512;
+/** A longer URL is parsed on each request and never remembered. */
+const REMEMBERED_URL_LENGTH = 1024;
+
 /**
  * tRPC's queries over GET — single calls and batches, as the SDK sends them — answered without tRPC's fetch adapter:
  * each call is answered from memory when the read cache holds its answer for this caller and input (hot-reads.ts),
  * and otherwise goes to its procedure exactly as tRPC would call it (input parsing,
  * the auth middlewares with the auth cache, its own unit of work, output validation). The answer is tRPC's
  * envelope, status and headers, written as one string. What it does not handle (a mutation, a stream, a subscription, a malformed URL or input, an
- * unknown procedure, a batch over the limit) returns false, and tRPC's adapter answers it as it always has.
+ * unknown procedure, a batch over the limit) makes the answerer return false, and tRPC's adapter answers it as it always has.
+ *
+ * An app's SDK sends the same few URLs again and again (its reads, with the same inputs): each URL's calls are
+ * parsed once and remembered (the last `REMEMBERED_URLS`), so a repeated read costs a map lookup, not a query
+ * string decoded, its input parsed and named again.
  */
-export async function answerQueries(
+export function createQueryAnswerer(
   opts: QueryCallOptions,
-  procedures: string,
-  ctx: ParameterizedContext<RosterState>,
-): Promise<boolean> {
-  const calls = readCalls(opts, procedures, ctx);
-  if (!calls) return false;
-  const { batch, paths, inputs } = calls;
-  const authorization = ctx.get('authorization');
-  const hot = paths.map((path, index) =>
-    opts.hotReads.answer(path, authorization, inputKey(inputs[index]), 'trpc'),
-  );
-  // Every call answered from memory (the usual case for the SDK's repeated reads): no context, no promise.
-  const outcomes = hot.every((answer) => answer !== undefined)
-    ? hot.map((answer) => fromMemory(ctx, answer))
-    : await runCalls(opts, ctx, paths, inputs, hot);
+): (procedures: string, ctx: ParameterizedContext<RosterState>) => Promise<boolean> {
+  const remembered = new Map<string, Calls>();
+  const callsOf = (procedures: string, ctx: ParameterizedContext<RosterState>): Calls | undefined => {
+    if (ctx.method !== 'GET' || ctx.get('trpc-accept') !== '' || ctx.get('accept') === 'application/jsonl') {
+      return undefined;
+    }
+    const url = ctx.url;
+    const known = remembered.get(url);
+    if (known) return known;
+    const calls = readCalls(opts.maxBatchSize, procedures, ctx.querystring);
+    if (calls && url.length <= REMEMBERED_URL_LENGTH) {
+      if (remembered.size >= REMEMBERED_URLS) remembered.delete(remembered.keys().next().value!);
+      remembered.set(url, calls);
+    }
+    return calls;
+  };
+  return async function answerQueries(procedures, ctx) {
+    const calls = callsOf(procedures, ctx);
+    if (!calls) return false;
+    const { batch, paths, inputs, keys } = calls;
+    const authorization = ctx.get('authorization');
+    const hot = paths.map((path, index) => opts.hotReads.answer(path, authorization, keys[index]!, 'trpc'));
+    // Every call answered from memory (the usual case for the SDK's repeated reads): no context, no promise.
+    const outcomes = hot.every((answer) => answer !== undefined)
+      ? hot.map((answer) => fromMemory(ctx, answer))
+      : await runCalls(opts, ctx, paths, inputs, hot);
+    respond(ctx, batch, outcomes);
+    return true;
+  };
+}
 
+/** tRPC's envelope, status and headers for these outcomes. */
+function respond(ctx: ParameterizedContext<RosterState>, batch: boolean, outcomes: Outcome[]): void {
   const bodies = outcomes.map(([body]) => body);
   // Each refused call's status and headers, worked out once.
   const refusals = outcomes.map(([, error]) => (error ? toErrorResponse(error) : undefined));
@@ -61,7 +98,7 @@ export async function answerQueries(
     ctx.status = refusal?.status ?? 200;
     if (refusal) ctx.set(refusal.headers);
     ctx.body = bodies[0];
-    return true;
+    return;
   }
   // tRPC's rule: the calls' common status, or 207 when they differ.
   const statuses = new Set(refusals.map((refusal) => refusal?.status ?? 200));
@@ -70,7 +107,6 @@ export async function answerQueries(
   const wait = Math.max(0, ...refusals.map((refusal) => Number(refusal?.headers['Retry-After'] ?? 0)));
   if (wait > 0) ctx.set('Retry-After', String(wait));
   ctx.body = `[${bodies.join(',')}]`;
-  return true;
 }
 
 /** The headers tRPC's answers vary by (the CORS middleware may have added Origin). */
@@ -88,7 +124,7 @@ function runCalls(
   opts: QueryCallOptions,
   ctx: ParameterizedContext<RosterState>,
   paths: string[],
-  inputs: Record<number, unknown>,
+  inputs: Readonly<Record<number, unknown>>,
   hot: (HotAnswer | undefined)[],
 ): Promise<Outcome[]> {
   let context: Context | undefined;
@@ -118,22 +154,26 @@ function runCalls(
   );
 }
 
-/** The calls of a request this module answers, or undefined when tRPC's adapter must. */
-function readCalls(
-  opts: QueryCallOptions,
-  procedures: string,
-  ctx: ParameterizedContext<RosterState>,
-): { batch: boolean; paths: string[]; inputs: Record<number, unknown> } | undefined {
-  if (ctx.method !== 'GET' || ctx.get('trpc-accept') !== '' || ctx.get('accept') === 'application/jsonl') {
-    return undefined;
-  }
-  const query = searchParams(ctx.querystring);
+/** The calls a query string asks for, or undefined when tRPC's adapter must answer. */
+function readCalls(maxBatchSize: number, procedures: string, querystring: string): Calls | undefined {
+  const query = searchParams(querystring);
   if (!query) return undefined;
   const batch = query.get('batch') === '1';
   const paths = batch ? procedures.split(',') : [procedures];
-  if (paths.length > opts.maxBatchSize || !paths.every((path) => QUERIES.has(path))) return undefined;
+  if (paths.length > maxBatchSize || !paths.every((path) => QUERIES.has(path))) return undefined;
   const inputs = readInputs(query.get('input'), batch);
-  return inputs && { batch, paths, inputs };
+  if (!inputs) return undefined;
+  const keys = paths.map((_, index) => inputKey(inputs[index]));
+  return { batch, paths, inputs: frozen(inputs), keys };
+}
+
+/** A parsed JSON value made read-only all the way down. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) frozen(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**

@@ -2,7 +2,7 @@ import { appRouter, toErrorResponse, type Context, type HotReads } from '@roster
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { MAX_BODY_BYTES } from './body.js';
-import { answerQueries } from './trpc-queries.js';
+import { createQueryAnswerer } from './trpc-queries.js';
 import type { RosterState } from './request-log.js';
 
 export const TRPC_PREFIX = '/trpc';
@@ -24,10 +24,11 @@ function labelOf(names: string[]): string {
 
 /** tRPC over HTTP, mounted by the route table at /trpc (batches of at most ten calls). tRPC writes the response. */
 export function trpcMount(opts: TrpcMountOptions): Middleware<RosterState> {
+  const answerQueries = createQueryAnswerer({ ...opts, maxBatchSize: MAX_BATCH_SIZE });
   return async function trpc(ctx) {
     const path = ctx.path.slice(TRPC_PREFIX.length + 1);
     ctx.state.route = labelOf(path.split(','));
-    if (await answerQueries({ ...opts, maxBatchSize: MAX_BATCH_SIZE }, path, ctx)) return;
+    if (await answerQueries(path, ctx)) return;
     ctx.respond = false;
     ctx.res.statusCode = 200; // Koa starts at 404; tRPC only sets the status when it differs from 200
     await nodeHTTPRequestHandler({
