@@ -48,6 +48,7 @@ const REMEMBERED_URL_LENGTH = 1024;
  * the auth middlewares with the auth cache, its own unit of work, output validation). The answer is tRPC's
  * envelope, status and headers, written as one string. What it does not handle (a mutation, a stream, a subscription, a malformed URL or input, an
  * unknown procedure, a batch over the limit) makes the answerer return false, and tRPC's adapter answers it as it always has.
+ * It answers `true` at once (no promise) when every call was answered from memory.
  *
  * An app's SDK sends the same few URLs again and again (its reads, with the same inputs): each URL's calls are
  * parsed once and remembered (the last `REMEMBERED_URLS`), so a repeated read costs a map lookup, not a query
@@ -55,7 +56,7 @@ const REMEMBERED_URL_LENGTH = 1024;
  */
 export function createQueryAnswerer(
   opts: QueryCallOptions,
-): (procedures: string, ctx: ParameterizedContext<RosterState>) => Promise<boolean> {
+): (procedures: string, ctx: ParameterizedContext<RosterState>) => boolean | Promise<boolean> {
   const remembered = new Map<string, Calls>();
   const callsOf = (procedures: string, ctx: ParameterizedContext<RosterState>): Calls | undefined => {
     if (ctx.method !== 'GET' || ctx.get('trpc-accept') !== '' || ctx.get('accept') === 'application/jsonl') {
@@ -71,18 +72,21 @@ export function createQueryAnswerer(
     }
     return calls;
   };
-  return async function answerQueries(procedures, ctx) {
+  return function answerQueries(procedures, ctx) {
     const calls = callsOf(procedures, ctx);
     if (!calls) return false;
     const { batch, paths, inputs, keys } = calls;
     const authorization = ctx.get('authorization');
     const hot = paths.map((path, index) => opts.hotReads.answer(path, authorization, keys[index]!, 'trpc'));
     // Every call answered from memory (the usual case for the SDK's repeated reads): no context, no promise.
-    const outcomes = hot.every((answer) => answer !== undefined)
-      ? hot.map((answer) => fromMemory(ctx, answer))
-      : await runCalls(opts, ctx, paths, inputs, hot);
-    respond(ctx, batch, outcomes);
-    return true;
+    if (hot.every((answer) => answer !== undefined)) {
+      respond(ctx, batch, hot.map((answer) => fromMemory(ctx, answer)));
+      return true;
+    }
+    return runCalls(opts, ctx, paths, inputs, hot).then((outcomes) => {
+      respond(ctx, batch, outcomes);
+      return true;
+    });
   };
 }
 

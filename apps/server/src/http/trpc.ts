@@ -22,13 +22,24 @@ function labelOf(names: string[]): string {
   return names.length > 1 ? 'trpc:batch' : `trpc:${names[0]}`;
 }
 
+/** Labels by URL path (a request's procedures), the first 256 seen: the SDK asks the same few. */
+function labeller(): (procedures: string) => string {
+  const labels = new Map<string, string>();
+  return (procedures) => {
+    let label = labels.get(procedures);
+    if (label === undefined) {
+      label = labelOf(procedures.split(','));
+      if (labels.size < 256) labels.set(procedures, label);
+    }
+    return label;
+  };
+}
+
 /** tRPC over HTTP, mounted by the route table at /trpc (batches of at most ten calls). tRPC writes the response. */
 export function trpcMount(opts: TrpcMountOptions): Middleware<RosterState> {
   const answerQueries = createQueryAnswerer({ ...opts, maxBatchSize: MAX_BATCH_SIZE });
-  return async function trpc(ctx) {
-    const path = ctx.path.slice(TRPC_PREFIX.length + 1);
-    ctx.state.route = labelOf(path.split(','));
-    if (await answerQueries(path, ctx)) return;
+  const label = labeller();
+  const adapter = async (ctx: ParameterizedContext<RosterState>, path: string) => {
     ctx.respond = false;
     ctx.res.statusCode = 200; // Koa starts at 404; tRPC only sets the status when it differs from 200
     await nodeHTTPRequestHandler({
@@ -53,5 +64,14 @@ export function trpcMount(opts: TrpcMountOptions): Middleware<RosterState> {
         return { status, headers };
       },
     });
+  };
+  return function trpc(ctx) {
+    const path = ctx.path.slice(TRPC_PREFIX.length + 1);
+    ctx.state.route = label(path);
+    const answered = answerQueries(path, ctx);
+    // Answered from memory: done now, without a promise of its own.
+    if (answered === true) return undefined;
+    if (answered === false) return adapter(ctx, path);
+    return answered.then((done) => (done ? undefined : adapter(ctx, path)));
   };
 }
