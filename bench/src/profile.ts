@@ -1,12 +1,13 @@
 // Dev helper: seed once (a file in PROF_DIR, or database roster_prof_<users>; RESEED=1 redoes PostgreSQL's),
-// start the built server with --cpu-prof, run one scenario, stop.
-// Usage: tsx src/profile.ts <sqlite|postgresql> <path-or-scenario> [seconds]
+// start the built server (PROF_MAIN: another build of main.js, for A/B runs) with --cpu-prof, run one scenario, stop.
+// Usage: tsx src/profile.ts <sqlite|postgresql> <path|login|skip> [seconds]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { call } from './http.js';
 import { benchConfig, summarize, type LoadResult } from './load.js';
 import { descendants, rosterEnv, startRoster } from './process.js';
+import { skipPage, varied } from './reads.js';
 import { login } from './scenarios.js';
 import { pgDatabase, seed, BENCH_PASSWORD } from './seed.js';
 import { steadyLoad } from './steady.js';
@@ -27,7 +28,7 @@ if (kind === 'sqlite') {
   if (db.created) await seed(url, users, 'postgresql');
 }
 const proc = await startRoster(
-  `${root}apps/server/dist/main.js`,
+  process.env.PROF_MAIN ?? `${root}apps/server/dist/main.js`,
   rosterEnv(url, dir, {
     // One worker, as the bench's single-process rows run (SRV_ENV can say otherwise).
     WEB_CONCURRENCY: '1',
@@ -51,7 +52,10 @@ const opts =
         body: JSON.stringify({ username: 'benchreader', password: BENCH_PASSWORD }),
         connections: 16,
       }
-    : { url: `${base}${path}`, headers: { authorization: `Bearer ${token}` } };
+    : path === 'skip'
+      ? // Another list page each request, as the bench's restListCold row.
+        { url: base, headers: { authorization: `Bearer ${token}` }, requests: [varied(skipPage)] }
+      : { url: `${base}${path}`, headers: { authorization: `Bearer ${token}` } };
 if (process.env.PROBE) {
   const o = opts as unknown as { url: string; method?: string; body?: string };
   const x = await call(o.url, o.method ?? 'GET', o.body);
@@ -76,6 +80,7 @@ if (process.env.STEADY) {
     url: opts.url,
     headers: { authorization: `Bearer ${token}` },
     rate: Number(process.env.STEADY),
+    ...(path === 'skip' ? { path: skipPage } : {}),
   });
 } else {
   r = summarize(await autocannon({ connections: 32, duration: Number(secs), ...opts }));

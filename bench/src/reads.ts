@@ -17,8 +17,12 @@ export interface Revocation {
   ok: boolean;
 }
 
+/** Another of 16,400 pages (limit 10–50, skip up to 4,000) for each request number. */
+export const skipPage = (i: number): string =>
+  `/users?limit=${10 + (i % 41)}&skip=${(Math.floor(i / 41) % 400) * 10}`;
+
 /** A GET whose path changes with every request sent (autocannon's `setupRequest`). */
-function varied(path: (i: number) => string): Request {
+export function varied(path: (i: number) => string): Request {
   let i = 0;
   return { method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) };
 }
@@ -44,12 +48,11 @@ export async function runReads(url: string, measure: Measure, users: number): Pr
   await measure(S.restByIdCold, () =>
     load({ url, headers: bearer(token), requests: [varied((i) => `/users/${1 + ((i * 7919) % users)}`)] }),
   );
-  const page = (i: number) => `/users?limit=${10 + (i % 41)}&skip=${(Math.floor(i / 41) % 400) * 10}`;
   const cold = await measure(S.restListCold, () =>
-    load({ url, headers: bearer(token), requests: [varied(page)] }),
+    load({ url, headers: bearer(token), requests: [varied(skipPage)] }),
   );
   await measure(atHalfRate(S.restListCold), () =>
-    steadyLoad({ url, headers: bearer(token), rate: halfRateOf(cold), path: page }),
+    steadyLoad({ url, headers: bearer(token), rate: halfRateOf(cold), path: skipPage }),
   );
 
   // Revocation: the token was just served from every cache; end its session and ask again at once.
