@@ -6,6 +6,8 @@ export interface LoadResult {
   p99: number;
   errors: number;
   requests: number;
+  /** What the errors were, when there were any: "HTTP 500 ×2, ECONNRESET ×1". */
+  failures?: string;
 }
 
 /** The value at quantile `q` (0–1) of `values` (any order): the rank floor(q × n), the last at most. */
@@ -15,12 +17,23 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 export function summarize(result: Result): LoadResult {
+  // autocannon counts a timeout in `errors` too.
+  const errors = result.errors + result.non2xx;
+  const failures = [
+    [result.non2xx, 'not 2xx'],
+    [result.timeouts, 'timeouts'],
+    [result.errors - result.timeouts, 'socket errors'],
+  ]
+    .filter(([n]) => Number(n) > 0)
+    .map(([n, what]) => `${what} ×${n}`)
+    .join(', ');
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    errors,
     requests: result.requests.total,
+    ...(failures ? { failures } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ export function recorder(proc: Proc, rows: Row[]): Measure {
     };
     rows.push(row);
     process.stdout.write(
-      `  ${scenario}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}, requests ${result.requests}\n`,
+      `  ${scenario}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}${result.failures ? ` (${result.failures})` : ''}, requests ${result.requests}\n`,
     );
     return row;
   };

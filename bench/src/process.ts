@@ -155,10 +155,19 @@ export async function startProcess(script: string, env: NodeJS.ProcessEnv, cwd?:
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 90_000);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    let started = false;
     lines.on('line', (line) => {
+      // Once started, only the server's errors (pino levels 50 and 60) are looked at, and shown: a 5xx in a row's
+      // errors has its log line beside it. The request log lines are skipped without parsing.
+      if (started) {
+        if (line.includes('"level":50') || line.includes('"level":60'))
+          process.stderr.write(`    server: ${line}\n`);
+        return;
+      }
       try {
         const msg = JSON.parse(line) as { port?: number; url?: string };
         if (msg.port || msg.url) {
+          started = true;
           clearTimeout(timer);
           resolve(msg.url ?? `http://127.0.0.1:${msg.port}`);
         }

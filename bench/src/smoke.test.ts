@@ -73,6 +73,8 @@ describe(`pnpm bench smoke on ${kind}`, () => {
       errors: 0,
     });
     expect(r.samples.every((sample) => sample.rssMb > 0)).toBe(true);
+    // Each window read the workers' event-loop lag from the instance's /metrics (a slope needs every one).
+    expect(r.samples.every((sample) => sample.lagMs !== null && sample.lagMs > 0)).toBe(true);
     expect(r.died).toBeNull();
   });
 });

@@ -13,8 +13,24 @@ export interface Sample {
   /** Peak RSS of the server's process tree in the window, and of its largest process, MB. */
   rssMb: number;
   workerRssMb: number;
-  /** Event-loop lag from /metrics (prom-client), ms: nodejs_eventloop_lag_p99_seconds, max over the scrapes. */
+  /** Event-loop lag from /metrics (prom-client), ms: nodejs_eventloop_lag_p99_seconds, the worst worker's. */
   lagMs: number | null;
+}
+
+/**
+ * The worst event-loop lag p99 (ms) of the workers in one /metrics text, or null when it has none. One process
+ * answers `nodejs_eventloop_lag_p99_seconds 0.012`; an instance of several workers answers one line per worker
+ * (`{worker="1"}`, …) and the primary's (`{worker="primary"}`, which serves no request and is left out).
+ */
+export function worstLagMs(metrics: string): number | null {
+  let worst: number | null = null;
+  const line = /^nodejs_eventloop_lag_p99_seconds(?:\{([^}]*)\})?\s+(\S+)$/gm;
+  for (const [, labels, value] of metrics.matchAll(line)) {
+    if (labels?.includes('worker="primary"')) continue;
+    const ms = Number(value) * 1000;
+    if (Number.isFinite(ms)) worst = Math.max(worst ?? 0, ms);
+  }
+  return worst;
 }
 
 /** Least-squares slope of y over x. */

@@ -8,7 +8,7 @@ import { call } from './http.js';
 import { quantile, summarize, type LoadResult } from './load.js';
 import { rosterEnv, startRoster, waitForWorkers } from './process.js';
 import { SOAK_MIX } from './soak-mix.js';
-import type { Sample } from './soak-report.js';
+import { worstLagMs, type Sample } from './soak-report.js';
 import { pgDatabase, seed } from './seed.js';
 
 export const CONNECTIONS = 32;
@@ -67,15 +67,10 @@ export async function runSoak(opts: SoakOptions) {
   const rate = Math.max(1, Math.round(max.rps * 0.8));
   process.stdout.write(`  max of the mix: ${max.rps} req/s (p99 ${max.p99} ms); soaking at ${rate} req/s\n`);
 
-  /** Event-loop lag p99 (ms) from /metrics: a few scrapes, so that more than one worker is likely asked. */
+  /** The worst worker's event-loop lag p99 (ms): one scrape answers for every worker of the instance. */
   async function lagMs(): Promise<number | null> {
-    let worst: number | null = null;
-    for (let i = 0; i < opts.workers; i++) {
-      const res = await call(`${server.url}/metrics`).catch(() => null);
-      const m = res && /^nodejs_eventloop_lag_p99_seconds\s+([0-9.e+-]+)/m.exec(res.text);
-      if (m) worst = Math.max(worst ?? 0, Number(m[1]) * 1000);
-    }
-    return worst;
+    const res = await call(`${server.url}/metrics`).catch(() => null);
+    return res ? worstLagMs(res.text) : null;
   }
 
   const samples: Sample[] = [];

@@ -33,6 +33,7 @@ describe('steadyLoad', () => {
       });
       expect(r.requests).toBe(40);
       expect(r.errors).toBe(4);
+      expect(r.failures).toBe('HTTP 500 ×4');
       // 40 requests at 100 a second: the last one leaves 0.39 s after the first, however fast the server answers.
       expect(r.rps).toBeLessThanOrEqual(103);
       expect([...seen].sort()).toEqual(
@@ -48,6 +49,7 @@ describe('steadyLoad', () => {
     try {
       const r = await steadyLoad({ url: `${base}/slow`, rate: 100 });
       expect(r.errors).toBe(0);
+      expect(r.failures).toBeUndefined();
       // Every answer takes 300 ms: sent one after another, 20 requests would take 6 s (3 a second); sent on schedule,
       // about 0.5 s.
       expect(r.p50).toBeGreaterThanOrEqual(290);

@@ -15,20 +15,29 @@ export interface SteadyOptions {
 
 interface Outcome {
   ms: number;
-  ok: boolean;
+  /** Why the request failed (its status, or the socket error's code); undefined for a 2xx. */
+  failure: string | undefined;
 }
 
 function send(agent: Agent, url: URL, path: string, headers: Record<string, string>, timeoutMs: number) {
-  return new Promise<boolean>((resolve) => {
+  return new Promise<string | undefined>((resolve) => {
     const req = request(url, { agent, path, headers, timeout: timeoutMs }, (res) => {
       res.resume();
-      res.on('end', () => resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300));
-      res.on('error', () => resolve(false));
+      const status = res.statusCode ?? 0;
+      res.on('end', () => resolve(status >= 200 && status < 300 ? undefined : `HTTP ${status}`));
+      res.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     req.end();
   });
+}
+
+/** "HTTP 503 ×2, ECONNRESET ×1": a run's failures by reason. */
+function failureSummary(outcomes: readonly Outcome[]): string {
+  const counts = new Map<string, number>();
+  for (const { failure } of outcomes) if (failure) counts.set(failure, (counts.get(failure) ?? 0) + 1);
+  return [...counts].map(([reason, n]) => `${reason} ×${n}`).join(', ');
 }
 
 /** Sends `count` requests at `rate` a second from `first` on; resolves with each one's outcome. */
@@ -52,9 +61,9 @@ function schedule(
         const i = outcomes.length;
         const at = started + (i * 1000) / opts.rate;
         outcomes.push(
-          send(agent, url, pathOf(first + i), headers, timeoutMs).then((ok) => ({
+          send(agent, url, pathOf(first + i), headers, timeoutMs).then((failure) => ({
             ms: performance.now() - at,
-            ok,
+            failure,
           })),
         );
       }
@@ -84,12 +93,14 @@ export async function steadyLoad(opts: SteadyOptions): Promise<LoadResult> {
     const outcomes = await schedule(opts, agent, next, count, timeoutMs);
     const seconds = (performance.now() - t0) / 1000;
     const times = outcomes.map((o) => o.ms);
+    const failures = failureSummary(outcomes);
     return {
       rps: Math.round(outcomes.length / seconds),
       p50: Math.round(quantile(times, 0.5)),
       p99: Math.round(quantile(times, 0.99)),
-      errors: outcomes.filter((o) => !o.ok).length,
+      errors: outcomes.filter((o) => o.failure).length,
       requests: outcomes.length,
+      ...(failures ? { failures } : {}),
     };
   } finally {
     agent.destroy();
