@@ -168,6 +168,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 async function listen(server: Server, config: Config): Promise<string> {
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

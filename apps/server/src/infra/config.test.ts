@@ -83,6 +83,13 @@ describe('loadConfig: defaults', () => {
 });
 
 describe('loadConfig: failure bounds', () => {
+  it('keeps idle connections 72 s, longer than a proxy keeps its own, unless KEEP_ALIVE_TIMEOUT_MS says', () => {
+    expect(loadConfig(env()).keepAliveTimeoutMs).toBe(72_000);
+    expect(loadConfig(env({ KEEP_ALIVE_TIMEOUT_MS: '1000' })).keepAliveTimeoutMs).toBe(1_000);
+    expect(configError({ KEEP_ALIVE_TIMEOUT_MS: '999' }).message).toContain('KEEP_ALIVE_TIMEOUT_MS');
+    expect(configError({ KEEP_ALIVE_TIMEOUT_MS: '600001' }).message).toContain('KEEP_ALIVE_TIMEOUT_MS');
+  });
+
   it('delays shutdown by 5 s in production and not at all elsewhere, unless SHUTDOWN_DELAY_MS says', () => {
     expect(loadConfig(env({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' })).shutdownDelayMs).toBe(5_000);
     expect(loadConfig(env({ NODE_ENV: 'test' })).shutdownDelayMs).toBe(0);

@@ -21,6 +21,8 @@ const csv = z.string().transform((s) =>
 
 /** The most worker processes WEB_CONCURRENCY may ask for. */
 export const MAX_WORKERS = 64;
+/** Idle keep-alive connections: longer than a proxy's 60 s idle timeout (see `keepAliveTimeoutMs`). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -93,6 +95,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   METRICS_PUBLIC: z.stringbool().default(false),
   TRUST_PROXY: z.stringbool().default(false),
+  KEEP_ALIVE_TIMEOUT_MS: intFrom(1_000, 10 * 60_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   SHUTDOWN_DELAY_MS: intFrom(0, 5 * 60_000).optional(),
   WEB_CONCURRENCY: intFrom(1, MAX_WORKERS).optional(),
@@ -210,6 +213,13 @@ export interface Config {
   metricsToken: string | null;
   /** Believe X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
+  /**
+   * How long an idle keep-alive connection stays open (Node's own default is 5 s). Longer than the idle timeout of
+   * the proxy in front (60 s for nginx's upstream keep-alive and for AWS's load balancers), so that the proxy, not
+   * Roster, closes an idle connection: closed by Roster, a request the proxy sends on it at that moment is reset
+   * and its client gets a 502.
+   */
+  keepAliveTimeoutMs: number;
   shutdownTimeoutMs: number;
   /**
    * On SIGTERM, how long the server keeps accepting (and answering) new connections with readiness already 503, so
@@ -431,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     metricsToken: metricsAccess(e, production),
     trustProxy: e.TRUST_PROXY,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0),
     webConcurrency,
