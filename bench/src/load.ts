@@ -16,17 +16,22 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
 }
 
+/** "HTTP 500 ×2, ECONNRESET ×1": a run's failures by reason, those that happened (empty when none did). */
+export function failureText(counts: Iterable<readonly [reason: string, count: number]>): string {
+  return [...counts]
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason} ×${n}`)
+    .join(', ');
+}
+
 export function summarize(result: Result): LoadResult {
   // autocannon counts a timeout in `errors` too.
   const errors = result.errors + result.non2xx;
-  const failures = [
-    [result.non2xx, 'not 2xx'],
-    [result.timeouts, 'timeouts'],
-    [result.errors - result.timeouts, 'socket errors'],
-  ]
-    .filter(([n]) => Number(n) > 0)
-    .map(([n, what]) => `${what} ×${n}`)
-    .join(', ');
+  const failures = failureText([
+    ['not 2xx', result.non2xx],
+    ['timeouts', result.timeouts],
+    ['socket errors', result.errors - result.timeouts],
+  ]);
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,

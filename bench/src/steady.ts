@@ -2,7 +2,7 @@
 // the ones before it were answered, and its latency counts from that time. autocannon's `overallRate` is not that:
 // it lets each second's quota go at once and then waits for the next second, a burst that queues like full load.
 import { Agent, request } from 'node:http';
-import { benchConfig, quantile, WARMUP_SECONDS, type LoadResult } from './load.js';
+import { benchConfig, failureText, quantile, WARMUP_SECONDS, type LoadResult } from './load.js';
 
 export interface SteadyOptions {
   url: string;
@@ -31,13 +31,6 @@ function send(agent: Agent, url: URL, path: string, headers: Record<string, stri
     req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     req.end();
   });
-}
-
-/** "HTTP 503 ×2, ECONNRESET ×1": a run's failures by reason. */
-function failureSummary(outcomes: readonly Outcome[]): string {
-  const counts = new Map<string, number>();
-  for (const { failure } of outcomes) if (failure) counts.set(failure, (counts.get(failure) ?? 0) + 1);
-  return [...counts].map(([reason, n]) => `${reason} ×${n}`).join(', ');
 }
 
 /** Sends `count` requests at `rate` a second from `first` on; resolves with each one's outcome. */
@@ -93,7 +86,9 @@ export async function steadyLoad(opts: SteadyOptions): Promise<LoadResult> {
     const outcomes = await schedule(opts, agent, next, count, timeoutMs);
     const seconds = (performance.now() - t0) / 1000;
     const times = outcomes.map((o) => o.ms);
-    const failures = failureSummary(outcomes);
+    const counts = new Map<string, number>();
+    for (const { failure } of outcomes) if (failure) counts.set(failure, (counts.get(failure) ?? 0) + 1);
+    const failures = failureText(counts);
     return {
       rps: Math.round(outcomes.length / seconds),
       p50: Math.round(quantile(times, 0.5)),

@@ -6,7 +6,10 @@ import { startTestServer, type TestServer } from '../test/harness.js';
 // upstream connections idle for up to 60 s, the proxy closes them first and never sends a request on a connection
 // Roster is closing (which would be reset, and answered to its client with a 502).
 
-/** One raw connection: send a request, read one whole response (Content-Length framed). */
+/**
+ * One raw connection: send a request, read one whole response (Content-Length framed). Not node:http's Agent: it
+ * reads the `Keep-Alive: timeout=` hint and closes an idle socket itself, so only a raw socket sees the server close.
+ */
 class Connection {
   private buffer = '';
   private waiting: (() => void) | undefined;

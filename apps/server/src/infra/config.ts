@@ -21,8 +21,6 @@ const csv = z.string().transform((s) =>
 
 /** The most worker processes WEB_CONCURRENCY may ask for. */
 export const MAX_WORKERS = 64;
-/** Idle keep-alive connections: longer than a proxy's 60 s idle timeout (see `keepAliveTimeoutMs`). */
-export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -95,7 +93,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   METRICS_PUBLIC: z.stringbool().default(false),
   TRUST_PROXY: z.stringbool().default(false),
-  KEEP_ALIVE_TIMEOUT_MS: intFrom(1_000, 10 * 60_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+  // Longer than a proxy's 60 s idle timeout (see `keepAliveTimeoutMs`).
+  KEEP_ALIVE_TIMEOUT_MS: intFrom(1_000, 10 * 60_000).default(72_000),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 10 * 60_000).default(10_000),
   SHUTDOWN_DELAY_MS: intFrom(0, 5 * 60_000).optional(),
   WEB_CONCURRENCY: intFrom(1, MAX_WORKERS).optional(),
