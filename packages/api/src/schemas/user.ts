@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyedUnion } from './keyed-union.js';
 import { text } from './text.js';
 
 export const emailSchema = text()
@@ -62,7 +63,8 @@ export const publicUserSchema = z
   })
   .meta({ id: 'PublicUser' });
 
-export const userViewSchema = z.union([userSchema, publicUserSchema]);
+/** The account as the caller may see it: all of it (their own, or anyone's for an admin) or its public part. */
+export const userViewSchema = keyedUnion('email', userSchema, publicUserSchema);
 
 export const registerInput = z
   .strictObject({
