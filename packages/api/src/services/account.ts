@@ -88,7 +88,8 @@ export class AccountService {
     let owner = await this.users.findByEmail(input.email);
     if (!owner) {
       try {
-        const user = await this.users.register(input);
+        // Both looked up just now: the new address costs the lookups the known one does, no more.
+        const user = await this.users.register(input, undefined, { checked: true });
         this.requestVerificationLater(user);
         return user;
       } catch (error) {

@@ -139,10 +139,16 @@ export class UserService {
 
   /**
    * Creates an account: self-registration (no `actorId`), or by an admin or the system (`actorId`, null for the
-   * CLI and start-up) choosing role and is_active.
+   * CLI and start-up) choosing role and is_active. The email and username are looked up first (a taken one costs
+   * no hash), unless the caller has just done so itself (`checked`); either way a unique violation at commit is
+   * the same 409.
    */
-  async register(input: NewAccount, actorId?: number | null): Promise<User> {
-    const conflict = await this.findConflict(input.email, input.username);
+  async register(
+    input: NewAccount,
+    actorId?: number | null,
+    { checked = false }: { checked?: boolean } = {},
+  ): Promise<User> {
+    const conflict = checked ? null : await this.findConflict(input.email, input.username);
     if (conflict) throw conflictError(conflict, 'registered');
     const passwordHash = await this.passwords.hash(input.password);
     const user = this.em.create(User, {
