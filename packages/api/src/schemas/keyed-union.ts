@@ -4,6 +4,24 @@ import { $constructor, type $ZodUnionDef } from 'zod/v4/core';
 /** An object schema, as `keyedUnion` takes its two options. */
 type AnyObject = z.ZodObject;
 
+/** A union's definition plus the key that picks its option (kept in the definition, so clones keep it too). */
+type KeyedUnionDef = $ZodUnionDef<[AnyObject, AnyObject]> & { key: string };
+
+/** One constructor for every keyed union: a ZodUnion whose parse picks its option by `def.key`. */
+const KeyedUnion = $constructor(
+  'RosterKeyedUnion',
+  (inst: z.ZodUnion<[AnyObject, AnyObject]>, def: KeyedUnionDef) => {
+    z.ZodUnion.init(inst, def);
+    const tryEach = inst._zod.parse;
+    const [withKey, withoutKey] = def.options;
+    inst._zod.parse = (payload, ctx) => {
+      const value = payload.value;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return tryEach(payload, ctx);
+      return (Object.hasOwn(value, def.key) ? withKey : withoutKey)._zod.run(payload, ctx);
+    };
+  },
+);
+
 /**
  * `z.union([withKey, withoutKey])` that tells its two options apart by whether the value has the own property `key`,
  * instead of trying each in turn. A plain union validates a value of the second kind against the first option
@@ -23,14 +41,5 @@ export function keyedUnion<A extends AnyObject, B extends AnyObject>(
 ): z.ZodUnion<[A, B]> {
   if (key in withoutKey.shape)
     throw new Error(`keyedUnion: "${key}" must be a property of the first option only`);
-  const Keyed = $constructor('RosterKeyedUnion', (inst: z.ZodUnion<[A, B]>, def: $ZodUnionDef<[A, B]>) => {
-    z.ZodUnion.init(inst, def);
-    const tryEach = inst._zod.parse;
-    inst._zod.parse = (payload, ctx) => {
-      const value = payload.value;
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return tryEach(payload, ctx);
-      return (Object.hasOwn(value, key) ? withKey : withoutKey)._zod.run(payload, ctx);
-    };
-  });
-  return new Keyed({ type: 'union', options: [withKey, withoutKey] });
+  return new KeyedUnion({ type: 'union', options: [withKey, withoutKey], key }) as z.ZodUnion<[A, B]>;
 }
